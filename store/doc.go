@@ -1,0 +1,51 @@
+// Package store is the bbolt persistence of the jsorc engine: one database
+// file per data directory holding the META_CONFIG, the active policy, the
+// named records of each Kind and the report time series.
+//
+// The store knows nothing of the engine: it imports nothing of this
+// project and treats every value as opaque bytes. The engine encodes its
+// records (as JSON, by convention) and decodes what it reads back.
+//
+// # Files
+//
+// A data directory holds:
+//
+//	<dir>/             mode 0700
+//	├── jsorc.db       the bbolt database, mode 0600, exclusively locked while open
+//	└── jsorc.pid      pid of the engine holding the lock; removed by Close
+//
+// # Buckets
+//
+// Schema version 1. Keys and names are UTF-8 unless stated otherwise.
+//
+//	meta/                          engine-wide singletons
+//	├── schema_version             uint64, 8 bytes big-endian: last migration applied
+//	└── config                     META_CONFIG, JSON (absent until SetMeta)
+//	policy/                        the active policy (absent until SetPolicy)
+//	├── name                       policy name, e.g. "default", "evaluation"
+//	└── params                     policy parameters, JSON (absent when none)
+//	action_configs/                Kind ActionConfigs
+//	└── <module name>              action config, JSON
+//	apps/                          Kind Apps
+//	└── <app name>                 app definition (ordered action calls), JSON
+//	modes/                         Kind Modes
+//	└── <module name>              desired mode, JSON
+//	services/                      Kind Services
+//	└── <service name>             user-defined service definition, JSON
+//	reports/                       time series, one nested bucket per kind
+//	└── <report kind>/             e.g. "benchmark", "trackact", "tracksys"
+//	    └── <timestamp>            key: unix nanoseconds, uint64, 8 bytes big-endian
+//	                               value: the report, JSON
+//
+// Big-endian timestamps sort bytewise in time order, so ranges are read
+// with a cursor Seek and pruning deletes a prefix.
+//
+// # Schema changes
+//
+// Open records the schema version in meta/schema_version and applies, in
+// one transaction, each migration newer than it (see migrations.go); it
+// then creates any missing top-level bucket. A database with a newer
+// schema than the binary knows is refused and left untouched. A change to
+// the tree above needs a new migration, a new layout test case and an
+// update of this drawing.
+package store

@@ -1,0 +1,202 @@
+package store
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bareDB opens a bbolt file with no buckets, as a database of schema
+// version 0 looks.
+func bareDB(t *testing.T) *bolt.DB {
+	t.Helper()
+	db, err := bolt.Open(filepath.Join(t.TempDir(), "bare.db"), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = db.Close() })
+	return db
+}
+
+// topLevel lists the names of the top-level buckets of db.
+func topLevel(t *testing.T, db *bolt.DB) []string {
+	t.Helper()
+	var names []string
+	err := db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			names = append(names, string(name))
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestMigration1InitialLayout(t *testing.T) {
+	db := bareDB(t)
+	if err := db.Update(migrateInitialLayout); err != nil {
+		t.Fatalf("migration 1: %v", err)
+	}
+	want := []string{"action_configs", "apps", "meta", "modes", "policy", "reports", "services"}
+	if got := topLevel(t, db); !slices.Equal(got, want) {
+		t.Errorf("buckets = %v, want %v", got, want)
+	}
+	// Running it again changes nothing.
+	if err := db.Update(migrateInitialLayout); err != nil {
+		t.Fatalf("migration 1 again: %v", err)
+	}
+}
+
+func TestMigrateFromEmpty(t *testing.T) {
+	db := bareDB(t)
+	if err := db.Update(func(tx *bolt.Tx) error { return migrate(tx, schemaMigrations()) }); err != nil {
+		t.Fatal(err)
+	}
+	var version uint64
+	err := db.View(func(tx *bolt.Tx) (err error) {
+		version, err = readSchemaVersion(tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if version != SchemaVersion() {
+		t.Errorf("schema version = %d, want %d", version, SchemaVersion())
+	}
+	var want []string
+	for _, b := range topBuckets() {
+		want = append(want, string(b))
+	}
+	slices.Sort(want)
+	if got := topLevel(t, db); !slices.Equal(got, want) {
+		t.Errorf("buckets = %v, want %v", got, want)
+	}
+}
+
+// TestMigrationRunsOnce adds a version 2 to the shipped list and checks the
+// machinery: it runs on the first Open only, bumps the recorded version,
+// and a binary that stops at version 1 then refuses the database.
+func TestMigrationRunsOnce(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(Apps, "old", []byte("v1 value")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	runs := 0
+	v2 := append(schemaMigrations(), migration{
+		version: 2,
+		name:    "test: copy apps/old to apps/new",
+		apply: func(tx *bolt.Tx) error {
+			runs++
+			b := tx.Bucket(bucketApps)
+			return b.Put([]byte("new"), b.Get([]byte("old")))
+		},
+	})
+	for i := range 3 {
+		s, err := open(dir, Options{}, v2)
+		if err != nil {
+			t.Fatalf("open #%d: %v", i+1, err)
+		}
+		if got, err := s.Get(Apps, "new"); err != nil || string(got) != "v1 value" {
+			t.Errorf("open #%d: Get(apps, new) = %q, %v", i+1, got, err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs != 1 {
+		t.Errorf("migration 2 ran %d times, want 1", runs)
+	}
+
+	db, err := bolt.Open(filepath.Join(dir, dbFileName), 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version uint64
+	err = db.View(func(tx *bolt.Tx) (err error) {
+		version, err = readSchemaVersion(tx)
+		return err
+	})
+	_ = db.Close()
+	if err != nil || version != 2 {
+		t.Errorf("schema version = %d, %v; want 2", version, err)
+	}
+
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrSchemaTooNew) {
+		t.Errorf("Open by a version-1 binary: %v, want ErrSchemaTooNew", err)
+	}
+}
+
+func TestFailedMigrationRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	failing := append(schemaMigrations(), migration{
+		version: 2,
+		name:    "test: write, then fail",
+		apply: func(tx *bolt.Tx) error {
+			if err := tx.Bucket(bucketApps).Put([]byte("half"), []byte("done")); err != nil {
+				return err
+			}
+			return boom
+		},
+	})
+	if _, err := open(dir, Options{}, failing); !errors.Is(err, boom) {
+		t.Fatalf("open = %v, want %v", err, boom)
+	}
+
+	s, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after the failed migration: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Get(Apps, "half"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the failed migration's write survived: %v", err)
+	}
+}
+
+func TestCheckMigrations(t *testing.T) {
+	noop := func(*bolt.Tx) error { return nil }
+	tests := []struct {
+		name string
+		list []migration
+		ok   bool
+	}{
+		{"shipped", schemaMigrations(), true},
+		{"two in order", []migration{{1, "a", noop}, {2, "b", noop}}, true},
+		{"empty", nil, false},
+		{"starts at 0", []migration{{0, "a", noop}}, false},
+		{"gap", []migration{{1, "a", noop}, {3, "c", noop}}, false},
+		{"out of order", []migration{{2, "b", noop}, {1, "a", noop}}, false},
+		{"no apply", []migration{{1, "a", nil}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkMigrations(tt.list)
+			if (err == nil) != tt.ok {
+				t.Fatalf("checkMigrations = %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, ErrBadSchema) {
+				t.Errorf("err = %v, want ErrBadSchema", err)
+			}
+		})
+	}
+}
