@@ -1,0 +1,19 @@
+//go:build !linux
+
+package actions
+
+// This file stands in for the Linux clocks on other systems: synth loads and
+// answers there, but cannot burn CPU time.
+
+import (
+	"errors"
+	"time"
+)
+
+// threadCPUTime fails: per-thread CPU clocks are read only on Linux.
+func threadCPUTime() (time.Duration, error) {
+	return 0, errors.New("thread CPU clock: supported on linux only")
+}
+
+// physicalMemory reports that the machine's memory is unknown.
+func physicalMemory() (uint64, bool) { return 0, false }

@@ -1,0 +1,139 @@
+package actions
+
+import (
+	"fmt"
+	"math"
+)
+
+// FieldError is one problem with an action's arguments, in the shape the
+// Jaseci action server reports it: Loc is ["body", "<param>"].
+type FieldError struct {
+	Loc  []any  `json:"loc"`
+	Msg  string `json:"msg"`
+	Type string `json:"type"`
+}
+
+// Error formats the problem for logs and CLI output.
+func (e FieldError) Error() string {
+	if len(e.Loc) > 1 {
+		return fmt.Sprintf("%v: %s", e.Loc[len(e.Loc)-1], e.Msg)
+	}
+	return e.Msg
+}
+
+// ArgsError lists every problem found with one call's arguments.
+type ArgsError struct {
+	Action string
+	Fields []FieldError
+}
+
+// Error names the action and its first problem.
+func (e *ArgsError) Error() string {
+	if len(e.Fields) == 0 {
+		return "invalid arguments for " + e.Action
+	}
+	msg := fmt.Sprintf("invalid arguments for %s: %s", e.Action, e.Fields[0].Error())
+	if n := len(e.Fields) - 1; n > 0 {
+		msg += fmt.Sprintf(" (and %d more)", n)
+	}
+	return msg
+}
+
+// Validate checks args against an action's parameters: every required
+// parameter present and non-null, no unknown key unless the action takes
+// **opts, and each value of its declared type. It returns nil when the
+// arguments are good, without allocating.
+func Validate(a *Action, args map[string]any) []FieldError {
+	var errs []FieldError
+	hasOpts := false
+	for i := range a.Params {
+		p := &a.Params[i]
+		if p.Kind == Opts {
+			hasOpts = true
+		}
+		v, ok := args[p.Name]
+		switch {
+		case p.Kind == Required && (!ok || v == nil):
+			errs = append(errs, FieldError{Loc: []any{"body", p.Name}, Msg: "field required", Type: "value_error.missing"})
+			continue
+		case !ok || v == nil:
+			continue
+		}
+		want := p.Type
+		if p.Kind == Rest {
+			want = TypeList
+		} else if p.Kind == Opts {
+			want = TypeObject
+		}
+		if !typeOK(want, v) {
+			errs = append(errs, FieldError{
+				Loc:  []any{"body", p.Name},
+				Msg:  fmt.Sprintf("value is not a valid %s", want),
+				Type: "type_error." + want.String(),
+			})
+		}
+	}
+	if !hasOpts {
+		for k := range args {
+			if !a.hasParam(k) {
+				errs = append(errs, FieldError{Loc: []any{"body", k}, Msg: "extra fields not permitted", Type: "value_error.extra"})
+			}
+		}
+	}
+	return errs
+}
+
+func (a *Action) hasParam(name string) bool {
+	for i := range a.Params {
+		if a.Params[i].Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// typeOK reports whether a decoded JSON value (or its Go equivalent) has type t.
+func typeOK(t Type, v any) bool {
+	switch t {
+	case TypeAny:
+		return true
+	case TypeString:
+		_, ok := v.(string)
+		return ok
+	case TypeBool:
+		_, ok := v.(bool)
+		return ok
+	case TypeNumber:
+		_, ok := toFloat(v)
+		return ok
+	case TypeInt:
+		f, ok := toFloat(v)
+		return ok && f == math.Trunc(f)
+	case TypeList:
+		switch v.(type) {
+		case []any, []string, []float64:
+			return true
+		}
+		return false
+	case TypeObject:
+		_, ok := v.(map[string]any)
+		return ok
+	}
+	return false
+}
+
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case int32:
+		return float64(n), true
+	}
+	return 0, false
+}
