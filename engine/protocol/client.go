@@ -1,0 +1,348 @@
+package protocol
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/actions"
+)
+
+// Client defaults.
+const (
+	// DefaultTimeout bounds a call whose context has no earlier deadline.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxIdleConnsPerHost is how many keep-alive connections the
+	// client holds open to each action server.
+	DefaultMaxIdleConnsPerHost = 64
+	// DefaultMaxResponseBytes bounds the answers the client reads.
+	DefaultMaxResponseBytes = 256 << 20
+)
+
+// maxDetail bounds how much of a non-JSON error body a StatusError quotes.
+const maxDetail = 512
+
+// ErrUnknownAction is matched (errors.Is) by the error of a call the server
+// answered 404: it has no such action.
+var ErrUnknownAction = errors.New("action server has no such action")
+
+// StatusError is a non-2xx answer other than 422 and 404, or a 404 from a
+// path other than an action.
+type StatusError struct {
+	// Code is the HTTP status.
+	Code int
+	// Detail is the answer's "detail" (as text), or the start of its body
+	// when it is not JSON.
+	Detail string
+	// URL is the address that answered.
+	URL string
+}
+
+// Error reports the status, the URL and the detail.
+func (e *StatusError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "action server answered %d %s", e.Code, http.StatusText(e.Code))
+	if e.URL != "" {
+		b.WriteString(" for ")
+		b.WriteString(e.URL)
+	}
+	if e.Detail != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Detail)
+	}
+	return b.String()
+}
+
+// ClientOptions tunes NewClient. The zero value is ready to use.
+type ClientOptions struct {
+	// Timeout bounds each call whose context has no earlier deadline
+	// (0: DefaultTimeout).
+	Timeout time.Duration
+	// MaxIdleConnsPerHost is the keep-alive pool size per server
+	// (0 or less than DefaultMaxIdleConnsPerHost: DefaultMaxIdleConnsPerHost).
+	MaxIdleConnsPerHost int
+	// MaxResponseBytes bounds answers (0: DefaultMaxResponseBytes).
+	MaxResponseBytes int64
+}
+
+// Client calls action servers. It holds one pool of keep-alive connections,
+// shared by every server it talks to, and is safe for concurrent use.
+type Client struct {
+	hc      *http.Client
+	tr      *http.Transport
+	timeout time.Duration
+	maxResp int64
+	bufs    sync.Pool // of *jsonBuffer
+	jsonCT  []string  // shared header value
+}
+
+// NewClient returns a client with its own connection pool. It never uses a
+// proxy: action servers are reached directly.
+func NewClient(opts ClientOptions) *Client {
+	c := &Client{
+		timeout: opts.Timeout,
+		maxResp: opts.MaxResponseBytes,
+		jsonCT:  []string{"application/json"},
+	}
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	if c.maxResp <= 0 {
+		c.maxResp = DefaultMaxResponseBytes
+	}
+	perHost := max(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
+	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	c.tr = &http.Transport{
+		Proxy:               nil,
+		DialContext:         dialer.DialContext,
+		MaxIdleConns:        4 * perHost,
+		MaxIdleConnsPerHost: perHost,
+		IdleConnTimeout:     90 * time.Second,
+		// Action servers do not compress; asking would only cost a header.
+		DisableCompression: true,
+	}
+	c.hc = &http.Client{Transport: c.tr}
+	c.bufs.New = func() any { return newJSONBuffer() }
+	return c
+}
+
+// CloseIdleConnections closes the pooled connections not in use.
+func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+
+// Call runs action (its short name, as Jaseci's client sends it) on the
+// action server at baseURL with named arguments and returns the decoded
+// result; JSON numbers come back as float64. Top-level null arguments are
+// left out so that the server's defaults apply; nulls nested inside values are
+// kept. The call posts to baseURL/action/ — with the trailing slash, so a
+// Jaseci server answers without a redirect.
+//
+// A 422 answer is returned as an *actions.ArgsError listing the server's
+// complaints, a 404 as an error matching ErrUnknownAction, any other non-2xx
+// answer as a *StatusError. Without an earlier deadline on ctx the call is
+// bounded by the client's timeout.
+func (c *Client) Call(ctx context.Context, baseURL, action string, args map[string]any) (any, error) {
+	u := joinURL(baseURL, url.PathEscape(action), "/")
+	body, err := c.encodeArgs(args)
+	if err != nil {
+		return nil, fmt.Errorf("action %s: encoding arguments: %w", action, err)
+	}
+	ctx, cancel, bounded := c.bound(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("action %s: %w", action, err)
+	}
+	req.Header["Content-Type"] = c.jsonCT
+	req.Header["Accept"] = c.jsonCT
+
+	code, buf, err := c.do(req, bounded)
+	if err != nil {
+		return nil, fmt.Errorf("action %s: %w", action, err)
+	}
+	defer c.putBuffer(buf)
+	data := buf.Bytes()
+	switch {
+	case code >= 200 && code < 300:
+		if len(bytes.TrimSpace(data)) == 0 {
+			return nil, nil
+		}
+		var result any
+		if err := json.Unmarshal(data, &result); err != nil {
+			return nil, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
+		}
+		return result, nil
+	case code == http.StatusUnprocessableEntity:
+		return nil, argsError(action, data)
+	case code == http.StatusNotFound:
+		return nil, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
+			&StatusError{Code: code, Detail: detailText(code, data), URL: u})
+	default:
+		return nil, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u})
+	}
+}
+
+// Spec fetches the server's action spec: full action name to parameter
+// names. A nil error means the server is ready; callers probing readiness
+// put a short deadline on ctx.
+func (c *Client) Spec(ctx context.Context, baseURL string) (map[string][]string, error) {
+	u := joinURL(baseURL, SpecPath[1:], "")
+	code, buf, err := c.get(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("action spec: %w", err)
+	}
+	defer c.putBuffer(buf)
+	if code != http.StatusOK {
+		return nil, fmt.Errorf("action spec: %w", &StatusError{Code: code, Detail: detailText(code, buf.Bytes()), URL: u})
+	}
+	var spec map[string][]string
+	if err := json.Unmarshal(buf.Bytes(), &spec); err != nil {
+		return nil, fmt.Errorf("action spec: decoding the answer of %s: %w", u, err)
+	}
+	return spec, nil
+}
+
+// Healthz checks a jsorc action server's /healthz. Jaseci's servers have
+// none (they answer 404); probe those with Spec.
+func (c *Client) Healthz(ctx context.Context, baseURL string) error {
+	u := joinURL(baseURL, HealthzPath[1:], "")
+	code, buf, err := c.get(ctx, u)
+	if err != nil {
+		return fmt.Errorf("healthz: %w", err)
+	}
+	defer c.putBuffer(buf)
+	if code < 200 || code >= 300 {
+		return fmt.Errorf("healthz: %w", &StatusError{Code: code, Detail: detailText(code, buf.Bytes()), URL: u})
+	}
+	return nil
+}
+
+// get performs a GET bounded like a call.
+func (c *Client) get(ctx context.Context, u string) (int, *jsonBuffer, error) {
+	ctx, cancel, bounded := c.bound(ctx)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header["Accept"] = c.jsonCT
+	return c.do(req, bounded)
+}
+
+// bound applies the client's timeout unless ctx already ends sooner; bounded
+// reports whether it did.
+func (c *Client) bound(ctx context.Context) (_ context.Context, _ context.CancelFunc, bounded bool) {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) <= c.timeout {
+		return ctx, func() {}, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	return ctx, cancel, true
+}
+
+// do sends req and reads the whole answer into a pooled buffer, which the
+// caller returns with putBuffer. Reading to the end and closing lets the
+// connection go back to the pool.
+func (c *Client) do(req *http.Request, bounded bool) (int, *jsonBuffer, error) {
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		if bounded && errors.Is(err, context.DeadlineExceeded) {
+			return 0, nil, fmt.Errorf("no answer within the client timeout of %v: %w", c.timeout, err)
+		}
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	buf := c.getBuffer()
+	if n := resp.ContentLength; n > 0 && n <= c.maxResp {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	buf.limited = io.LimitedReader{R: resp.Body, N: c.maxResp + 1}
+	_, err = buf.ReadFrom(&buf.limited)
+	buf.limited.R = nil
+	if err != nil {
+		c.putBuffer(buf)
+		return 0, nil, fmt.Errorf("reading the answer of %s: %w", req.URL, err)
+	}
+	if int64(buf.Len()) > c.maxResp {
+		c.putBuffer(buf)
+		return 0, nil, fmt.Errorf("the answer of %s is larger than %d bytes", req.URL, c.maxResp)
+	}
+	return resp.StatusCode, buf, nil
+}
+
+// encodeArgs encodes args as a JSON object without its top-level nulls. The
+// encoding happens in a pooled buffer; the request gets its own copy, since
+// the transport may still read a request body after the answer has come.
+func (c *Client) encodeArgs(args map[string]any) ([]byte, error) {
+	buf := c.getBuffer()
+	defer c.putBuffer(buf)
+	buf.WriteByte('{')
+	first := true
+	for k, v := range args {
+		if v == nil {
+			continue
+		}
+		if !first {
+			buf.WriteByte(',')
+		}
+		first = false
+		if err := buf.encodeKey(k); err != nil {
+			return nil, err
+		}
+		buf.WriteByte(':')
+		if err := buf.encode(v); err != nil {
+			return nil, fmt.Errorf("argument %q: %w", k, err)
+		}
+	}
+	buf.WriteByte('}')
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+func (c *Client) getBuffer() *jsonBuffer {
+	b := c.bufs.Get().(*jsonBuffer)
+	b.Reset()
+	return b
+}
+
+func (c *Client) putBuffer(b *jsonBuffer) {
+	if b.Cap() <= maxPooledBuffer {
+		c.bufs.Put(b)
+	}
+}
+
+// joinURL appends a relative path and a suffix to a base URL, with exactly
+// one slash between base and path whether or not the base ends in one.
+func joinURL(base, rel, suffix string) string {
+	return strings.TrimRight(base, "/") + "/" + rel + suffix
+}
+
+// argsError turns a 422 answer into an *actions.ArgsError.
+func argsError(action string, body []byte) error {
+	ae := &actions.ArgsError{Action: action}
+	var list struct {
+		Detail []actions.FieldError `json:"detail"`
+	}
+	if err := json.Unmarshal(body, &list); err == nil && len(list.Detail) > 0 {
+		ae.Fields = list.Detail
+		return ae
+	}
+	ae.Fields = []actions.FieldError{{
+		Loc:  []any{"body"},
+		Msg:  detailText(http.StatusUnprocessableEntity, body),
+		Type: "value_error",
+	}}
+	return ae
+}
+
+// detailText extracts the "detail" of an error answer as text: a string as
+// is, other JSON compacted; a body that is not such JSON is quoted, trimmed.
+func detailText(code int, body []byte) string {
+	var v struct {
+		Detail json.RawMessage `json:"detail"`
+	}
+	if err := json.Unmarshal(body, &v); err == nil && len(v.Detail) > 0 {
+		var s string
+		if json.Unmarshal(v.Detail, &s) == nil {
+			return s
+		}
+		var b bytes.Buffer
+		if json.Compact(&b, v.Detail) == nil {
+			return b.String()
+		}
+	}
+	text := strings.TrimSpace(string(body))
+	if len(text) > maxDetail {
+		text = text[:maxDetail] + "…"
+	}
+	if text == "" {
+		text = http.StatusText(code)
+	}
+	return text
+}

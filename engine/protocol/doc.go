@@ -1,0 +1,37 @@
+// Package protocol speaks the Jaseci remote action protocol, as a server that
+// serves one loaded action module over HTTP/JSON and as a client that calls
+// such a server, whether it is a jsorc action server or Jaseci's own.
+//
+// # Wire format
+//
+// An action server serves one module:
+//
+//   - GET /jaseci_actions_spec/ answers 200 with the module's spec, a JSON
+//     object from full action name ("module.action") to the ordered list of
+//     its parameter names; a variadic parameter is listed as "*name" and a
+//     keyword-collecting one as "**name". A 200 here is the readiness signal.
+//   - POST /<action>/ (and POST /<action>, answered directly rather than
+//     redirected as Jaseci's server does) takes a JSON object of named
+//     parameters and answers 200 with the bare JSON result. The action may be
+//     named by its short or its full name. Variadic parameters may be sent
+//     under their spec name ("*rest", "**opts") or their plain name.
+//   - Bad arguments and malformed JSON get 422 with
+//     {"detail": [{"loc": ["body", <param or byte offset>], "msg": ..., "type": ...}]};
+//     an unknown action gets 404 {"detail": "Not Found"}; a method other than
+//     POST on an action gets 405 {"detail": "Method Not Allowed"}; an action
+//     that fails or panics gets 500 {"detail": <message>, "error": <class>};
+//     an oversized body gets 413.
+//
+// jsorc adds GET /healthz ({"status": "ok", "module": ...}) and GET /metrics
+// (Prometheus exposition, with per-action call latency and counts) without
+// disturbing the Jaseci paths.
+//
+// # Client
+//
+// Client posts to URL/<action>/ with the trailing slash, so a Jaseci server
+// answers without its 307 detour, keeps connections alive across calls, drops
+// top-level null arguments (so the server's defaults apply), applies a
+// default timeout, and — unlike Jaseci's client — checks the status: a 422
+// comes back as an *actions.ArgsError, a 404 as an error matching
+// ErrUnknownAction, any other failure as a *StatusError.
+package protocol

@@ -1,0 +1,98 @@
+package protocol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// ShutdownTimeout is how long Serve lets in-flight calls finish once its
+// context is done, before closing their connections.
+const ShutdownTimeout = 5 * time.Second
+
+// Serve listens on addr (":0" or "127.0.0.1:0" pick a free port), calls
+// ready, if not nil, with the address actually bound, and serves h until ctx
+// is done. It then shuts down gracefully: it stops accepting, lets in-flight
+// calls finish for up to ShutdownTimeout, and returns nil. It returns an
+// error if it cannot listen, if serving fails, or if the shutdown had to cut
+// calls short.
+//
+// Reading a request's headers is bounded (slow clients cannot hold a
+// connection forever), idle keep-alive connections are closed after two
+// minutes, and answers have no write deadline: an action may take as long as
+// its caller's timeout allows.
+func Serve(ctx context.Context, addr string, h http.Handler, ready func(boundAddr string)) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("action server: listening on %s: %w", addr, err)
+	}
+	bound := ln.Addr().String()
+	fresh := newFreshConns()
+	srv := &http.Server{
+		ConnState:         fresh.track,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    1 << 20,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	if ready != nil {
+		ready(bound)
+	}
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("action server on %s: %w", bound, err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+	defer cancel()
+	// Shutdown counts a connection that has not sent a request yet as busy
+	// for five seconds; a pooled client often holds such spare connections,
+	// so close them first, as no call can be lost on them.
+	srv.SetKeepAlivesEnabled(false)
+	fresh.closeAll()
+	if err := srv.Shutdown(sctx); err != nil {
+		closeErr := srv.Close()
+		<-served
+		return fmt.Errorf("action server on %s: shutting down: %w", bound, errors.Join(err, closeErr))
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("action server on %s: %w", bound, err)
+	}
+	return nil
+}
+
+// freshConns tracks the connections that have not sent a request yet.
+type freshConns struct {
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+}
+
+func newFreshConns() *freshConns { return &freshConns{conns: make(map[net.Conn]struct{})} }
+
+func (f *freshConns) track(c net.Conn, st http.ConnState) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if st == http.StateNew {
+		f.conns[c] = struct{}{}
+	} else {
+		delete(f.conns, c)
+	}
+}
+
+func (f *freshConns) closeAll() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for c := range f.conns {
+		_ = c.Close()
+		delete(f.conns, c)
+	}
+}
