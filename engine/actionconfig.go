@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// ActionConfig says how one module can run. A module is manageable once it
+// has a config (JSORC's `actions config`).
+type ActionConfig struct {
+	// Builtin names the module compiled into jsorc that implements it
+	// in-process; empty for a module that only runs remotely.
+	Builtin string `json:"builtin,omitempty"`
+	// Params configure the built-in (for synth: mem_mb, cpu_ms, ...).
+	Params map[string]any `json:"params,omitempty"`
+	// Local says how the local backend starts it as an action server. When
+	// nil and Builtin is set, jsorc runs `jsorc serve-action`.
+	Local *LocalServer `json:"local,omitempty"`
+	// Kube holds the Kubernetes manifests of its action server.
+	Kube *KubeServer `json:"kube,omitempty"`
+	// URL is an action server someone else runs; remote mode then calls it
+	// and jsorc starts nothing.
+	URL string `json:"url,omitempty"`
+	// LocalMemRequirement is the memory (MB) the module costs in-process.
+	LocalMemRequirement float64 `json:"local_mem_requirement"`
+	// KeepWarm keeps the remote server running after the module switches
+	// to module mode, so a switch back is instant.
+	KeepWarm bool `json:"keep_warm,omitempty"`
+	// Timeout bounds one remote call, as a Go duration ("30s"); empty means
+	// the engine's default.
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// LocalServer is the command the local backend runs to serve a module.
+// Arguments may use the placeholders {jsorc} (this binary), {addr}, {host},
+// {port}, {name} and {data}.
+type LocalServer struct {
+	Command []string          `json:"command"`
+	Env     map[string]string `json:"env,omitempty"`
+}
+
+// KubeServer is the Kubernetes form of a module's action server.
+type KubeServer struct {
+	// Manifests are the objects to apply (Deployment, Service, ConfigMap).
+	Manifests []map[string]any `json:"manifests,omitempty"`
+	// Port is the Service port the action server listens on.
+	Port int `json:"port,omitempty"`
+}
+
+// ConfiguredAction is an action config with where it came from.
+type ConfiguredAction struct {
+	ActionConfig
+	// Source is "builtin" or the name of the file the config was read from.
+	Source string `json:"source"`
+}
+
+// Runnable reports what the config allows: in-process, and as a server.
+func (c ActionConfig) Runnable() (module, remote bool) {
+	return c.Builtin != "", c.URL != "" || c.Builtin != "" || (c.Local != nil && len(c.Local.Command) > 0) || c.Kube != nil
+}
+
+// ParseActionConfigs decodes a YAML or JSON document holding a map of module
+// name to ActionConfig. Unknown fields are errors.
+func ParseActionConfigs(data []byte) (map[string]ActionConfig, error) {
+	js, err := yaml.YAMLToJSON(data)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "action configs: %v", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.DisallowUnknownFields()
+	var out map[string]ActionConfig
+	if err := dec.Decode(&out); err != nil {
+		return nil, errorf(ErrInvalid, "action configs: %v", err)
+	}
+	if len(out) == 0 {
+		return nil, errorf(ErrInvalid, "action configs: the source holds no module")
+	}
+	for name, c := range out {
+		if err := c.validate(name); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (c ActionConfig) validate(name string) error {
+	if err := validName(name); err != nil {
+		return errorf(ErrInvalid, "module %q: %v", name, err)
+	}
+	if m, r := c.Runnable(); !m && !r {
+		return errorf(ErrInvalid, "module %q: the config gives neither a builtin nor a way to run a server (local.command, kube, url)", name)
+	}
+	if c.Local != nil && len(c.Local.Command) == 0 {
+		return errorf(ErrInvalid, "module %q: local.command is empty", name)
+	}
+	if c.LocalMemRequirement < 0 {
+		return errorf(ErrInvalid, "module %q: local_mem_requirement is negative", name)
+	}
+	if c.URL != "" && !strings.HasPrefix(c.URL, "http://") && !strings.HasPrefix(c.URL, "https://") {
+		return errorf(ErrInvalid, "module %q: url %q is not an http(s) URL", name, c.URL)
+	}
+	if c.Timeout != "" {
+		if _, err := parsePositiveDuration(c.Timeout); err != nil {
+			return errorf(ErrInvalid, "module %q: timeout: %v", name, err)
+		}
+	}
+	return nil
+}
+
+// validName accepts module and app names made of letters, digits, '_' and '-'.
+func validName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty name")
+	}
+	for _, r := range name {
+		ok := r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')
+		if !ok {
+			return fmt.Errorf("name %q: only letters, digits, '_' and '-' are allowed", name)
+		}
+	}
+	return nil
+}
+
+// BuiltinSourceName is the config source that selects the built-in set.
+const BuiltinSourceName = "builtin"
+
+// builtinConfigs is the config set of the modules compiled into jsorc, as
+// `actions config NAME builtin` reads it.
+func builtinConfigs() map[string]ActionConfig {
+	return map[string]ActionConfig{
+		"textenc": {Builtin: "textenc", LocalMemRequirement: 8},
+		"echo":    {Builtin: "echo", LocalMemRequirement: 1},
+		"synth":   {Builtin: "synth", Params: map[string]any{"mem_mb": 16, "cpu_ms": 2}, LocalMemRequirement: 16},
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/engine/track"
+)
+
+// binding is one placement of a module that serves calls: an in-process
+// instance or a remote action server at a URL. A module points at its current
+// binding through an atomic pointer; a switch builds the new binding first,
+// swaps the pointer, then retires the old one and waits until its in-flight
+// calls have returned before releasing it (make-before-break).
+//
+// refs counts the module's own reference (1 while current) plus one per call
+// in flight. Zero is terminal: acquire refuses a binding at zero, so the
+// drained channel is closed exactly once.
+type binding struct {
+	mode    Mode
+	url     string
+	entries map[string]*entry
+	refs    atomic.Int64
+	drained chan struct{}
+
+	// inst is the in-process instance (module mode); closed after draining.
+	inst    actions.Instance
+	client  *protocol.Client
+	timeout time.Duration
+}
+
+// entry is one action of a binding with the recorder its calls feed.
+type entry struct {
+	name   string
+	action *actions.Action // module mode only
+	rec    *track.Recorder
+}
+
+func newBinding(mode Mode) *binding {
+	b := &binding{mode: mode, entries: make(map[string]*entry), drained: make(chan struct{})}
+	b.refs.Store(1)
+	return b
+}
+
+// acquire takes a reference for one call; it fails once the binding retired.
+func (b *binding) acquire() bool {
+	for {
+		n := b.refs.Load()
+		if n <= 0 {
+			return false
+		}
+		if b.refs.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release drops a reference; the last one closes drained.
+func (b *binding) release() {
+	if b.refs.Add(-1) == 0 {
+		close(b.drained)
+	}
+}
+
+// retire drops the module's own reference: once in-flight calls return,
+// drained is closed.
+func (b *binding) retire() { b.release() }
+
+// invoke runs one call on this binding.
+func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[string]any) (any, error) {
+	if b.mode == ModeModule {
+		return callInProcess(ctx, module, e, args)
+	}
+	if b.timeout > 0 {
+		if _, has := ctx.Deadline(); !has {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, b.timeout)
+			defer cancel()
+		}
+	}
+	return b.client.Call(ctx, b.url, e.name, args)
+}
+
+// actionNames lists the binding's actions, sorted.
+func (b *binding) actionNames() []string { return sortedKeys(b.entries) }
+
+// callInProcess validates the arguments and calls the action's Go function.
+// A panicking action fails its call, not the engine.
+func callInProcess(ctx context.Context, module string, e *entry, args map[string]any) (res any, err error) {
+	if errs := actions.Validate(e.action, args); errs != nil {
+		return nil, &actions.ArgsError{Action: actions.FullName(module, e.name), Fields: errs}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("action %s panicked: %v", actions.FullName(module, e.name), p)
+		}
+	}()
+	return e.action.Fn(ctx, args)
+}

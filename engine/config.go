@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// MetaConfigName is the only config name JSORC's config_set/config_get know.
+const MetaConfigName = "META_CONFIG"
+
+// ConfigGet is JSORC's config_get: the named config as a JSON string.
+func (e *Engine) ConfigGet(name string) (string, error) {
+	if name != MetaConfigName {
+		return "", errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
+	}
+	e.mu.Lock()
+	m := e.meta
+	e.mu.Unlock()
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("engine: encoding %s: %w", MetaConfigName, err)
+	}
+	return string(b), nil
+}
+
+// ConfigSet is JSORC's config_set: value is the JSON string of the whole
+// config, decoded strictly on top of the defaults and validated before it
+// is stored. It takes effect at the next service_refresh of "meta".
+func (e *Engine) ConfigSet(name, value string) error {
+	if name != MetaConfigName {
+		return errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
+	}
+	m, err := ParseMeta([]byte(value))
+	if err != nil {
+		return err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("engine: encoding %s: %w", MetaConfigName, err)
+	}
+	if err := e.store.SetMeta(b); err != nil {
+		return fmt.Errorf("engine: storing %s: %w", MetaConfigName, err)
+	}
+	e.mu.Lock()
+	e.meta = m
+	e.mu.Unlock()
+	return nil
+}
+
+// Meta returns the META_CONFIG in force.
+func (e *Engine) Meta() MetaConfig {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.meta
+}
+
+// ServiceRefresh is JSORC's service_refresh. "meta" re-reads META_CONFIG
+// from the store; the platform services it keeps alive come with the
+// keep-alive loop, which is not built yet.
+func (e *Engine) ServiceRefresh(name string) error {
+	if name != "meta" {
+		return errorf(ErrNotImplemented, "service_refresh %q: keeping platform services alive is not built yet; only \"meta\" can be refreshed", name)
+	}
+	raw, err := e.store.Meta()
+	if err != nil {
+		return fmt.Errorf("engine: reading %s: %w", MetaConfigName, err)
+	}
+	m := DefaultMeta()
+	if raw != nil {
+		if m, err = ParseMeta(raw); err != nil {
+			return err
+		}
+	}
+	e.mu.Lock()
+	e.meta = m
+	e.mu.Unlock()
+	return nil
+}

@@ -1,0 +1,12 @@
+// Package engine is jsorc's orchestrator: it keeps the action configs, decides
+// for each module whether it runs in-process ("module" mode) or as a separate
+// action server ("remote" mode), starts and retires those servers through a
+// backend, routes every call to the placement serving it, switches placements
+// make-before-break so that no call fails because of a switch, runs apps
+// (request flows), and persists what it must remember in the store.
+//
+// The engine's exported methods are its API: the HTTP layer (package api),
+// the CLI and the console all go through them. The engine knows nothing of
+// HTTP routing, terminals or Bubble Tea; it imports only its own
+// sub-packages, package store and, later, package kube.
+package engine

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/engine/track"
+	"github.com/jsorc/jsorc/store"
+)
+
+// Options configure an Engine. Only DataDir is required.
+type Options struct {
+	// DataDir holds the bbolt database and the action servers' logs.
+	DataDir string
+	// Executable is the jsorc binary the local backend runs as
+	// `{jsorc} serve-action`; default: this process's executable.
+	Executable string
+	// Host is the loopback address local action servers bind to.
+	Host string
+	// CallTimeout bounds one remote call unless the module's config says
+	// otherwise (default 30s).
+	CallTimeout time.Duration
+	// LockTimeout bounds the wait for the data directory's lock (default 1s).
+	LockTimeout time.Duration
+	// Logger receives the engine's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() error {
+	if o.DataDir == "" {
+		return errorf(ErrInvalid, "engine: no data directory")
+	}
+	if o.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("engine: finding the jsorc binary: %w", err)
+		}
+		o.Executable = exe
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	if o.CallTimeout <= 0 {
+		o.CallTimeout = 30 * time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
+
+// Engine is a running jsorc engine. All its methods are safe for concurrent
+// use; Close ends it.
+type Engine struct {
+	opts     Options
+	log      *slog.Logger
+	store    *store.Store
+	builtins *actions.Registry
+	client   *protocol.Client
+	tracks   *track.Set
+
+	// ctx lives as long as the engine; background work derives from it.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// routes maps module names to modules; replaced whole (copy on write)
+	// under mu so calls read it without a lock.
+	routes atomic.Pointer[map[string]*module]
+
+	mu     sync.Mutex
+	meta   MetaConfig
+	apps   map[string]App
+	policy PolicyState
+	closed bool
+
+	events *broker
+}
+
+// New opens the data directory, restores what the store remembers — META_CONFIG,
+// action configs, apps, the policy and each module's desired mode — and starts
+// bringing every module back to its mode (restarting remote servers that are
+// gone). On first start it configures the built-in modules.
+func New(opts Options) (*Engine, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	st, err := store.Open(opts.DataDir, store.Options{LockTimeout: opts.LockTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{
+		opts:     opts,
+		log:      opts.Logger,
+		store:    st,
+		builtins: actions.NewRegistry(),
+		client:   protocol.NewClient(protocol.ClientOptions{Timeout: opts.CallTimeout}),
+		tracks:   track.NewSet(),
+		ctx:      ctx,
+		cancel:   cancel,
+		apps:     make(map[string]App),
+		events:   newBroker(),
+	}
+	empty := make(map[string]*module)
+	e.routes.Store(&empty)
+	if err := e.restore(); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+// restore reads the store and brings the engine to the state it describes.
+func (e *Engine) restore() error {
+	raw, err := e.store.Meta()
+	if err != nil {
+		return fmt.Errorf("engine: reading META_CONFIG: %w", err)
+	}
+	e.meta = DefaultMeta()
+	if raw != nil {
+		if e.meta, err = ParseMeta(raw); err != nil {
+			return fmt.Errorf("engine: stored META_CONFIG: %w", err)
+		}
+	}
+	if e.policy, err = e.loadPolicy(); err != nil {
+		return err
+	}
+	apps, err := e.store.List(store.Apps)
+	if err != nil {
+		return fmt.Errorf("engine: reading apps: %w", err)
+	}
+	for name, v := range apps {
+		var a App
+		if err := json.Unmarshal(v, &a); err != nil {
+			return fmt.Errorf("engine: stored app %q: %w", name, err)
+		}
+		e.apps[name] = a
+	}
+	cfgs, err := e.store.List(store.ActionConfigs)
+	if err != nil {
+		return fmt.Errorf("engine: reading action configs: %w", err)
+	}
+	if len(cfgs) == 0 {
+		e.log.Info("first start: configuring the built-in modules")
+		_, err := e.ConfigureActions("all", BuiltinSourceName, nil)
+		return err
+	}
+	modes, err := e.store.List(store.Modes)
+	if err != nil {
+		return fmt.Errorf("engine: reading modes: %w", err)
+	}
+	for name, v := range cfgs {
+		var c ConfiguredAction
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("engine: stored action config %q: %w", name, err)
+		}
+		m := e.addModule(name, c)
+		if v, ok := modes[name]; ok {
+			var d desiredRecord
+			if err := json.Unmarshal(v, &d); err != nil {
+				return fmt.Errorf("engine: stored mode of %q: %w", name, err)
+			}
+			if d.Mode != ModeNone {
+				e.log.Info("restoring module", "module", name, "mode", d.Mode)
+				m.setDesired(d.Mode, d.Retire)
+			}
+		}
+	}
+	return nil
+}
+
+// desiredRecord is a module's desired mode as the store keeps it.
+type desiredRecord struct {
+	Mode   Mode `json:"mode"`
+	Retire bool `json:"retire_svc,omitempty"`
+}
+
+// addModule creates the state of a newly configured module and starts its
+// reconciler. The caller persists the config.
+func (e *Engine) addModule(name string, cfg ConfiguredAction) *module {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	cur := *e.routes.Load()
+	if m, ok := cur[name]; ok {
+		m.mu.Lock()
+		m.cfg = cfg
+		m.notifyLocked()
+		m.mu.Unlock()
+		return m
+	}
+	next := make(map[string]*module, len(cur)+1)
+	for k, v := range cur {
+		next[k] = v
+	}
+	m := newModule(e, name, cfg)
+	next[name] = m
+	e.routes.Store(&next)
+	go m.run(e.ctx)
+	return m
+}
+
+// module returns the configured module called name.
+func (e *Engine) module(name string) (*module, error) {
+	m := (*e.routes.Load())[name]
+	if m == nil {
+		return nil, errorf(ErrNotFound, "module %q is not configured (configure it with `jsorc actions config %s SOURCE`)", name, name)
+	}
+	return m, nil
+}
+
+// recorder returns the latency recorder of one action in one mode.
+func (e *Engine) recorder(module, action string, mode Mode) *track.Recorder {
+	return e.tracks.Get(actions.FullName(module, action) + "/" + string(mode))
+}
+
+// persistDesired stores a module's desired mode so a restart restores it.
+func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
+	if mode == ModeNone {
+		if err := e.store.Delete(store.Modes, name); err != nil {
+			return fmt.Errorf("engine: forgetting the mode of %q: %w", name, err)
+		}
+		return nil
+	}
+	v, err := json.Marshal(desiredRecord{Mode: mode, Retire: retire})
+	if err != nil {
+		return fmt.Errorf("engine: encoding the mode of %q: %w", name, err)
+	}
+	if err := e.store.Put(store.Modes, name, v); err != nil {
+		return fmt.Errorf("engine: storing the mode of %q: %w", name, err)
+	}
+	return nil
+}
+
+// Close stops every module — draining in-flight calls, unloading in-process
+// instances and stopping the action servers the engine started — and closes
+// the store. Desired modes stay stored, so the next start brings them back.
+func (e *Engine) Close(ctx context.Context) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	var errs []error
+	for name, m := range *e.routes.Load() {
+		select {
+		case <-m.done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("engine: module %q did not stop in time: %w", name, ctx.Err()))
+		}
+	}
+	e.client.CloseIdleConnections()
+	e.events.close()
+	if err := e.store.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: closing the store: %w", err))
+	}
+	return errors.Join(errs...)
+}
+
+// DataDir returns the engine's data directory.
+func (e *Engine) DataDir() string { return e.opts.DataDir }

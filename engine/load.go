@@ -1,0 +1,134 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+)
+
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// Wait blocks a remote load until the server is READY and serving.
+	// Module-mode loads always wait: loading in-process is quick.
+	Wait bool
+}
+
+// Load is JSORC's `actions load NAME -mode MODE`. Module mode loads the
+// module in-process and returns once it serves. Remote mode starts the
+// module's action server (or watches the external one) and, as JSORC did,
+// returns at once with status STARTING unless opts.Wait is set; the switch
+// to the server happens when it is READY. Whatever served before keeps
+// serving until then, so no call fails because of the switch.
+func (e *Engine) Load(ctx context.Context, name, mode string, opts LoadOptions) (ActionStatus, error) {
+	md, err := ParseLoadMode(mode)
+	if err != nil {
+		return ActionStatus{}, err
+	}
+	m, err := e.module(name)
+	if err != nil {
+		return ActionStatus{}, err
+	}
+	m.mu.Lock()
+	cfg := m.cfg
+	retire := m.retire
+	m.mu.Unlock()
+	canModule, canRemote := cfg.Runnable()
+	if md == ModeModule && !canModule {
+		return ActionStatus{}, errorf(ErrConflict, "module %q has no in-process implementation (its config gives only a server); load it with -mode remote", name)
+	}
+	if md == ModeRemote && !canRemote {
+		return ActionStatus{}, errorf(ErrConflict, "module %q has no way to run remotely", name)
+	}
+	if md == ModeRemote {
+		retire = true
+	}
+	gen := m.setDesired(md, retire)
+	if md == ModeModule || opts.Wait {
+		if err := m.waitFor(ctx, gen, md); err != nil {
+			return m.status(), err
+		}
+	}
+	if err := e.persistDesired(name, m.desiredMode(), retire); err != nil {
+		return m.status(), err
+	}
+	return m.status(), nil
+}
+
+// Unload is JSORC's `actions unload NAME -mode MODE -retire_svc BOOL`. mode
+// auto unloads whatever the module serves in; module or remote insist on
+// that mode. With retire, a remote server the engine started is stopped;
+// without it, the server stays up (warm) for a later load. It returns once
+// the module serves nothing, with a message saying what was done.
+func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (string, error) {
+	md, err := ParseUnloadMode(mode)
+	if err != nil {
+		return "", err
+	}
+	m, err := e.module(name)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	desired, hasServer := m.desired, m.server != nil
+	m.mu.Unlock()
+	if md == ModeAuto {
+		md = desired
+	}
+	switch {
+	case desired == ModeNone && md == ModeRemote && hasServer && retire:
+		// Only a warm server is left: retire it.
+	case desired == ModeNone || md == ModeNone:
+		if hasServer && retire {
+			break
+		}
+		return "", errorf(ErrConflict, "module %q is not loaded", name)
+	case md != desired:
+		return "", errorf(ErrConflict, "module %q is loaded in %s mode, not %s (use -mode auto)", name, desired, md)
+	}
+	gen := m.setDesired(ModeNone, retire)
+	if err := m.waitFor(ctx, gen, ModeNone); err != nil {
+		return "", err
+	}
+	if retire {
+		if err := m.waitServerGone(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := e.persistDesired(name, ModeNone, false); err != nil {
+		return "", err
+	}
+	switch {
+	case desired == ModeNone:
+		return fmt.Sprintf("retired the warm action server of %s", name), nil
+	case desired == ModeRemote && retire:
+		return fmt.Sprintf("unloaded %s from remote mode and retired its action server", name), nil
+	case desired == ModeRemote:
+		return fmt.Sprintf("unloaded %s from remote mode; its action server stays up", name), nil
+	case hasServer && retire:
+		return fmt.Sprintf("unloaded %s from module mode and retired its warm action server", name), nil
+	}
+	return fmt.Sprintf("unloaded %s from module mode", name), nil
+}
+
+func (m *module) desiredMode() Mode {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.desired
+}
+
+// waitServerGone blocks until the module has no remote server and every
+// server it stopped has exited.
+func (m *module) waitServerGone(ctx context.Context) error {
+	for {
+		m.mu.Lock()
+		gone, ch := m.server == nil && m.stopping == 0, m.changed
+		m.mu.Unlock()
+		if gone {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return errorf(ErrUnavailable, "the action server of %q did not stop in time", m.name)
+		}
+	}
+}

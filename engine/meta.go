@@ -1,0 +1,70 @@
+package engine
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// MetaConfig is JSORC's META_CONFIG: how the engine's loops behave.
+type MetaConfig struct {
+	// Automation lets the loops act; when false they only observe.
+	Automation bool `json:"automation"`
+	// BackoffInterval is the keep-alive period in seconds (floor 5).
+	BackoffInterval int `json:"backoff_interval"`
+	// Namespace is where the kube backend creates objects.
+	Namespace string `json:"namespace"`
+	// KeepAlive names the services the keep-alive loop looks after.
+	KeepAlive []string `json:"keep_alive"`
+	// Kubernetes says how to reach the cluster.
+	Kubernetes KubeAccess `json:"kubernetes"`
+}
+
+// KubeAccess is the "kubernetes" field of META_CONFIG.
+type KubeAccess struct {
+	InCluster bool `json:"in_cluster"`
+	// Config is a kubeconfig path, or null for the default lookup.
+	Config *string `json:"config"`
+}
+
+// MinBackoffInterval is the floor JSORC put on backoff_interval, in seconds.
+const MinBackoffInterval = 5
+
+// DefaultMeta returns JSORC's default META_CONFIG.
+func DefaultMeta() MetaConfig {
+	return MetaConfig{
+		Automation:      false,
+		BackoffInterval: 10,
+		Namespace:       "default",
+		KeepAlive:       []string{"promon", "redis", "task", "mail"},
+		Kubernetes:      KubeAccess{InCluster: true},
+	}
+}
+
+// ParseMeta decodes a META_CONFIG JSON document strictly, on top of the
+// defaults, and checks it.
+func ParseMeta(data []byte) (MetaConfig, error) {
+	m := DefaultMeta()
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return MetaConfig{}, errorf(ErrInvalid, "META_CONFIG: %v", err)
+	}
+	if dec.More() {
+		return MetaConfig{}, errorf(ErrInvalid, "META_CONFIG: trailing data after the JSON object")
+	}
+	if err := m.Validate(); err != nil {
+		return MetaConfig{}, err
+	}
+	return m, nil
+}
+
+// Validate checks the values of a META_CONFIG.
+func (m MetaConfig) Validate() error {
+	if m.BackoffInterval < MinBackoffInterval {
+		return errorf(ErrInvalid, "META_CONFIG: backoff_interval %d is below the floor of %d seconds", m.BackoffInterval, MinBackoffInterval)
+	}
+	if m.Namespace == "" {
+		return errorf(ErrInvalid, "META_CONFIG: namespace is empty")
+	}
+	return nil
+}

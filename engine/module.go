@@ -1,0 +1,362 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/actions"
+)
+
+// module is the engine's state for one configured module. Requests set the
+// desired mode; a reconciler goroutine per module brings the serving
+// placement to it, make-before-break. The serving binding is read lock-free
+// by calls; everything else is guarded by mu.
+type module struct {
+	name string
+	e    *Engine
+	cur  atomic.Pointer[binding]
+
+	// kick wakes the reconciler; buffered so a kick is never lost or blocking.
+	kick chan struct{}
+	// done is closed when the reconciler has returned.
+	done chan struct{}
+
+	mu      sync.Mutex
+	cfg     ConfiguredAction
+	desired Mode
+	// retire says whether leaving remote mode stops the server.
+	retire bool
+	// gen counts desired-mode changes; failGen/failErr hold the last failure
+	// to reach the desired mode and the change it belonged to.
+	gen     uint64
+	failGen uint64
+	failErr error
+	serving Mode
+	server  remoteServer
+	rstate  RemoteState
+	// stopping counts servers being stopped in the background.
+	stopping int
+	// known lists the module's actions once a placement has reported them.
+	known []string
+	// changed is closed and replaced on every state change (broadcast).
+	changed chan struct{}
+}
+
+func newModule(e *Engine, name string, cfg ConfiguredAction) *module {
+	return &module{
+		name:    name,
+		e:       e,
+		cfg:     cfg,
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		changed: make(chan struct{}),
+	}
+}
+
+// acquire returns the serving binding with a reference taken, or nil when
+// the module serves in no mode.
+func (m *module) acquire() *binding {
+	for {
+		b := m.cur.Load()
+		if b == nil {
+			return nil
+		}
+		if b.acquire() {
+			return b
+		}
+		// b was retired after a swap: the pointer is already new.
+	}
+}
+
+// notifyLocked wakes everyone waiting for a state change. Call with mu held.
+func (m *module) notifyLocked() {
+	close(m.changed)
+	m.changed = make(chan struct{})
+	m.e.publish(m.name)
+}
+
+func (m *module) wake() {
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+// setDesired records a new desired mode and wakes the reconciler. It returns
+// the generation to wait on.
+func (m *module) setDesired(mode Mode, retire bool) uint64 {
+	m.mu.Lock()
+	m.desired = mode
+	m.retire = retire
+	m.gen++
+	gen := m.gen
+	m.notifyLocked()
+	m.mu.Unlock()
+	m.wake()
+	return gen
+}
+
+// run is the reconciler: it acts on every kick until ctx is done, then
+// releases whatever the module holds.
+func (m *module) run(ctx context.Context) {
+	defer close(m.done)
+	for {
+		select {
+		case <-ctx.Done():
+			m.shutdown()
+			return
+		case <-m.kick:
+			m.reconcile(ctx)
+		}
+	}
+}
+
+// reconcile moves the serving placement one step towards the desired mode.
+func (m *module) reconcile(ctx context.Context) {
+	m.mu.Lock()
+	desired, gen, cfg := m.desired, m.gen, m.cfg
+	serving, rs, server, retire := m.serving, m.rstate, m.server, m.retire
+	m.mu.Unlock()
+
+	switch desired {
+	case ModeModule:
+		if serving != ModeModule {
+			b, err := m.e.moduleBinding(m.name, cfg.ActionConfig)
+			if err != nil {
+				m.fail(gen, err)
+				return
+			}
+			m.swap(ctx, b)
+		}
+		if server != nil && !cfg.KeepWarm {
+			m.stopServer(ctx, server)
+		}
+	case ModeRemote:
+		if server == nil {
+			if err := m.startServer(ctx, cfg.ActionConfig); err != nil {
+				m.fail(gen, err)
+			}
+			return // the server's state changes kick us again
+		}
+		if rs.Phase == PhaseReady {
+			cur := m.cur.Load()
+			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
+				m.swap(ctx, m.e.remoteBinding(m.name, cfg.ActionConfig, rs))
+			}
+		}
+	case ModeNone:
+		if serving != ModeNone {
+			m.swap(ctx, nil)
+		}
+		if server != nil && retire {
+			m.stopServer(ctx, server)
+		}
+	}
+}
+
+// fail records that the desired mode of generation gen could not be reached.
+// A module-mode load that fails falls back to what was serving before.
+func (m *module) fail(gen uint64, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failGen, m.failErr = gen, err
+	if m.gen == gen && m.desired == ModeModule {
+		m.desired = m.serving
+	}
+	m.notifyLocked()
+	m.e.log.Warn("module placement failed", "module", m.name, "err", err)
+}
+
+// swap makes b the serving binding, then drains and releases the old one.
+func (m *module) swap(ctx context.Context, b *binding) {
+	old := m.cur.Swap(b)
+	m.mu.Lock()
+	m.serving = ModeNone
+	if b != nil {
+		m.serving = b.mode
+		m.known = b.actionNames()
+	}
+	m.notifyLocked()
+	m.mu.Unlock()
+	if old == nil {
+		return
+	}
+	old.retire()
+	select {
+	case <-old.drained:
+	case <-ctx.Done():
+		// Shutting down: in-flight calls end with the engine's context.
+		<-old.drained
+	}
+	if old.inst != nil {
+		if err := old.inst.Close(); err != nil {
+			m.e.log.Warn("closing in-process module", "module", m.name, "err", err)
+		}
+		// Give the instance's memory back to the OS now, not at the next GC
+		// cycle, so moving a module out of process frees the runtime's memory.
+		debug.FreeOSMemory()
+	}
+}
+
+// startServer starts the remote action server of the module.
+func (m *module) startServer(ctx context.Context, cfg ActionConfig) error {
+	srv, err := m.e.launchServer(ctx, m, cfg)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.server = srv
+	m.rstate = RemoteState{Phase: PhaseStarting, External: cfg.URL != ""}
+	m.notifyLocked()
+	m.mu.Unlock()
+	return nil
+}
+
+// stopServer detaches the module's remote action server and stops it in
+// the background, so a server slow to exit does not hold up the next
+// placement; waitServerGone waits for the stop to finish.
+func (m *module) stopServer(ctx context.Context, srv remoteServer) {
+	m.mu.Lock()
+	if m.server == srv {
+		m.server = nil
+		m.rstate = RemoteState{}
+	}
+	m.stopping++
+	m.notifyLocked()
+	m.mu.Unlock()
+	go func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		srv.stop(stopCtx)
+		m.mu.Lock()
+		m.stopping--
+		m.notifyLocked()
+		m.mu.Unlock()
+	}()
+}
+
+// onServerState is the remote server's report of a state change.
+func (m *module) onServerState(srv remoteServer, st RemoteState) {
+	m.mu.Lock()
+	if m.server != srv {
+		m.mu.Unlock()
+		return // a report from a server already stopped
+	}
+	m.rstate = st
+	m.notifyLocked()
+	m.mu.Unlock()
+	m.wake()
+}
+
+// shutdown releases the serving binding and stops the remote server when the
+// engine closes. Desired modes stay in the store for the next start.
+func (m *module) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m.swap(ctx, nil)
+	m.mu.Lock()
+	srv := m.server
+	m.mu.Unlock()
+	if srv != nil {
+		m.stopServer(ctx, srv)
+	}
+	if err := m.waitServerGone(ctx); err != nil {
+		m.e.log.Warn("stopping action server", "module", m.name, "err", err)
+	}
+}
+
+// waitFor blocks until the module serves in mode, the attempt of generation
+// gen failed, or ctx is done.
+func (m *module) waitFor(ctx context.Context, gen uint64, mode Mode) error {
+	for {
+		m.mu.Lock()
+		serving, failGen, failErr, ch := m.serving, m.failGen, m.failErr, m.changed
+		rs, desired := m.rstate, m.desired
+		m.mu.Unlock()
+		if failGen == gen && failErr != nil {
+			return failErr
+		}
+		if serving == mode {
+			return nil
+		}
+		if desired != mode {
+			return errorf(ErrConflict, "module %q: a later request changed its mode to %q", m.name, desired)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			msg := fmt.Sprintf("module %q did not reach %s mode in time", m.name, mode)
+			if mode == ModeRemote {
+				msg += fmt.Sprintf(" (remote status %s)", dashIfEmpty(rs.Phase.Status()))
+				if rs.LastError != "" {
+					msg += "; last error: " + rs.LastError
+				}
+			}
+			return errorf(ErrUnavailable, "%s: %w", msg, ctx.Err())
+		}
+	}
+}
+
+// moduleBinding loads the module in-process and wraps it as a binding.
+func (e *Engine) moduleBinding(name string, cfg ActionConfig) (*binding, error) {
+	if cfg.Builtin == "" {
+		return nil, errorf(ErrConflict, "module %q has no in-process implementation (its config gives only a server); load it with -mode remote", name)
+	}
+	bi, err := e.builtins.Lookup(cfg.Builtin)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "module %q: %v", name, err)
+	}
+	inst, err := bi.New(cfg.Params)
+	if err != nil {
+		return nil, errorf(ErrInvalid, "loading module %q in-process: %v", name, err)
+	}
+	b := newBinding(ModeModule)
+	b.inst = inst
+	acts := inst.Actions()
+	for i := range acts {
+		a := &acts[i]
+		b.entries[a.Name] = &entry{name: a.Name, action: a, rec: e.recorder(name, a.Name, ModeModule)}
+	}
+	return b, nil
+}
+
+// remoteBinding wraps a ready remote server as a binding.
+func (e *Engine) remoteBinding(name string, cfg ActionConfig, rs RemoteState) *binding {
+	b := newBinding(ModeRemote)
+	b.url = rs.URL
+	b.client = e.client
+	b.timeout = e.opts.CallTimeout
+	if d, err := parsePositiveDuration(cfg.Timeout); err == nil && cfg.Timeout != "" {
+		b.timeout = d
+	}
+	for full := range rs.Spec {
+		_, act, err := actions.SplitName(full)
+		if err != nil {
+			continue
+		}
+		b.entries[act] = &entry{name: act, rec: e.recorder(name, act, ModeRemote)}
+	}
+	return b
+}
+
+func parsePositiveDuration(s string) (time.Duration, error) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, err
+	}
+	if d <= 0 {
+		return 0, fmt.Errorf("duration %q is not positive", s)
+	}
+	return d, nil
+}
+
+func dashIfEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
