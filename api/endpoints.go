@@ -1,0 +1,268 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+func (s *Server) actionsConfig(_ context.Context, body []byte) (map[string]any, error) {
+	var p ActionsConfigParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	if err := required("config", p.Config); err != nil {
+		return nil, err
+	}
+	source, content := p.Source, []byte(p.Config)
+	if strings.TrimSpace(p.Config) == engine.BuiltinSourceName {
+		source, content = engine.BuiltinSourceName, nil
+	} else if source == "" {
+		source = "api"
+	}
+	names, err := s.e.ConfigureActions(p.Name, source, content)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"configured": names}, nil
+}
+
+func (s *Server) actionsLoad(ctx context.Context, body []byte) (map[string]any, error) {
+	var p ActionsLoadParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	if err := required("mode", p.Mode); err != nil {
+		return nil, err
+	}
+	if p.Timeout < 0 {
+		return nil, fmt.Errorf("%w: timeout %v is negative", errBadRequest, p.Timeout)
+	}
+	timeout := 60 * time.Second
+	if p.Timeout > 0 {
+		// A timeout too long for a time.Duration would overflow to a
+		// negative one and expire at once; take it as no bound.
+		timeout = time.Duration(math.MaxInt64)
+		if p.Timeout < float64(math.MaxInt64/int64(time.Second)) {
+			timeout = time.Duration(p.Timeout * float64(time.Second))
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	st, err := s.e.Load(ctx, p.Name, p.Mode, engine.LoadOptions{Wait: p.Wait})
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"action_status": st}, nil
+}
+
+func (s *Server) actionsStatus(_ context.Context, body []byte) (map[string]any, error) {
+	var p ActionsStatusParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if p.Name == "" {
+		return map[string]any{"action_status": s.e.StatusAll()}, nil
+	}
+	st, err := s.e.Status(p.Name)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"action_status": st}, nil
+}
+
+func (s *Server) actionsUnload(ctx context.Context, body []byte) (map[string]any, error) {
+	var p ActionsUnloadParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	retire := true
+	if p.RetireSvc != nil {
+		retire = *p.RetireSvc
+	}
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	msg, err := s.e.Unload(ctx, p.Name, p.Mode, retire)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"message": msg}, nil
+}
+
+func (s *Server) actionsCall(ctx context.Context, body []byte) (map[string]any, error) {
+	var p CallParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	res, err := s.e.Call(ctx, p.Name, p.Ctx)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"result": res}, nil
+}
+
+func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
+	var p CallParams
+	body, err := readBody(w, r)
+	if err == nil {
+		err = decode(body, &p)
+	}
+	if err == nil {
+		err = required("name", p.Name)
+	}
+	if err != nil {
+		writeErr(w, statusOf(err), err)
+		return
+	}
+	res, err := s.e.RunApp(r.Context(), p.Name, p.Ctx)
+	if err != nil {
+		writeErr(w, statusOf(err), err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "result": res.Result, "latency_ms": res.LatencyMS, "steps_ms": res.StepsMS})
+}
+
+func (s *Server) policySet(_ context.Context, body []byte) (map[string]any, error) {
+	var p PolicySetParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("policy_name", p.PolicyName); err != nil {
+		return nil, err
+	}
+	msg, err := s.e.PolicySet(p.PolicyName, p.PolicyParams)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"message": msg}, nil
+}
+
+func (s *Server) policyGet(_ context.Context, body []byte) (map[string]any, error) {
+	if err := decode(body, &struct{}{}); err != nil {
+		return nil, err
+	}
+	return map[string]any{"policy": s.e.PolicyGet()}, nil
+}
+
+func (s *Server) configSet(_ context.Context, body []byte) (map[string]any, error) {
+	var p ConfigParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	if len(p.Value) == 0 {
+		return nil, fmt.Errorf("%w: missing parameter \"value\"", errBadRequest)
+	}
+	value := string(p.Value)
+	// JSORC sends the config as a JSON string; a JSON object is taken too.
+	var str string
+	if json.Unmarshal(p.Value, &str) == nil {
+		value = str
+	}
+	if err := s.e.ConfigSet(p.Name, value); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
+
+func (s *Server) configGet(_ context.Context, body []byte) (map[string]any, error) {
+	var p ConfigParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	v, err := s.e.ConfigGet(p.Name)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"value": v}, nil
+}
+
+func (s *Server) serviceRefresh(_ context.Context, body []byte) (map[string]any, error) {
+	var p NameParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	return nil, s.e.ServiceRefresh(p.Name)
+}
+
+func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, error) {
+	var p AppConfigParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("config", p.Config); err != nil {
+		return nil, err
+	}
+	if p.Source == "" {
+		p.Source = "api"
+	}
+	names, err := s.e.ConfigureApps(p.Source, []byte(p.Config))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"apps": names}, nil
+}
+
+func (s *Server) appList(_ context.Context, body []byte) (map[string]any, error) {
+	if err := decode(body, &struct{}{}); err != nil {
+		return nil, err
+	}
+	return map[string]any{"apps": s.e.Apps()}, nil
+}
+
+// notBuilt names the JSORC endpoints whose part of jsorc is not built yet,
+// with what they need.
+func notBuilt() map[string]string {
+	const measure = "action and request measurement (trackact, benchmark, tracksys, loadtest)"
+	return map[string]string{
+		"jsorc_trackact_start":   measure,
+		"jsorc_trackact_stop":    measure,
+		"jsorc_benchmark_start":  measure,
+		"jsorc_benchmark_report": measure,
+		"jsorc_benchmark_stop":   measure,
+		"jsorc_tracksys_start":   measure,
+		"jsorc_tracksys_report":  measure,
+		"jsorc_tracksys_stop":    measure,
+		"jsorc_loadtest":         measure,
+	}
+}
+
+func notImplemented(name, what string) endpoint {
+	return func(context.Context, []byte) (map[string]any, error) {
+		return nil, fmt.Errorf("%w: %s needs %s, which this jsorc does not have yet", engine.ErrNotImplemented, name, what)
+	}
+}
+
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	b, err := readAll(w, r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: reading the request body: %w", errBadRequest, err)
+	}
+	return b, nil
+}

@@ -1,0 +1,159 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/engine"
+)
+
+// fixture is a real engine behind an httptest server.
+type fixture struct {
+	e      *engine.Engine
+	srv    *httptest.Server
+	client *api.Client
+}
+
+// newFixture starts an engine in a temporary data directory and serves its
+// API; both stop when the test ends.
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	e, err := engine.New(engine.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("engine.New: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := e.Close(ctx); err != nil {
+			t.Errorf("engine.Close: %v", err)
+		}
+	})
+	srv := httptest.NewServer(api.NewServer(e, nil))
+	t.Cleanup(srv.Close)
+	return &fixture{e: e, srv: srv, client: api.NewClient(srv.URL)}
+}
+
+// answer is one decoded API answer with its HTTP status.
+type answer struct {
+	code int
+	body map[string]any
+	raw  string
+}
+
+// errorsText joins the "errors" list of a failed answer.
+func (a answer) errorsText() string {
+	list, _ := a.body["errors"].([]any)
+	var parts []string
+	for _, x := range list {
+		s, _ := x.(string)
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// do sends one raw request and checks the invariants every answer keeps:
+// JSON with "success" matching the status, and a non-empty "errors" list of
+// non-empty strings on failure.
+func (f *fixture) do(t *testing.T, method, path, body string) answer {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		t.Fatalf("NewRequest: %v", err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer: %v", err)
+	}
+	a := answer{code: resp.StatusCode, raw: string(raw)}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
+	}
+	if err := json.Unmarshal(raw, &a.body); err != nil {
+		t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", method, path, err, raw)
+	}
+	checkShape(t, method+" "+path, a)
+	return a
+}
+
+// checkShape asserts the success/errors invariant of an answer.
+func checkShape(t *testing.T, what string, a answer) {
+	t.Helper()
+	success, ok := a.body["success"].(bool)
+	if !ok {
+		t.Errorf("%s: answer has no boolean \"success\": %s", what, a.raw)
+		return
+	}
+	if a.code/100 == 2 {
+		if !success {
+			t.Errorf("%s: HTTP %d with success false: %s", what, a.code, a.raw)
+		}
+		return
+	}
+	if success {
+		t.Errorf("%s: HTTP %d with success true: %s", what, a.code, a.raw)
+	}
+	list, ok := a.body["errors"].([]any)
+	if !ok || len(list) == 0 {
+		t.Errorf("%s: failed answer without a non-empty \"errors\" list: %s", what, a.raw)
+		return
+	}
+	for _, x := range list {
+		if s, ok := x.(string); !ok || strings.TrimSpace(s) == "" {
+			t.Errorf("%s: \"errors\" holds %#v, want non-empty strings", what, x)
+		}
+	}
+}
+
+// admin posts params (a JSON text) to /js_admin/<name>.
+func (f *fixture) admin(t *testing.T, name, params string) answer {
+	t.Helper()
+	return f.do(t, http.MethodPost, "/js_admin/"+name, params)
+}
+
+// mustJSON encodes v for a request body.
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := json.NewEncoder(&b).Encode(v); err != nil {
+		t.Fatalf("encoding %v: %v", v, err)
+	}
+	return b.String()
+}
+
+// loadModule loads a module in module mode through the API.
+func (f *fixture) loadModule(t *testing.T, name string) {
+	t.Helper()
+	if a := f.admin(t, "jsorc_actions_load", `{"name":"`+name+`","mode":"module"}`); a.code != http.StatusOK {
+		t.Fatalf("loading %s: HTTP %d %s", name, a.code, a.raw)
+	}
+}
+
+// equalJSON compares two decoded JSON values by their encoding.
+func equalJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

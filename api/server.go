@@ -1,0 +1,174 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/actions"
+)
+
+// maxBody bounds a request body.
+const maxBody = 32 << 20
+
+// endpoint handles one admin API call: it decodes its parameters from body
+// and returns the fields of a successful answer ("success" is added).
+type endpoint func(ctx context.Context, body []byte) (map[string]any, error)
+
+// Server is the HTTP face of an engine.
+type Server struct {
+	e         *engine.Engine
+	log       *slog.Logger
+	endpoints map[string]endpoint
+	mux       *http.ServeMux
+}
+
+// NewServer returns the API handler of engine e.
+func NewServer(e *engine.Engine, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{e: e, log: log, mux: http.NewServeMux()}
+	s.endpoints = map[string]endpoint{
+		"jsorc_actions_config":   s.actionsConfig,
+		"jsorc_actions_load":     s.actionsLoad,
+		"jsorc_actions_status":   s.actionsStatus,
+		"jsorc_actions_unload":   s.actionsUnload,
+		"actions_call":           s.actionsCall,
+		"jsorc_actionpolicy_set": s.policySet,
+		"jsorc_actionpolicy_get": s.policyGet,
+		"config_set":             s.configSet,
+		"config_get":             s.configGet,
+		"service_refresh":        s.serviceRefresh,
+		"app_config":             s.appConfig,
+		"app_list":               s.appList,
+	}
+	for name, what := range notBuilt() {
+		s.endpoints[name] = notImplemented(name, what)
+	}
+	s.mux.HandleFunc("POST /js_admin/{name}", s.admin)
+	s.mux.HandleFunc("POST /js_admin/{name}/", s.admin)
+	s.mux.HandleFunc("POST /js/app_run", s.appRun)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": "ok"})
+	})
+	s.mux.HandleFunc("GET /js_admin/", s.list)
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeErr(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s (the admin API is POST /js_admin/<name>; GET /js_admin/ lists the names)", r.Method, r.URL.Path))
+	})
+	return s
+}
+
+// ServeHTTP serves the API; a panic in a handler becomes a 500 answer.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic in API handler", "path", r.URL.Path, "panic", p)
+			writeErr(w, http.StatusInternalServerError, fmt.Errorf("internal error: %v", p))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+// Names lists the admin endpoints, sorted.
+func (s *Server) Names() []string {
+	out := make([]string, 0, len(s.endpoints))
+	for n := range s.endpoints {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (s *Server) list(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "endpoints": s.Names()})
+}
+
+func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	ep, ok := s.endpoints[strings.TrimSuffix(name, "/")]
+	if !ok {
+		writeErr(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %q (GET /js_admin/ lists them)", name))
+		return
+	}
+	body, err := readAll(w, r)
+	if err != nil {
+		writeErr(w, http.StatusRequestEntityTooLarge, fmt.Errorf("reading the request body: %w", err))
+		return
+	}
+	start := time.Now()
+	out, err := ep(r.Context(), body)
+	if err != nil {
+		code := statusOf(err)
+		s.log.Debug("api call failed", "endpoint", name, "status", code, "err", err)
+		writeErr(w, code, err)
+		return
+	}
+	s.log.Debug("api call", "endpoint", name, "took", time.Since(start))
+	if out == nil {
+		out = map[string]any{}
+	}
+	out["success"] = true
+	writeJSON(w, http.StatusOK, out)
+}
+
+// decode reads an endpoint's parameters strictly: malformed JSON and
+// unknown parameters are errors. An empty body means no parameters.
+func decode(body []byte, v any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: parameters: %v", errBadRequest, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: parameters: trailing data after the JSON object", errBadRequest)
+	}
+	return nil
+}
+
+func required(name, value string) error {
+	if value == "" {
+		return fmt.Errorf("%w: missing parameter %q", errBadRequest, name)
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		code = http.StatusInternalServerError
+		b = []byte(`{"success":false,"errors":["encoding the answer failed"]}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeErr answers {"success": false, "errors": [...]}, listing every field
+// of an argument error separately.
+func writeErr(w http.ResponseWriter, code int, err error) {
+	msgs := []string{err.Error()}
+	var ae *actions.ArgsError
+	if errors.As(err, &ae) && len(ae.Fields) > 1 {
+		for _, f := range ae.Fields {
+			msgs = append(msgs, ae.Action+": "+f.Error())
+		}
+	}
+	writeJSON(w, code, map[string]any{"success": false, "errors": msgs})
+}
+
+func readAll(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+}

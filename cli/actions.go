@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/engine"
+)
+
+func runActionsConfig(ctx context.Context, r *runner, pos []string) error {
+	name, source := pos[0], pos[1]
+	p := api.ActionsConfigParams{Name: name, Config: engine.BuiltinSourceName}
+	if source != engine.BuiltinSourceName {
+		b, err := os.ReadFile(source)
+		if err != nil {
+			return fmt.Errorf("reading config source: %w", err)
+		}
+		abs, err := filepath.Abs(source)
+		if err != nil {
+			abs = source
+		}
+		p.Config, p.Source = string(b), abs
+	}
+	var out struct {
+		Configured []string `json:"configured"`
+	}
+	return r.admin(ctx, "jsorc_actions_config", p, &out, func() {
+		fmt.Fprintf(r.env.Stdout, "configured %s from %s\n", strings.Join(out.Configured, ", "), source)
+	})
+}
+
+func runActionsLoad(ctx context.Context, r *runner, pos []string) error {
+	if r.o.mode == "" {
+		return fmt.Errorf("%w: jsorc actions load NAME -mode module|local|remote", ErrUsage)
+	}
+	var out struct {
+		Status engine.ActionStatus `json:"action_status"`
+	}
+	p := api.ActionsLoadParams{Name: pos[0], Mode: r.o.mode, Wait: r.o.wait, Timeout: r.o.timeout}
+	return r.admin(ctx, "jsorc_actions_load", p, &out, func() {
+		printStatus(r.env.Stdout, pos[0], out.Status)
+	})
+}
+
+func runActionsStatus(ctx context.Context, r *runner, pos []string) error {
+	if len(pos) == 1 {
+		var out struct {
+			Status engine.ActionStatus `json:"action_status"`
+		}
+		return r.admin(ctx, "jsorc_actions_status", api.ActionsStatusParams{Name: pos[0]}, &out, func() {
+			printStatus(r.env.Stdout, pos[0], out.Status)
+		})
+	}
+	var out struct {
+		Status map[string]engine.ActionStatus `json:"action_status"`
+	}
+	return r.admin(ctx, "jsorc_actions_status", api.ActionsStatusParams{}, &out, func() {
+		printStatusTable(r.env.Stdout, out.Status)
+	})
+}
+
+func runActionsUnload(ctx context.Context, r *runner, pos []string) error {
+	retire := r.o.retire
+	var out struct {
+		Message string `json:"message"`
+	}
+	p := api.ActionsUnloadParams{Name: pos[0], Mode: r.o.mode, RetireSvc: &retire}
+	return r.admin(ctx, "jsorc_actions_unload", p, &out, func() {
+		fmt.Fprintln(r.env.Stdout, out.Message)
+	})
+}
+
+func runActionsCall(ctx context.Context, r *runner, pos []string) error {
+	args, err := r.ctxArgs()
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Result any `json:"result"`
+	}
+	return r.admin(ctx, "actions_call", api.CallParams{Name: pos[0], Ctx: args}, &out, func() {
+		printJSON(r.env.Stdout, out.Result)
+	})
+}
+
+// ctxArgs decodes -ctx.
+func (r *runner) ctxArgs() (map[string]any, error) {
+	if r.o.ctxJSON == "" {
+		return nil, nil
+	}
+	var args map[string]any
+	if err := json.Unmarshal([]byte(r.o.ctxJSON), &args); err != nil {
+		return nil, fmt.Errorf("%w: -ctx is not a JSON object: %v", ErrUsage, err)
+	}
+	return args, nil
+}
+
+// admin calls an admin endpoint and prints the answer: raw JSON with -o
+// json, otherwise through table (which may be nil: then "ok").
+func (r *runner) admin(ctx context.Context, name string, params, out any, table func()) error {
+	var raw json.RawMessage
+	if err := r.client().Admin(ctx, name, params, &raw); err != nil {
+		return err
+	}
+	if r.o.output == "json" {
+		printJSON(r.env.Stdout, raw)
+		return nil
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("decoding the answer of %s: %w", name, err)
+		}
+	}
+	if table == nil {
+		fmt.Fprintln(r.env.Stdout, "ok")
+		return nil
+	}
+	table()
+	return nil
+}

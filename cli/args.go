@@ -1,0 +1,80 @@
+package cli
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// errHelp is returned when the user asked for help; it is not a failure.
+var errHelp = errors.New("help requested")
+
+// parse reads args into fs, allowing flags anywhere: between positionals,
+// with one or two dashes, as -name value or -name=value. "--" ends the flags.
+// It returns the positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+			pos = append(pos, a)
+			continue
+		}
+		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name == "h" || name == "help" {
+			return nil, errHelp
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			return nil, fmt.Errorf("unknown flag %s (see `jsorc %s -h`)", a, fs.Name())
+		}
+		if !hasValue {
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				value = "true"
+				// A following true/false belongs to the flag (-retire_svc false).
+				if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
+					value = args[i+1]
+					i++
+				}
+			} else {
+				if i+1 >= len(args) {
+					return nil, fmt.Errorf("flag %s needs a value", a)
+				}
+				value = args[i+1]
+				i++
+			}
+		}
+		if err := fs.Set(name, value); err != nil {
+			return nil, fmt.Errorf("flag %s: %w", a, err)
+		}
+	}
+	return pos, nil
+}
+
+func isNumber(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// want checks the number of positional arguments of a verb.
+func want(pos []string, min, max int, usage string) error {
+	if len(pos) < min || (max >= 0 && len(pos) > max) {
+		return fmt.Errorf("usage: jsorc %s", usage)
+	}
+	return nil
+}

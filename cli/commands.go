@@ -1,0 +1,75 @@
+package cli
+
+import "flag"
+
+// commands is the table of every verb.
+func commands() []command {
+	modeFlag := func(def string) func(fs *flag.FlagSet, o *opts) {
+		return func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.mode, "mode", def, "mode") }
+	}
+	return []command{
+		{path: "serve", usage: "[--addr HOST:PORT] [--data DIR]", summary: "run the engine headless, serving its API", max: 0,
+			flags: serveFlags, run: runServe},
+		{path: "serve-action", usage: "MODULE --addr HOST:PORT [--name NAME] [--params JSON]", summary: "serve a built-in module over the Jaseci action protocol", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+				fs.StringVar(&o.name, "name", "", "module name the spec reports (default MODULE)")
+				fs.StringVar(&o.params, "params", "", "JSON object of the module's parameters")
+				fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+			}, run: runServeAction},
+		{path: "actions config", usage: "NAME SOURCE", summary: "configure module NAME (or all) from SOURCE: a YAML/JSON file or `builtin`", min: 2, max: 2, run: runActionsConfig},
+		{path: "actions load", usage: "NAME -mode module|local|remote [-wait] [-timeout SECONDS]", summary: "load a module in-process or as a remote action server", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				modeFlag("")(fs, o)
+				fs.BoolVar(&o.wait, "wait", false, "block until a remote server is READY")
+				fs.Float64Var(&o.timeout, "timeout", 60, "seconds to wait with -wait")
+			}, run: runActionsLoad},
+		{path: "actions status", usage: "[NAME]", summary: "status of one module, or of all", max: 1, run: runActionsStatus},
+		{path: "actions unload", usage: "NAME [-mode auto|module|remote] [-retire_svc true|false]", summary: "unload a module (retire_svc also stops its remote server)", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				modeFlag("auto")(fs, o)
+				fs.BoolVar(&o.retire, "retire_svc", true, "stop the remote action server too")
+			}, run: runActionsUnload},
+		{path: "actions call", usage: "MODULE.ACTION [-ctx JSON]", summary: "call one action with a JSON object of arguments", min: 1, max: 1,
+			flags: ctxFlag, run: runActionsCall},
+		{path: "app config", usage: "FILE", summary: "define the apps (request flows) of a YAML/JSON file", min: 1, max: 1, run: runAppConfig},
+		{path: "app list", summary: "list the defined apps", run: runAppList},
+		{path: "app run", usage: "NAME [-ctx JSON]", summary: "run one request of an app", min: 1, max: 1, flags: ctxFlag, run: runAppRun},
+		{path: "actionpolicy set", usage: "NAME [-params JSON]", summary: "set the action policy", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.params, "params", "", "JSON object of policy parameters")
+			},
+			run: runPolicySet},
+		{path: "actionpolicy get", summary: "show the action policy", run: runPolicyGet},
+		{path: "config set", usage: "NAME VALUE", summary: "set a config (META_CONFIG) to a JSON string", min: 2, max: 2, run: runConfigSet},
+		{path: "config get", usage: "NAME", summary: "show a config (META_CONFIG)", min: 1, max: 1, run: runConfigGet},
+		{path: "service refresh", usage: "NAME", summary: "re-read META_CONFIG (meta) or re-create a service", min: 1, max: 1, run: runServiceRefresh},
+		{path: "trackact start", summary: "start tracking action calls", run: plain("jsorc_trackact_start")},
+		{path: "trackact stop", summary: "stop tracking and print the history", run: plain("jsorc_trackact_stop")},
+		{path: "benchmark start", summary: "start a request benchmark", run: plain("jsorc_benchmark_start")},
+		{path: "benchmark report", summary: "print the running benchmark's report", run: plain("jsorc_benchmark_report")},
+		{path: "benchmark stop", summary: "stop the benchmark and print its report", run: plain("jsorc_benchmark_stop")},
+		{path: "tracksys start", summary: "start sampling CPU, memory and network", run: plain("jsorc_tracksys_start")},
+		{path: "tracksys report", summary: "print the system samples", run: plain("jsorc_tracksys_report")},
+		{path: "tracksys stop", summary: "stop sampling and print the samples", run: plain("jsorc_tracksys_stop")},
+		{path: "loadtest", usage: "-experiment APP -policy POLICY [-mem GB] [-experiment_duration S]", summary: "run JSORC's load test experiment", flags: loadtestFlags, run: runLoadtest},
+		{path: "version", summary: "print jsorc's version", run: runVersion},
+	}
+}
+
+func ctxFlag(fs *flag.FlagSet, o *opts) {
+	fs.StringVar(&o.ctxJSON, "ctx", "", "JSON object of arguments")
+}
+
+func serveFlags(fs *flag.FlagSet, o *opts) {
+	fs.StringVar(&o.addr, "addr", "", "address of the API (default "+defaultAddrHelp+")")
+	fs.StringVar(&o.data, "data", "", "data directory (default $JSORC_DATA or the user's data directory)")
+	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+}
+
+func loadtestFlags(fs *flag.FlagSet, o *opts) {
+	o.loadtest = map[string]*string{}
+	for _, n := range []string{"test", "experiment", "mem", "policy", "experiment_duration", "eval_phase", "perf_phase"} {
+		o.loadtest[n] = fs.String(n, "", "loadtest parameter "+n)
+	}
+}

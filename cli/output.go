@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// table prints aligned columns.
+type table struct {
+	rows [][]string
+}
+
+func newTable(header ...string) *table { return &table{rows: [][]string{header}} }
+
+func (t *table) row(cells ...string) { t.rows = append(t.rows, cells) }
+
+func (t *table) print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, r := range t.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	_ = tw.Flush()
+}
+
+func printJSON(w io.Writer, v any) {
+	if raw, ok := v.(json.RawMessage); ok {
+		var x any
+		if json.Unmarshal(raw, &x) != nil {
+			fmt.Fprintln(w, string(raw))
+			return
+		}
+		v = x
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		fmt.Fprintf(w, "%v\n", v)
+		return
+	}
+	fmt.Fprintln(w, string(b))
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func modeOf(s engine.ActionStatus) string {
+	if s.Mode == nil {
+		return "-"
+	}
+	return *s.Mode
+}
+
+func printStatus(w io.Writer, name string, s engine.ActionStatus) {
+	t := newTable("MODULE", name)
+	t.row("mode", modeOf(s))
+	t.row("serving", dash(s.Serving))
+	t.row("in-process", fmt.Sprintf("builtin=%s loaded=%v mem=%gMB", dash(s.Module.Builtin), s.Module.Loaded, s.Module.LocalMemRequirement))
+	remote := dash(s.Remote.Status)
+	if s.Remote.URL != "" {
+		remote += " " + s.Remote.URL
+	}
+	if s.Remote.PID != 0 {
+		remote += fmt.Sprintf(" pid=%d", s.Remote.PID)
+	}
+	if s.Remote.Restarts > 0 {
+		remote += fmt.Sprintf(" restarts=%d", s.Remote.Restarts)
+	}
+	t.row("remote", remote)
+	t.row("actions", dash(strings.Join(s.Actions, ", ")))
+	t.row("source", dash(s.Source))
+	if s.Remote.LastError != "" {
+		t.row("remote error", s.Remote.LastError)
+	}
+	if s.LastError != "" {
+		t.row("last error", s.LastError)
+	}
+	t.print(w)
+}
+
+func printStatusTable(w io.Writer, all map[string]engine.ActionStatus) {
+	t := newTable("MODULE", "MODE", "SERVING", "REMOTE", "URL", "MEM(MB)", "SOURCE")
+	for _, name := range sortedNames(all) {
+		s := all[name]
+		t.row(name, modeOf(s), dash(s.Serving), dash(s.Remote.Status), dash(s.Remote.URL), fmt.Sprintf("%g", s.Module.LocalMemRequirement), dash(s.Source))
+	}
+	t.print(w)
+}
+
+func sortedNames[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

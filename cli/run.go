@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/jsorc/jsorc/api"
+)
+
+// Env is what the CLI may touch of the process: its output streams and its
+// environment.
+type Env struct {
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Version is printed by `jsorc version`.
+	Version string
+}
+
+// command is one verb of the CLI.
+type command struct {
+	path    string // words that select it, e.g. "actions load"
+	usage   string // arguments after the path
+	summary string
+	// flags defines the verb's own flags; nil for none.
+	flags func(fs *flag.FlagSet, o *opts)
+	run   func(ctx context.Context, r *runner, pos []string) error
+	// min and max bound the positional arguments (max -1: no bound).
+	min, max int
+}
+
+// opts holds every flag value a verb may define.
+type opts struct {
+	server, output              string
+	mode, ctxJSON, params, addr string
+	data, name, logLevel        string
+	wait, retire                bool
+	timeout                     float64
+	loadtest                    map[string]*string
+}
+
+// runner carries what every verb needs.
+type runner struct {
+	env  Env
+	o    *opts
+	path string
+}
+
+// client returns a client of the engine named by --server, JSORC_SERVER or
+// the default loopback address.
+func (r *runner) client() *api.Client {
+	s := r.o.server
+	if s == "" {
+		s = r.env.Getenv("JSORC_SERVER")
+	}
+	if s == "" {
+		s = api.DefaultAddr
+	}
+	return api.NewClient(s)
+}
+
+// ErrUsage marks a mistake in the command line; main exits with status 2.
+var ErrUsage = errors.New("usage")
+
+// Run runs the command line args (without the program name).
+func Run(ctx context.Context, args []string, env Env) error {
+	// A zero Env is usable: no output, an empty environment.
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
+	}
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printHelp(env.Stdout, cmds)
+		return nil
+	}
+	args = moveLeadingFlags(args)
+	cmd, rest := find(cmds, args)
+	if cmd == nil {
+		return fmt.Errorf("%w: unknown command %q; `jsorc help` lists the commands", ErrUsage, strings.Join(firstWords(args, 2), " "))
+	}
+	o := &opts{}
+	fs := flag.NewFlagSet(cmd.path, flag.ContinueOnError)
+	fs.StringVar(&o.server, "server", "", "URL of the engine (default $JSORC_SERVER or http://"+api.DefaultAddr+")")
+	fs.StringVar(&o.output, "o", "table", "output: table or json (the API answer)")
+	if cmd.flags != nil {
+		cmd.flags(fs, o)
+	}
+	pos, err := parse(fs, rest)
+	if errors.Is(err, errHelp) {
+		printUsage(env.Stdout, cmd, fs)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUsage, err)
+	}
+	if o.output != "table" && o.output != "json" {
+		return fmt.Errorf("%w: -o %q: want table or json", ErrUsage, o.output)
+	}
+	if len(pos) < cmd.min || (cmd.max >= 0 && len(pos) > cmd.max) {
+		return fmt.Errorf("%w: jsorc %s %s", ErrUsage, cmd.path, cmd.usage)
+	}
+	return cmd.run(ctx, &runner{env: env, o: o, path: cmd.path}, pos)
+}
+
+// find picks the command whose path matches the most leading words.
+func find(cmds []command, args []string) (*command, []string) {
+	var best *command
+	bestLen := 0
+	for i := range cmds {
+		words := strings.Fields(cmds[i].path)
+		if len(words) > len(args) || len(words) <= bestLen {
+			continue
+		}
+		match := true
+		for j, w := range words {
+			if args[j] != w {
+				match = false
+				break
+			}
+		}
+		if match {
+			best, bestLen = &cmds[i], len(words)
+		}
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return best, args[bestLen:]
+}
+
+func firstWords(args []string, n int) []string {
+	if len(args) < n {
+		return args
+	}
+	return args[:n]
+}
+
+func printHelp(w io.Writer, cmds []command) {
+	fmt.Fprintln(w, "jsorc — action orchestrator and operations console")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Usage: jsorc COMMAND [ARGS] [FLAGS]   (flags take one dash or two, anywhere)")
+	fmt.Fprintln(w)
+	sorted := append([]command(nil), cmds...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].path < sorted[j].path })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-46s %s\n", strings.TrimSpace(c.path+" "+c.usage), c.summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every command that talks to an engine takes --server URL (or $JSORC_SERVER) and -o json.")
+	fmt.Fprintln(w, "`jsorc COMMAND -h` shows a command's flags.")
+}
+
+func printUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: jsorc %s %s\n\n%s\n\nFlags:\n", c.path, c.usage, c.summary)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// moveLeadingFlags moves the global flags given before the verb (jsorc
+// --server URL actions status) behind it, where the verb's parser reads them.
+func moveLeadingFlags(args []string) []string {
+	var lead []string
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if name != "server" && name != "o" {
+			break
+		}
+		n := 2
+		if hasValue {
+			n = 1
+		}
+		if len(args) < n {
+			break
+		}
+		lead = append(lead, args[:n]...)
+		args = args[n:]
+	}
+	return append(append([]string(nil), args...), lead...)
+}
