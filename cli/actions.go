@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -105,6 +106,10 @@ func (r *runner) ctxArgs() (map[string]any, error) {
 func (r *runner) admin(ctx context.Context, name string, params, out any, table func()) error {
 	var raw json.RawMessage
 	if err := r.client().Admin(ctx, name, params, &raw); err != nil {
+		var apiErr *api.Error
+		if r.o.output == "json" && errors.As(err, &apiErr) {
+			printJSON(r.env.Stdout, map[string]any{"success": false, "errors": apiErr.Errors})
+		}
 		return err
 	}
 	if r.o.output == "json" {

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -21,9 +22,12 @@ import (
 // in flight. Zero is terminal: acquire refuses a binding at zero, so the
 // drained channel is closed exactly once.
 type binding struct {
-	mode    Mode
-	url     string
-	entries map[string]*entry
+	mode Mode
+	url  string
+	// slots holds the binding's actions at their route slots (see slotOf);
+	// nil where this placement lacks an action another one offered.
+	slots   []*entry
+	names   []string
 	refs    atomic.Int64
 	drained chan struct{}
 
@@ -37,11 +41,14 @@ type binding struct {
 type entry struct {
 	name   string
 	action *actions.Action // module mode only
-	rec    *track.Recorder
+	// aliases lets in-process calls take variadic arguments under their
+	// spec names, as the action server does.
+	aliases actions.Aliases
+	rec     *track.Recorder
 }
 
 func newBinding(mode Mode) *binding {
-	b := &binding{mode: mode, entries: make(map[string]*entry), drained: make(chan struct{})}
+	b := &binding{mode: mode, drained: make(chan struct{})}
 	b.refs.Store(1)
 	return b
 }
@@ -86,11 +93,27 @@ func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[
 }
 
 // actionNames lists the binding's actions, sorted.
-func (b *binding) actionNames() []string { return sortedKeys(b.entries) }
+func (b *binding) actionNames() []string { return b.names }
+
+// add puts an action's entry at its slot.
+func (b *binding) add(slot int, e *entry) {
+	for len(b.slots) <= slot {
+		b.slots = append(b.slots, nil)
+	}
+	b.slots[slot] = e
+	b.names = append(b.names, e.name)
+	sort.Strings(b.names)
+}
 
 // callInProcess validates the arguments and calls the action's Go function.
 // A panicking action fails its call, not the engine.
 func callInProcess(ctx context.Context, module string, e *entry, args map[string]any) (res any, err error) {
+	if e.aliases != nil {
+		var errs []actions.FieldError
+		if args, errs = e.aliases.Apply(args); errs != nil {
+			return nil, &actions.ArgsError{Action: actions.FullName(module, e.name), Fields: errs}
+		}
+	}
 	if errs := actions.Validate(e.action, args); errs != nil {
 		return nil, &actions.ArgsError{Action: actions.FullName(module, e.name), Fields: errs}
 	}

@@ -72,9 +72,9 @@ type Engine struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// routes maps module names to modules; replaced whole (copy on write)
-	// under mu so calls read it without a lock.
-	routes atomic.Pointer[map[string]*module]
+	// routes is the routing table, replaced whole (copy on write) under mu
+	// so calls read it without a lock.
+	routes atomic.Pointer[routeTable]
 
 	mu     sync.Mutex
 	meta   MetaConfig
@@ -110,8 +110,7 @@ func New(opts Options) (*Engine, error) {
 		apps:     make(map[string]App),
 		events:   newBroker(),
 	}
-	empty := make(map[string]*module)
-	e.routes.Store(&empty)
+	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	if err := e.restore(); err != nil {
 		cancel()
 		_ = st.Close()
@@ -190,28 +189,25 @@ type desiredRecord struct {
 func (e *Engine) addModule(name string, cfg ConfiguredAction) *module {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cur := *e.routes.Load()
-	if m, ok := cur[name]; ok {
+	cur := e.routes.Load()
+	if m, ok := cur.mods[name]; ok {
 		m.mu.Lock()
 		m.cfg = cfg
 		m.notifyLocked()
 		m.mu.Unlock()
 		return m
 	}
-	next := make(map[string]*module, len(cur)+1)
-	for k, v := range cur {
-		next[k] = v
-	}
+	next := cur.clone()
 	m := newModule(e, name, cfg)
-	next[name] = m
-	e.routes.Store(&next)
+	next.mods[name] = m
+	e.routes.Store(next)
 	go m.run(e.ctx)
 	return m
 }
 
 // module returns the configured module called name.
 func (e *Engine) module(name string) (*module, error) {
-	m := (*e.routes.Load())[name]
+	m := e.routes.Load().mods[name]
 	if m == nil {
 		return nil, errorf(ErrNotFound, "module %q is not configured (configure it with `jsorc actions config %s SOURCE`)", name, name)
 	}
@@ -254,7 +250,7 @@ func (e *Engine) Close(ctx context.Context) error {
 	e.mu.Unlock()
 	e.cancel()
 	var errs []error
-	for name, m := range *e.routes.Load() {
+	for name, m := range e.routes.Load().mods {
 		select {
 		case <-m.done:
 		case <-ctx.Done():

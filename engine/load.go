@@ -46,6 +46,8 @@ func (e *Engine) Load(ctx context.Context, name, mode string, opts LoadOptions) 
 		if err := m.waitFor(ctx, gen, md); err != nil {
 			return m.status(), err
 		}
+	} else if err := m.waitStarted(ctx, gen); err != nil {
+		return m.status(), err
 	}
 	if err := e.persistDesired(name, m.desiredMode(), retire); err != nil {
 		return m.status(), err
@@ -68,7 +70,7 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 		return "", err
 	}
 	m.mu.Lock()
-	desired, hasServer := m.desired, m.server != nil
+	desired, hasServer, external := m.desired, m.server != nil, m.cfg.URL != ""
 	m.mu.Unlock()
 	if md == ModeAuto {
 		md = desired
@@ -97,6 +99,8 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 		return "", err
 	}
 	switch {
+	case external && desired == ModeRemote:
+		return fmt.Sprintf("unloaded %s from remote mode; its external action server is not jsorc's to stop", name), nil
 	case desired == ModeNone:
 		return fmt.Sprintf("retired the warm action server of %s", name), nil
 	case desired == ModeRemote && retire:
@@ -113,6 +117,30 @@ func (m *module) desiredMode() Mode {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.desired
+}
+
+// waitStarted blocks until the reconciler has taken up a remote load of
+// generation gen: its server is starting (or ready), or the attempt failed.
+// It makes the answer of a non-waiting load show STARTING, as JSORC's did.
+func (m *module) waitStarted(ctx context.Context, gen uint64) error {
+	for {
+		m.mu.Lock()
+		started := m.server != nil || m.serving == ModeRemote
+		failed, ch := m.failGen == gen && m.failErr != nil, m.changed
+		failErr := m.failErr
+		m.mu.Unlock()
+		if failed {
+			return failErr
+		}
+		if started {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return errorf(ErrUnavailable, "module %q: the remote load was not taken up in time: %w", m.name, ctx.Err())
+		}
+	}
 }
 
 // waitServerGone blocks until the module has no remote server and every

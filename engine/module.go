@@ -40,6 +40,9 @@ type module struct {
 	rstate  RemoteState
 	// stopping counts servers being stopped in the background.
 	stopping int
+	// slots counts the action slots handed out to this module (see slotOf);
+	// guarded by the engine's mu, not the module's.
+	slots int
 	// known lists the module's actions once a placement has reported them.
 	known []string
 	// changed is closed and replaced on every state change (broadcast).
@@ -125,7 +128,7 @@ func (m *module) reconcile(ctx context.Context) {
 	switch desired {
 	case ModeModule:
 		if serving != ModeModule {
-			b, err := m.e.moduleBinding(m.name, cfg.ActionConfig)
+			b, err := m.e.moduleBinding(m, cfg.ActionConfig)
 			if err != nil {
 				m.fail(gen, err)
 				return
@@ -145,7 +148,7 @@ func (m *module) reconcile(ctx context.Context) {
 		if rs.Phase == PhaseReady {
 			cur := m.cur.Load()
 			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
-				m.swap(ctx, m.e.remoteBinding(m.name, cfg.ActionConfig, rs))
+				m.swap(ctx, m.e.remoteBinding(m, cfg.ActionConfig, rs))
 			}
 		}
 	case ModeNone:
@@ -213,6 +216,7 @@ func (m *module) startServer(ctx context.Context, cfg ActionConfig) error {
 	m.rstate = RemoteState{Phase: PhaseStarting, External: cfg.URL != ""}
 	m.notifyLocked()
 	m.mu.Unlock()
+	srv.start()
 	return nil
 }
 
@@ -302,7 +306,8 @@ func (m *module) waitFor(ctx context.Context, gen uint64, mode Mode) error {
 }
 
 // moduleBinding loads the module in-process and wraps it as a binding.
-func (e *Engine) moduleBinding(name string, cfg ActionConfig) (*binding, error) {
+func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
+	name := m.name
 	if cfg.Builtin == "" {
 		return nil, errorf(ErrConflict, "module %q has no in-process implementation (its config gives only a server); load it with -mode remote", name)
 	}
@@ -319,13 +324,13 @@ func (e *Engine) moduleBinding(name string, cfg ActionConfig) (*binding, error) 
 	acts := inst.Actions()
 	for i := range acts {
 		a := &acts[i]
-		b.entries[a.Name] = &entry{name: a.Name, action: a, rec: e.recorder(name, a.Name, ModeModule)}
+		b.add(e.slotOf(m, a.Name), &entry{name: a.Name, action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
 	}
 	return b, nil
 }
 
 // remoteBinding wraps a ready remote server as a binding.
-func (e *Engine) remoteBinding(name string, cfg ActionConfig, rs RemoteState) *binding {
+func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs RemoteState) *binding {
 	b := newBinding(ModeRemote)
 	b.url = rs.URL
 	b.client = e.client
@@ -338,7 +343,7 @@ func (e *Engine) remoteBinding(name string, cfg ActionConfig, rs RemoteState) *b
 		if err != nil {
 			continue
 		}
-		b.entries[act] = &entry{name: act, rec: e.recorder(name, act, ModeRemote)}
+		b.add(e.slotOf(m, act), &entry{name: act, rec: e.recorder(m.name, act, ModeRemote)})
 	}
 	return b
 }

@@ -56,11 +56,14 @@ type RemoteState struct {
 
 // remoteServer is a running remote action server the engine looks after.
 type remoteServer interface {
+	// start begins running (or watching) the server. It is called once the
+	// module knows the server, so no state report can arrive before that.
+	start()
 	// stop ends the server (or, for an external one, stops watching it).
 	stop(ctx context.Context)
 }
 
-// launchServer starts the module's remote action server on the engine's
+// launchServer prepares the module's remote action server on the engine's
 // backend, or starts watching the external server its config names.
 func (e *Engine) launchServer(_ context.Context, m *module, cfg ActionConfig) (remoteServer, error) {
 	if cfg.URL != "" {
@@ -102,10 +105,13 @@ func (e *Engine) serverCommand(name string, cfg ActionConfig) ([]string, []strin
 type localServer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	run    func()
 
 	mu   sync.Mutex
 	spec map[string][]string
 }
+
+func (s *localServer) start() { go s.run() }
 
 func (s *localServer) stop(ctx context.Context) {
 	s.cancel()
@@ -183,12 +189,12 @@ func (e *Engine) superviseLocal(m *module, argv, env []string) *localServer {
 		m.onServerState(srv, rs)
 	}
 	sup := local.NewSupervisor(local.Spec{Name: "action-" + m.name}, local.SupervisorOptions{Prepare: prepare, Probe: probe, OnState: onState})
-	go func() {
+	srv.run = func() {
 		defer close(srv.done)
 		if err := sup.Run(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("action server supervisor ended", "module", m.name, "err", err)
 		}
-	}()
+	}
 	return srv
 }
 
@@ -196,7 +202,10 @@ func (e *Engine) superviseLocal(m *module, argv, env []string) *localServer {
 type externalServer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+	run    func()
 }
+
+func (s *externalServer) start() { go s.run() }
 
 func (s *externalServer) stop(ctx context.Context) {
 	s.cancel()
@@ -211,7 +220,7 @@ func (s *externalServer) stop(ctx context.Context) {
 func (e *Engine) watchExternal(m *module, url string) *externalServer {
 	ctx, cancel := context.WithCancel(e.ctx)
 	srv := &externalServer{cancel: cancel, done: make(chan struct{})}
-	go func() {
+	srv.run = func() {
 		defer close(srv.done)
 		interval := 100 * time.Millisecond
 		var last RemoteState
@@ -241,6 +250,6 @@ func (e *Engine) watchExternal(m *module, url string) *externalServer {
 			case <-time.After(interval):
 			}
 		}
-	}()
+	}
 	return srv
 }

@@ -85,7 +85,7 @@ func (e *Engine) Status(name string) (ActionStatus, error) {
 
 // StatusAll returns the status of every configured module, by name.
 func (e *Engine) StatusAll() map[string]ActionStatus {
-	mods := *e.routes.Load()
+	mods := e.routes.Load().mods
 	out := make(map[string]ActionStatus, len(mods))
 	for name, m := range mods {
 		out[name] = m.status()
@@ -94,7 +94,7 @@ func (e *Engine) StatusAll() map[string]ActionStatus {
 }
 
 // Modules lists the configured modules, sorted.
-func (e *Engine) Modules() []string { return sortedKeys(*e.routes.Load()) }
+func (e *Engine) Modules() []string { return sortedKeys(e.routes.Load().mods) }
 
 // String renders a status as one line, for logs.
 func (s ActionStatus) String() string {

@@ -46,12 +46,18 @@ func (e *ArgsError) Error() string {
 func Validate(a *Action, args map[string]any) []FieldError {
 	var errs []FieldError
 	hasOpts := false
+	// present counts the arguments that matched a parameter: when it equals
+	// len(args) there is no unknown key, and the map need not be walked.
+	present := 0
 	for i := range a.Params {
 		p := &a.Params[i]
 		if p.Kind == Opts {
 			hasOpts = true
 		}
 		v, ok := args[p.Name]
+		if ok {
+			present++
+		}
 		switch {
 		case p.Kind == Required && (!ok || v == nil):
 			errs = append(errs, FieldError{Loc: []any{"body", p.Name}, Msg: "field required", Type: "value_error.missing"})
@@ -73,7 +79,7 @@ func Validate(a *Action, args map[string]any) []FieldError {
 			})
 		}
 	}
-	if !hasOpts {
+	if !hasOpts && present != len(args) {
 		for k := range args {
 			if !a.hasParam(k) {
 				errs = append(errs, FieldError{Loc: []any{"body", k}, Msg: "extra fields not permitted", Type: "value_error.extra"})

@@ -89,12 +89,11 @@ type handler struct {
 type route struct {
 	act     actions.Action
 	full    string
-	aliases []alias
+	aliases actions.Aliases
 	metrics actionMetrics
 }
 
 // alias maps a key a client may send ("*rest") to the parameter name.
-type alias struct{ key, name string }
 
 // jsonBuffer is a pooled buffer with an encoder writing into it.
 type jsonBuffer struct {
@@ -171,11 +170,7 @@ func NewHandler(module string, inst actions.Instance, opts HandlerOptions) http.
 				return nil, fmt.Errorf("action %s has no implementation", full)
 			}
 		}
-		for _, p := range a.Params {
-			if p.Kind == actions.Rest || p.Kind == actions.Opts {
-				rt.aliases = append(rt.aliases, alias{key: p.SpecName(), name: p.Name})
-			}
-		}
+		rt.aliases = actions.VariadicAliases(&rt.act)
 		h.routes[a.Name] = rt
 		h.routes[rt.full] = rt
 	}
@@ -296,7 +291,7 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, rt *route) int {
 	if fieldErr != nil {
 		return h.writeFieldErrors(w, r, buf, rt, []actions.FieldError{*fieldErr})
 	}
-	errs := applyAliases(rt.aliases, args)
+	args, errs := rt.aliases.Apply(args)
 	if errs == nil {
 		errs = actions.Validate(&rt.act, args)
 	}
@@ -366,29 +361,6 @@ func decodeArgs(body []byte) (map[string]any, *actions.FieldError) {
 	default:
 		return nil, &actions.FieldError{Loc: []any{"body"}, Msg: "value is not a valid dict", Type: "type_error.dict"}
 	}
-}
-
-// applyAliases moves variadic arguments sent under their spec names
-// ("*rest", "**opts") to the parameter names the action declares.
-func applyAliases(aliases []alias, args map[string]any) []actions.FieldError {
-	var errs []actions.FieldError
-	for _, a := range aliases {
-		v, ok := args[a.key]
-		if !ok {
-			continue
-		}
-		if _, dup := args[a.name]; dup {
-			errs = append(errs, actions.FieldError{
-				Loc:  []any{"body", a.key},
-				Msg:  fmt.Sprintf("given both as %q and %q", a.key, a.name),
-				Type: "value_error.duplicate",
-			})
-			continue
-		}
-		delete(args, a.key)
-		args[a.name] = v
-	}
-	return errs
 }
 
 // fieldErrorsBody is the 422 answer.

@@ -1,0 +1,328 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/protocol"
+)
+
+func TestLoadCallUnloadModule(t *testing.T) {
+	e := newEngine(t)
+	st := load(t, e, "textenc", "local")
+	if st.Mode == nil || *st.Mode != "module" || st.Serving != "module" || !st.Module.Loaded {
+		t.Fatalf("after load: %+v", st)
+	}
+	if got := st.Actions; len(got) != 3 || got[0] != "cos_sim" {
+		t.Errorf("actions %v, want cos_sim, encode, topk", got)
+	}
+	sim, err := e.Call(ctxT(t), "textenc.cos_sim", map[string]any{"text1": "the cat sat on the mat", "text2": "a cat sat on a mat"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := sim.(float64); s < 0.3 {
+		t.Errorf("cos_sim of similar texts = %v, want > 0.3", sim)
+	}
+	msg, err := e.Unload(ctxT(t), "textenc", "auto", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg != "unloaded textenc from module mode" {
+		t.Errorf("unload message %q", msg)
+	}
+	st, _ = e.Status("textenc")
+	if st.Mode != nil || st.Serving != "" || st.Module.Loaded {
+		t.Errorf("after unload: %+v", st)
+	}
+	if _, err := e.Call(ctxT(t), "textenc.encode", map[string]any{"text": "x"}); !errors.Is(err, engine.ErrNotLoaded) {
+		t.Errorf("call after unload: %v, want ErrNotLoaded", err)
+	}
+}
+
+func TestRequestErrors(t *testing.T) {
+	e := newEngine(t)
+	load(t, e, "echo", "module")
+	external := []byte("ext:\n  url: http://127.0.0.1:1\n")
+	if _, err := e.ConfigureActions("ext", "ext.yaml", external); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		do   func() error
+		want error
+	}{
+		{"bad load mode", func() error { _, err := e.Load(ctxT(t), "echo", "cloud", engine.LoadOptions{}); return err }, engine.ErrInvalid},
+		{"load unknown module", func() error { _, err := e.Load(ctxT(t), "nope", "module", engine.LoadOptions{}); return err }, engine.ErrNotFound},
+		{"module mode of a URL-only module", func() error { _, err := e.Load(ctxT(t), "ext", "module", engine.LoadOptions{}); return err }, engine.ErrConflict},
+		{"unload not loaded", func() error { _, err := e.Unload(ctxT(t), "textenc", "auto", true); return err }, engine.ErrConflict},
+		{"unload wrong mode", func() error { _, err := e.Unload(ctxT(t), "echo", "remote", true); return err }, engine.ErrConflict},
+		{"bad unload mode", func() error { _, err := e.Unload(ctxT(t), "echo", "sideways", true); return err }, engine.ErrInvalid},
+		{"call without module", func() error { _, err := e.Call(ctxT(t), "echo", nil); return err }, engine.ErrInvalid},
+		{"call unconfigured", func() error { _, err := e.Call(ctxT(t), "nope.x", nil); return err }, engine.ErrNotFound},
+		{"call not loaded", func() error { _, err := e.Call(ctxT(t), "synth.infer", nil); return err }, engine.ErrNotLoaded},
+		{"call unknown action", func() error { _, err := e.Call(ctxT(t), "echo.nope", nil); return err }, engine.ErrNotFound},
+		{"call missing param", func() error { _, err := e.Call(ctxT(t), "echo.echo", nil); return err }, engine.ErrInvalid},
+		{"call extra param", func() error {
+			_, err := e.Call(ctxT(t), "echo.echo", map[string]any{"value": 1.0, "bogus": 2.0})
+			return err
+		}, engine.ErrInvalid},
+		{"unknown config", func() error { _, err := e.ConfigGet("OTHER"); return err }, engine.ErrNotFound},
+		{"backoff below floor", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 2}`) }, engine.ErrInvalid},
+		{"meta unknown field", func() error { return e.ConfigSet(engine.MetaConfigName, `{"automatic": true}`) }, engine.ErrInvalid},
+		{"policy not built", func() error { _, err := e.PolicySet("evaluation", nil); return err }, engine.ErrNotImplemented},
+		{"unknown policy", func() error { _, err := e.PolicySet("random", nil); return err }, engine.ErrInvalid},
+		{"unknown app", func() error { _, err := e.RunApp(ctxT(t), "nope", nil); return err }, engine.ErrNotFound},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.do()
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("error %v, want one wrapping %v", err, tt.want)
+			}
+			if err.Error() == "" {
+				t.Fatal("empty message")
+			}
+		})
+	}
+}
+
+func TestParseActionConfigs(t *testing.T) {
+	tests := []struct {
+		name, src string
+		ok        bool
+	}{
+		{"builtin with params", "m:\n  builtin: synth\n  params: {mem_mb: 1}\n  local_mem_requirement: 1\n", true},
+		{"url only", `{"m": {"url": "http://127.0.0.1:9000"}}`, true},
+		{"local command", "m:\n  local: {command: [\"/bin/server\", \"--addr\", \"{addr}\"]}\n", true},
+		{"unknown field", "m:\n  builtin: echo\n  colour: red\n", false},
+		{"nothing runnable", "m:\n  local_mem_requirement: 5\n", false},
+		{"empty command", "m:\n  local: {command: []}\n", false},
+		{"negative memory", "m:\n  builtin: echo\n  local_mem_requirement: -1\n", false},
+		{"not a URL", "m:\n  url: ftp://x\n", false},
+		{"bad timeout", "m:\n  builtin: echo\n  timeout: soon\n", false},
+		{"bad name", "\"a b\":\n  builtin: echo\n", false},
+		{"empty", "{}", false},
+		{"not yaml", "m: [", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := engine.ParseActionConfigs([]byte(tt.src))
+			if (err == nil) != tt.ok {
+				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, engine.ErrInvalid) {
+				t.Fatalf("err %v does not wrap ErrInvalid", err)
+			}
+		})
+	}
+}
+
+// startEchoServer runs an echo action server that the engine did not start,
+// as someone else's server would be.
+func startEchoServer(t testing.TB) string {
+	t.Helper()
+	srv := httptest.NewServer(protocol.NewHandler("ext_echo", echoInstance(t), protocol.HandlerOptions{}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func TestExternalServer(t *testing.T) {
+	url := startEchoServer(t)
+	e := newEngine(t)
+	if _, err := e.ConfigureActions("ext_echo", "test", []byte("ext_echo: {url: \""+url+"\"}")); err != nil {
+		t.Fatal(err)
+	}
+	st := load(t, e, "ext_echo", "remote")
+	if st.Remote.Status != "READY" || !st.Remote.External || st.Remote.URL != url || st.Remote.PID != 0 {
+		t.Fatalf("status %+v", st)
+	}
+	got, err := e.Call(ctxT(t), "ext_echo.echo", map[string]any{"value": []any{1.0, map[string]any{"a": nil}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := got.([]any); len(l) != 2 {
+		t.Fatalf("echo returned %v", got)
+	}
+	if _, err := e.Unload(ctxT(t), "ext_echo", "auto", true); err != nil {
+		t.Fatal(err)
+	}
+	// Retiring an external server only stops watching it: it is not ours.
+	c := protocol.NewClient(protocol.ClientOptions{})
+	if _, err := c.Spec(ctxT(t), url); err != nil {
+		t.Fatalf("external server gone after unload: %v", err)
+	}
+}
+
+func TestRestoreAfterRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	load(t, e, "echo", "module")
+	st := load(t, e, "textenc", "remote")
+	pid := st.Remote.PID
+	if pid == 0 || st.Remote.Status != "READY" {
+		t.Fatalf("remote status %+v", st.Remote)
+	}
+	closeEngine(t, e)
+	waitGone(t, pid, 5*time.Second)
+	if _, err := os.Stat(filepath.Join(dir, "jsorc.pid")); !os.IsNotExist(err) {
+		t.Errorf("pid file left after Close: %v", err)
+	}
+
+	e2 := openEngine(t, dir)
+	ctx := ctxT(t)
+	for name, mode := range map[string]string{"echo": "module", "textenc": "remote"} {
+		st, err := e2.Status(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Mode == nil || *st.Mode != mode {
+			t.Errorf("%s restored with mode %v, want %s", name, st.Mode, mode)
+		}
+	}
+	st = load(t, e2, "textenc", "remote") // waits for READY
+	if st.Remote.PID == pid || st.Remote.PID == 0 {
+		t.Errorf("remote server pid %d after restart (was %d)", st.Remote.PID, pid)
+	}
+	if _, err := e2.Call(ctx, "textenc.encode", map[string]any{"text": "back again"}); err != nil {
+		t.Errorf("call after restart: %v", err)
+	}
+	if _, err := e2.Call(ctx, "echo.echo", map[string]any{"value": "x"}); err != nil {
+		t.Errorf("call after restart: %v", err)
+	}
+}
+
+func TestSecondEngineOnSameDataDir(t *testing.T) {
+	dir := t.TempDir()
+	openEngine(t, dir)
+	start := time.Now()
+	_, err := engine.New(engine.Options{DataDir: dir, LockTimeout: 200 * time.Millisecond})
+	if err == nil {
+		t.Fatal("second engine opened the same data directory")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("second engine took %v to fail", d)
+	}
+	t.Logf("second engine: %v", err)
+}
+
+func TestCrashedServerComesBack(t *testing.T) {
+	e := newEngine(t)
+	st := load(t, e, "textenc", "remote")
+	old := st.Remote.PID
+	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, _ = e.Status("textenc")
+		if st.Remote.Status == "READY" && st.Remote.PID != old && st.Serving == "remote" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not back: %+v", st.Remote)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st.Remote.Restarts < 1 {
+		t.Errorf("restarts = %d, want ≥ 1", st.Remote.Restarts)
+	}
+	if _, err := e.Call(ctxT(t), "textenc.encode", map[string]any{"text": "still here"}); err != nil {
+		t.Errorf("call after crash: %v", err)
+	}
+}
+
+func TestAppRun(t *testing.T) {
+	e := newEngine(t)
+	apps := []byte(`
+pipeline:
+  steps:
+    - {action: textenc.encode, args: {text: "$ctx.text"}}
+    - {action: echo.args, args: {first: "$prev", second: ["$ctx.tag", "$ctx"]}}
+`)
+	if _, err := e.ConfigureApps("test", apps); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.RunApp(ctxT(t), "pipeline", map[string]any{"text": "hi"}); !errors.Is(err, engine.ErrNotLoaded) {
+		t.Fatalf("run before load: %v, want ErrNotLoaded", err)
+	}
+	load(t, e, "textenc", "module")
+	load(t, e, "echo", "module")
+	res, err := e.RunApp(ctxT(t), "pipeline", map[string]any{"text": "hello world", "tag": "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := res.Result.(map[string]any)
+	vec, _ := out["first"].([]float64)
+	second, _ := out["second"].([]any)
+	if len(vec) != 256 || len(second) != 2 || second[0] != "t1" {
+		t.Fatalf("result %#v", res.Result)
+	}
+	if len(res.StepsMS) != 2 || res.LatencyMS <= 0 {
+		t.Errorf("timings %+v", res)
+	}
+}
+
+func TestMetaConfig(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 7, "keep_alive": ["redis"]}`); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+	e2 := openEngine(t, dir)
+	m := e2.Meta()
+	if !m.Automation || m.BackoffInterval != 7 || len(m.KeepAlive) != 1 || m.Namespace != "default" {
+		t.Fatalf("META_CONFIG after restart: %+v", m)
+	}
+}
+
+func TestNoGoroutineLeak(t *testing.T) {
+	base := runtime.NumGoroutine()
+	e, err := engine.New(engine.Options{DataDir: t.TempDir(), Executable: mustExe(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := e.Load(ctx, "echo", "module", engine.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Load(ctx, "textenc", "remote", engine.LoadOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Call(ctx, "textenc.encode", map[string]any{"text": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+	checkGoroutines(t, base)
+}
+
+// echoInstance loads the built-in echo module outside any engine.
+func echoInstance(t testing.TB) actions.Instance {
+	t.Helper()
+	b, err := actions.NewRegistry().Lookup("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := b.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+func mustExe(t testing.TB) string {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
