@@ -229,6 +229,14 @@ func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, erro
 	return map[string]any{"apps": names}, nil
 }
 
+func (s *Server) stats(_ context.Context, body []byte) (map[string]any, error) {
+	var p StatsParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	return map[string]any{"stats": s.e.Stats(p.Samples)}, nil
+}
+
 func (s *Server) appList(_ context.Context, body []byte) (map[string]any, error) {
 	if err := decode(body, &struct{}{}); err != nil {
 		return nil, err

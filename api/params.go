@@ -62,6 +62,12 @@ type NameParams struct {
 	Name string `json:"name"`
 }
 
+// StatsParams are jsorc_stats's parameters: how many of the latest samples
+// of the time series to return (all when 0).
+type StatsParams struct {
+	Samples int `json:"samples,omitempty"`
+}
+
 // AppConfigParams are app_config's parameters: the YAML/JSON text of an
 // apps file and the file's name.
 type AppConfigParams struct {

@@ -51,6 +51,7 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		"service_refresh":        s.serviceRefresh,
 		"app_config":             s.appConfig,
 		"app_list":               s.appList,
+		"jsorc_stats":            s.stats,
 	}
 	for name, what := range notBuilt() {
 		s.endpoints[name] = notImplemented(name, what)

@@ -76,6 +76,9 @@ type Engine struct {
 	// so calls read it without a lock.
 	routes atomic.Pointer[routeTable]
 
+	// loops tracks the engine's background loops; Close waits for them.
+	loops sync.WaitGroup
+
 	mu     sync.Mutex
 	meta   MetaConfig
 	apps   map[string]App
@@ -83,6 +86,7 @@ type Engine struct {
 	closed bool
 
 	events *broker
+	stats  *statsState
 }
 
 // New opens the data directory, restores what the store remembers — META_CONFIG,
@@ -109,6 +113,7 @@ func New(opts Options) (*Engine, error) {
 		cancel:   cancel,
 		apps:     make(map[string]App),
 		events:   newBroker(),
+		stats:    newStatsState(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	if err := e.restore(); err != nil {
@@ -116,6 +121,11 @@ func New(opts Options) (*Engine, error) {
 		_ = st.Close()
 		return nil, err
 	}
+	e.loops.Add(1)
+	go func() {
+		defer e.loops.Done()
+		e.sampleLoop(ctx)
+	}()
 	return e, nil
 }
 
@@ -257,6 +267,7 @@ func (e *Engine) Close(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("engine: module %q did not stop in time: %w", name, ctx.Err()))
 		}
 	}
+	e.loops.Wait()
 	e.client.CloseIdleConnections()
 	e.events.close()
 	if err := e.store.Close(); err != nil {

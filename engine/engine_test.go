@@ -326,3 +326,29 @@ func mustExe(t testing.TB) string {
 	}
 	return exe
 }
+
+func TestStatsCountCalls(t *testing.T) {
+	e := newEngine(t)
+	load(t, e, "echo", "module")
+	const n = 250
+	for i := range n {
+		if _, err := e.Call(ctxT(t), "echo.echo", map[string]any{"value": float64(i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s := e.Stats(0)
+		if m := s.Modules["echo"]; m.Calls == n {
+			a := s.Actions["echo.echo/module"]
+			if a.Calls != n || len(s.Series) == 0 {
+				t.Fatalf("action stats %+v, %d samples", a, len(s.Series))
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats never counted %d calls: %+v", n, s.Modules)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

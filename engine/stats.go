@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/track"
+)
+
+// SampleInterval is how often the engine samples its recorders for rates,
+// latency quantiles and the console's graphs.
+const SampleInterval = time.Second
+
+// seriesLen is how many samples the engine keeps (ten minutes at 1 Hz).
+const seriesLen = 600
+
+// CallStats summarises the calls of one action in one mode, or of a whole
+// module: totals since start, and the rate and latency over the last sample
+// interval.
+type CallStats struct {
+	Calls  uint64  `json:"calls"`
+	Errors uint64  `json:"errors"`
+	Rate   float64 `json:"calls_per_s"`
+	MeanMS float64 `json:"mean_ms"`
+	P50MS  float64 `json:"p50_ms"`
+	P99MS  float64 `json:"p99_ms"`
+}
+
+// Sample is one point of the engine's time series, for graphs.
+type Sample struct {
+	TS time.Time `json:"ts"`
+	// Rate, P50MS and P99MS cover every action call in the interval.
+	Rate  float64 `json:"calls_per_s"`
+	P50MS float64 `json:"p50_ms"`
+	P99MS float64 `json:"p99_ms"`
+	// CPUCores and MemBytes cover the engine and the action servers it runs;
+	// SysSource says where they come from ("" when not sampled).
+	CPUCores  float64 `json:"cpu_cores"`
+	MemBytes  uint64  `json:"mem_bytes"`
+	SysSource string  `json:"sys_source,omitempty"`
+}
+
+// Stats is what the engine measured: per action (by "module.action/mode"),
+// per module, per app, and the recent time series.
+type Stats struct {
+	Actions map[string]CallStats `json:"actions"`
+	Modules map[string]CallStats `json:"modules"`
+	Apps    map[string]CallStats `json:"apps"`
+	Series  []Sample             `json:"series"`
+}
+
+// sysSampler measures CPU and memory of the engine and its action servers;
+// nil until a sampler is wired in.
+type sysSampler func(now time.Time, pids map[string]int) (cpuCores float64, memBytes uint64, source string)
+
+// statsState is the sampler loop's state.
+type statsState struct {
+	mu     sync.Mutex
+	prev   map[string]track.Snapshot
+	last   map[string]CallStats
+	series []Sample // ring, oldest at head once full
+	head   int
+	sys    sysSampler
+}
+
+func newStatsState() *statsState {
+	return &statsState{prev: map[string]track.Snapshot{}, last: map[string]CallStats{}}
+}
+
+// sampleLoop samples every SampleInterval until ctx is done.
+func (e *Engine) sampleLoop(ctx context.Context) {
+	t := time.NewTicker(SampleInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			e.sample(now)
+		}
+	}
+}
+
+// sample takes one sample of every recorder.
+func (e *Engine) sample(now time.Time) {
+	cur := e.tracks.Snapshot()
+	st := e.stats
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var all track.Snapshot
+	for name, s := range cur {
+		s.At = now
+		d := s.Sub(st.prev[name])
+		if _, seen := st.prev[name]; !seen {
+			d.Interval = SampleInterval
+		}
+		st.prev[name] = s
+		st.last[name] = callStats(s, d)
+		if !strings.HasPrefix(name, "app/") {
+			all = all.Merge(d)
+		}
+	}
+	smp := Sample{TS: now, Rate: all.Rate(), P50MS: ms(all.Quantile(0.5)), P99MS: ms(all.Quantile(0.99))}
+	if st.sys != nil {
+		smp.CPUCores, smp.MemBytes, smp.SysSource = st.sys(now, e.serverPIDs())
+	}
+	if len(st.series) < seriesLen {
+		st.series = append(st.series, smp)
+	} else {
+		st.series[st.head] = smp
+		st.head = (st.head + 1) % seriesLen
+	}
+}
+
+func callStats(total, delta track.Snapshot) CallStats {
+	return CallStats{
+		Calls:  total.Count,
+		Errors: total.Errors,
+		Rate:   delta.Rate(),
+		MeanMS: ms(delta.Mean()),
+		P50MS:  ms(delta.Quantile(0.5)),
+		P99MS:  ms(delta.Quantile(0.99)),
+	}
+}
+
+// serverPIDs lists the action servers the engine runs, by module.
+func (e *Engine) serverPIDs() map[string]int {
+	out := map[string]int{}
+	for name, m := range e.routes.Load().mods {
+		m.mu.Lock()
+		if m.rstate.PID != 0 {
+			out[name] = m.rstate.PID
+		}
+		m.mu.Unlock()
+	}
+	return out
+}
+
+// Stats returns the latest measurements and the last n samples of the time
+// series (all of it when n ≤ 0).
+func (e *Engine) Stats(n int) Stats {
+	st := e.stats
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	out := Stats{Actions: map[string]CallStats{}, Modules: map[string]CallStats{}, Apps: map[string]CallStats{}}
+	for name, cs := range st.last {
+		if app, ok := strings.CutPrefix(name, "app/"); ok {
+			out.Apps[app] = cs
+			continue
+		}
+		out.Actions[name] = cs
+		mod, _, _ := strings.Cut(name, ".")
+		out.Modules[mod] = addStats(out.Modules[mod], cs)
+	}
+	series := append(append([]Sample(nil), st.series[st.head:]...), st.series[:st.head]...)
+	if n > 0 && len(series) > n {
+		series = series[len(series)-n:]
+	}
+	out.Series = series
+	return out
+}
+
+// addStats sums two summaries. Quantiles of a sum cannot be derived from
+// the parts: the larger of each is kept, an upper bound.
+func addStats(a, b CallStats) CallStats {
+	rate := a.Rate + b.Rate
+	mean := 0.0
+	if rate > 0 {
+		mean = (a.MeanMS*a.Rate + b.MeanMS*b.Rate) / rate
+	}
+	return CallStats{
+		Calls:  a.Calls + b.Calls,
+		Errors: a.Errors + b.Errors,
+		Rate:   rate,
+		MeanMS: mean,
+		P50MS:  max(a.P50MS, b.P50MS),
+		P99MS:  max(a.P99MS, b.P99MS),
+	}
+}
+
+// SortedActions lists the keys of s.Actions in order.
+func (s Stats) SortedActions() []string {
+	out := make([]string, 0, len(s.Actions))
+	for k := range s.Actions {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
