@@ -63,6 +63,7 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": "ok"})
 	})
 	s.mux.HandleFunc("GET /js_admin/", s.list)
+	s.mux.Handle("GET /metrics", metricsHandler(e))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s (the admin API is POST /js_admin/<name>; GET /js_admin/ lists the names)", r.Method, r.URL.Path))
 	})

@@ -1,10 +1,14 @@
 package api_test
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/jsorc/jsorc/engine"
 )
 
 // adminCase is one call of an admin endpoint on a fresh engine.
@@ -547,6 +551,34 @@ func TestOversizedBody(t *testing.T) {
 	for _, path := range []string{"/js_admin/jsorc_actions_status", "/js/app_run"} {
 		if a := f.do(t, http.MethodPost, path, big); a.code != http.StatusRequestEntityTooLarge {
 			t.Errorf("%s: HTTP %d, want 413: %.200s", path, a.code, a.raw)
+		}
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	f := newFixture(t)
+	e := f.e
+	if _, err := e.Load(context.Background(), "echo", "module", engine.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := e.Call(context.Background(), "echo.echo", map[string]any{"value": 1.0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resp, err := http.Get(f.srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`jsorc_action_call_duration_seconds_count{action="echo",mode="module",module="echo"} 3`,
+		`jsorc_module_serving{mode="module",module="echo"} 1`,
+		`process_resident_memory_bytes`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
 		}
 	}
 }

@@ -70,11 +70,3 @@ func isNumber(s string) bool {
 	}
 	return true
 }
-
-// want checks the number of positional arguments of a verb.
-func want(pos []string, min, max int, usage string) error {
-	if len(pos) < min || (max >= 0 && len(pos) > max) {
-		return fmt.Errorf("usage: jsorc %s", usage)
-	}
-	return nil
-}

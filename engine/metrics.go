@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/jsorc/jsorc/engine/track"
+)
+
+// metricBuckets are the upper bounds (seconds) of the exported latency
+// histograms: from 100 µs to 60 s, roughly ×2.5 apart.
+var metricBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+// metricsCollector exports the engine's recorders to Prometheus at scrape
+// time, so the router's hot path pays nothing for /metrics.
+type metricsCollector struct {
+	e        *Engine
+	calls    *prometheus.Desc
+	requests *prometheus.Desc
+	serving  *prometheus.Desc
+}
+
+// Collector returns a Prometheus collector of the engine's measurements:
+// call latency by module, action and mode, request latency by app, and the
+// serving placement of each module.
+func (e *Engine) Collector() prometheus.Collector {
+	return &metricsCollector{
+		e: e,
+		calls: prometheus.NewDesc("jsorc_action_call_duration_seconds",
+			"Latency of action calls through the router.", []string{"module", "action", "mode"}, nil),
+		requests: prometheus.NewDesc("jsorc_app_request_duration_seconds",
+			"Latency of app requests.", []string{"app"}, nil),
+		serving: prometheus.NewDesc("jsorc_module_serving",
+			"1 for the mode a module serves calls in.", []string{"module", "mode"}, nil),
+	}
+}
+
+// Describe sends the descriptors of the exported metrics.
+func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.calls
+	ch <- c.requests
+	ch <- c.serving
+}
+
+// Collect exports one histogram per recorder and the serving modes.
+func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
+	c.e.tracks.Each(func(name string, r *track.Recorder) {
+		s := r.Snapshot()
+		if app, ok := strings.CutPrefix(name, "app/"); ok {
+			ch <- histogram(c.requests, s, app)
+			return
+		}
+		full, mode, _ := strings.Cut(name, "/")
+		mod, act, _ := strings.Cut(full, ".")
+		ch <- histogram(c.calls, s, mod, act, mode)
+	})
+	for name, m := range c.e.routes.Load().mods {
+		m.mu.Lock()
+		serving := m.serving
+		m.mu.Unlock()
+		for _, mode := range []Mode{ModeModule, ModeRemote} {
+			v := 0.0
+			if serving == mode {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.serving, prometheus.GaugeValue, v, name, string(mode))
+		}
+	}
+}
+
+// histogram turns a recorder's snapshot into a constant Prometheus
+// histogram with metricBuckets as bounds.
+func histogram(desc *prometheus.Desc, s track.Snapshot, labels ...string) prometheus.Metric {
+	counts := make(map[float64]uint64, len(metricBuckets))
+	var cum uint64
+	bi := 0
+	for i, n := range s.Buckets {
+		if n == 0 {
+			continue
+		}
+		_, hi := track.BucketBounds(i)
+		for bi < len(metricBuckets) && hi.Seconds() > metricBuckets[bi] {
+			counts[metricBuckets[bi]] = cum
+			bi++
+		}
+		cum += n
+	}
+	for ; bi < len(metricBuckets); bi++ {
+		counts[metricBuckets[bi]] = cum
+	}
+	return prometheus.MustNewConstHistogram(desc, s.Count, s.Sum.Seconds(), counts, labels...)
+}
