@@ -247,17 +247,8 @@ func (s *Server) appList(_ context.Context, body []byte) (map[string]any, error)
 // notBuilt names the JSORC endpoints whose part of jsorc is not built yet,
 // with what they need.
 func notBuilt() map[string]string {
-	const measure = "action and request measurement (trackact, benchmark, tracksys, loadtest)"
 	return map[string]string{
-		"jsorc_trackact_start":   measure,
-		"jsorc_trackact_stop":    measure,
-		"jsorc_benchmark_start":  measure,
-		"jsorc_benchmark_report": measure,
-		"jsorc_benchmark_stop":   measure,
-		"jsorc_tracksys_start":   measure,
-		"jsorc_tracksys_report":  measure,
-		"jsorc_tracksys_stop":    measure,
-		"jsorc_loadtest":         measure,
+		"jsorc_loadtest": "the load test experiment",
 	}
 }
 

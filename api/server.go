@@ -52,6 +52,14 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		"app_config":             s.appConfig,
 		"app_list":               s.appList,
 		"jsorc_stats":            s.stats,
+		"jsorc_benchmark_start":  s.noParams(func() (map[string]any, error) { return nil, s.e.BenchmarkStart() }),
+		"jsorc_benchmark_report": s.noParams(s.benchmarkReport),
+		"jsorc_benchmark_stop":   s.benchmarkStop,
+		"jsorc_trackact_start":   s.noParams(func() (map[string]any, error) { return nil, s.e.TrackActStart() }),
+		"jsorc_trackact_stop":    s.noParams(s.trackactStop),
+		"jsorc_tracksys_start":   s.noParams(func() (map[string]any, error) { return nil, s.e.TrackSysStart() }),
+		"jsorc_tracksys_report":  s.noParams(s.tracksysReport),
+		"jsorc_tracksys_stop":    s.noParams(s.tracksysStop),
 	}
 	for name, what := range notBuilt() {
 		s.endpoints[name] = notImplemented(name, what)

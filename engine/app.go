@@ -128,13 +128,16 @@ func (e *Engine) RunApp(ctx context.Context, name string, reqCtx map[string]any)
 		out, err := e.Call(ctx, s.Action, args)
 		res.StepsMS = append(res.StepsMS, ms(time.Since(t)))
 		if err != nil {
-			rec.Record(time.Since(start), false, 0)
+			d := time.Since(start)
+			rec.Record(d, false, 0)
+			e.meas.bench.Record(ReqTypeApp, name, d, false)
 			return res, fmt.Errorf("app %s step %d (%s): %w", name, i+1, s.Action, err)
 		}
 		prev = out
 	}
 	d := time.Since(start)
 	rec.Record(d, true, 0)
+	e.meas.bench.Record(ReqTypeApp, name, d, true)
 	res.Result, res.LatencyMS = prev, ms(d)
 	return res, nil
 }

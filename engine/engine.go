@@ -87,6 +87,7 @@ type Engine struct {
 
 	events *broker
 	stats  *statsState
+	meas   *measuring
 }
 
 // New opens the data directory, restores what the store remembers — META_CONFIG,
@@ -114,6 +115,7 @@ func New(opts Options) (*Engine, error) {
 		apps:     make(map[string]App),
 		events:   newBroker(),
 		stats:    newStatsState(),
+		meas:     newMeasuring(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	if err := e.restore(); err != nil {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
@@ -52,10 +53,6 @@ type Stats struct {
 	Series  []Sample             `json:"series"`
 }
 
-// sysSampler measures CPU and memory of the engine and its action servers;
-// nil until a sampler is wired in.
-type sysSampler func(now time.Time, pids map[string]int) (cpuCores float64, memBytes uint64, source string)
-
 // statsState is the sampler loop's state.
 type statsState struct {
 	mu     sync.Mutex
@@ -63,7 +60,6 @@ type statsState struct {
 	last   map[string]CallStats
 	series []Sample // ring, oldest at head once full
 	head   int
-	sys    sysSampler
 }
 
 func newStatsState() *statsState {
@@ -103,10 +99,13 @@ func (e *Engine) sample(now time.Time) {
 			all = all.Merge(d)
 		}
 	}
-	smp := Sample{TS: now, Rate: all.Rate(), P50MS: ms(all.Quantile(0.5)), P99MS: ms(all.Quantile(0.99))}
-	if st.sys != nil {
-		smp.CPUCores, smp.MemBytes, smp.SysSource = st.sys(now, e.serverPIDs())
+	smp := Sample{TS: now, Rate: all.Rate(), P50MS: ms(all.Quantile(0.5)), P99MS: ms(all.Quantile(0.99)), SysSource: measure.SourceProc}
+	procs := e.sampleProcs(now, e.serverPIDs())
+	for _, p := range procs {
+		smp.CPUCores += p.CPUCores
+		smp.MemBytes += p.MemBytes
 	}
+	e.measureTick(now, cur, procs)
 	if len(st.series) < seriesLen {
 		st.series = append(st.series, smp)
 	} else {

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/engine/track"
+)
+
+// ReqTypeApp is the benchmark's request type of app requests (JSORC's
+// walker runs).
+const ReqTypeApp = "walker_run"
+
+// measuring holds the engine's measuring components: JSORC's benchmark,
+// trackact and tracksys, and the /proc sampler behind the graphs.
+type measuring struct {
+	bench *measure.Benchmark
+	acts  *measure.ActionTracker
+	sys   *measure.SysTracker
+
+	mu   sync.Mutex // guards proc: it keeps the previous reading per PID
+	proc *measure.ProcSampler
+}
+
+func newMeasuring() *measuring {
+	return &measuring{
+		bench: measure.NewBenchmark(),
+		acts:  measure.NewActionTracker(measure.DefaultHistory),
+		sys:   measure.NewSysTracker(measure.DefaultHistory),
+		proc:  measure.NewProcSampler(),
+	}
+}
+
+// sampleProcs measures the engine's own process and the action servers it
+// runs; the engine appears as "jsorc".
+func (e *Engine) sampleProcs(now time.Time, pids map[string]int) map[string]measure.ProcStats {
+	all := make(map[string]int, len(pids)+1)
+	for k, v := range pids {
+		all[k] = v
+	}
+	all["jsorc"] = os.Getpid()
+	e.meas.mu.Lock()
+	defer e.meas.mu.Unlock()
+	return e.meas.proc.Sample(now, all)
+}
+
+// measureTick feeds trackact and tracksys once per sample interval.
+func (e *Engine) measureTick(now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) {
+	placement := e.placement()
+	if _, on := e.meas.acts.Active(); on {
+		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
+	}
+	if _, on := e.meas.sys.Active(); on {
+		_ = e.meas.sys.Tick(now, placement, procs, measure.SourceProc)
+	}
+}
+
+// actionTotals merges the per-mode recorders of each action into one
+// cumulative snapshot per "module.action", as trackact reports them.
+func actionTotals(cur map[string]track.Snapshot) map[string]track.Snapshot {
+	out := make(map[string]track.Snapshot, len(cur))
+	for name, s := range cur {
+		if strings.HasPrefix(name, "app/") {
+			continue
+		}
+		full, _, _ := strings.Cut(name, "/")
+		out[full] = out[full].Merge(s)
+	}
+	return out
+}
+
+// placement maps every module that serves calls to its mode.
+func (e *Engine) placement() map[string]string {
+	out := map[string]string{}
+	for name, m := range e.routes.Load().mods {
+		m.mu.Lock()
+		if m.serving != ModeNone {
+			out[name] = string(m.serving)
+		}
+		m.mu.Unlock()
+	}
+	return out
+}
+
+// BenchmarkStart is JSORC's benchmark start: request-level latency and
+// throughput of app requests from now on.
+func (e *Engine) BenchmarkStart() error {
+	return measureErr(e.meas.bench.Start(time.Now()))
+}
+
+// BenchmarkReport is the running benchmark's report in JSORC's shape.
+func (e *Engine) BenchmarkReport() (measure.Report, error) {
+	r, err := e.meas.bench.Report(time.Now())
+	return r, measureErr(err)
+}
+
+// BenchmarkStop stops the benchmark and returns its report.
+func (e *Engine) BenchmarkStop() (measure.Report, error) {
+	r, err := e.meas.bench.Stop(time.Now())
+	return r, measureErr(err)
+}
+
+// TrackActStart starts JSORC's action tracking: per tick, the mean latency
+// of each action, and the placement whenever it changes.
+func (e *Engine) TrackActStart() error {
+	now := time.Now()
+	if err := e.meas.acts.Start(now); err != nil {
+		return measureErr(err)
+	}
+	// The first tick only sets the baseline of every action.
+	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	return nil
+}
+
+// TrackActStop stops action tracking and returns its history.
+func (e *Engine) TrackActStop() ([]measure.Entry, error) {
+	now := time.Now()
+	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	h, err := e.meas.acts.Stop(now)
+	return h, measureErr(err)
+}
+
+// TrackSysStart starts sampling CPU, memory and network of the engine and
+// its action servers.
+func (e *Engine) TrackSysStart() error { return measureErr(e.meas.sys.Start(time.Now())) }
+
+// TrackSysReport returns the system samples so far.
+func (e *Engine) TrackSysReport() measure.SysReport { return e.meas.sys.Report() }
+
+// TrackSysStop stops system sampling and returns the samples.
+func (e *Engine) TrackSysStop() (measure.SysReport, error) {
+	r, err := e.meas.sys.Stop(time.Now())
+	return r, measureErr(err)
+}
+
+// measureErr gives measuring misuse (report before start, start twice) the
+// conflict kind, so it answers 409 with the component's message.
+func measureErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errorf(ErrConflict, "%w", err)
+}
+
+// String names the measuring components that run, for logs.
+func (m *measuring) String() string {
+	var on []string
+	if _, ok := m.bench.Active(); ok {
+		on = append(on, "benchmark")
+	}
+	if _, ok := m.acts.Active(); ok {
+		on = append(on, "trackact")
+	}
+	if _, ok := m.sys.Active(); ok {
+		on = append(on, "tracksys")
+	}
+	return fmt.Sprintf("measuring %v", on)
+}
