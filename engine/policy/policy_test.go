@@ -1,0 +1,140 @@
+package policy_test
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/policy"
+)
+
+func TestNewErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy string
+		params map[string]any
+		kind   policy.ErrorKind
+		param  string
+		msg    string
+	}{
+		{"unknown policy", "predictive", nil, policy.ErrUnknownPolicy, "", `unknown policy "predictive" (known: default, evaluation, costmodel)`},
+		{"empty name", "", nil, policy.ErrUnknownPolicy, "", "unknown policy"},
+		{"default takes none", "default", map[string]any{"eval_phase": 10}, policy.ErrUnknownParam, "eval_phase", "it takes none"},
+		{"unknown evaluation param", "evaluation", map[string]any{"evalphase": 10}, policy.ErrUnknownParam, "evalphase", "known: eval_phase, perf_phase, node_mem_mb, base_mem_mb"},
+		{"unknown costmodel param", "costmodel", map[string]any{"eval_phase": 10}, policy.ErrUnknownParam, "eval_phase", "known: hop_ms"},
+		{"negative phase", "evaluation", map[string]any{"eval_phase": -1}, policy.ErrBadParam, "eval_phase", "want a value > 0"},
+		{"zero phase", "evaluation", map[string]any{"perf_phase": 0.0}, policy.ErrBadParam, "perf_phase", "want a value > 0"},
+		{"not a number", "evaluation", map[string]any{"eval_phase": "soon"}, policy.ErrBadParam, "eval_phase", `want seconds or a duration like "10s", got "soon"`},
+		{"wrong type", "costmodel", map[string]any{"hop_ms": true}, policy.ErrBadParam, "hop_ms", "want a number, got bool"},
+		{"fractional int", "costmodel", map[string]any{"min_dwell": 2.5}, policy.ErrBadParam, "min_dwell", "want a whole number"},
+		{"alpha above 1", "costmodel", map[string]any{"alpha": 1.5}, policy.ErrBadParam, "alpha", "want a value <= 1"},
+		{"duration for a number", "costmodel", map[string]any{"hop_ms": "2ms"}, policy.ErrBadParam, "hop_ms", `want a number, got "2ms"`},
+		{"NaN", "costmodel", map[string]any{"hop_ms": "NaN"}, policy.ErrBadParam, "hop_ms", "finite"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := policy.New(tc.policy, tc.params)
+			if err == nil {
+				t.Fatalf("New(%q, %v) = %v, want an error", tc.policy, tc.params, p.Name())
+			}
+			var pe *policy.Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *policy.Error", err)
+			}
+			if pe.Kind != tc.kind || pe.Param != tc.param {
+				t.Errorf("kind %v param %q, want %v %q", pe.Kind, pe.Param, tc.kind, tc.param)
+			}
+			if !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %q does not contain %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+func TestNewParams(t *testing.T) {
+	tests := []struct {
+		policy string
+		params map[string]any
+		want   map[string]any
+	}{
+		{"default", nil, map[string]any{}},
+		{"evaluation", nil, map[string]any{"eval_phase": 10.0, "perf_phase": 100.0, "node_mem_mb": 0.0, "base_mem_mb": 0.0}},
+		{"evaluation", map[string]any{"eval_phase": "15s", "perf_phase": json.Number("50"), "node_mem_mb": "4096"},
+			map[string]any{"eval_phase": 15.0, "perf_phase": 50.0, "node_mem_mb": 4096.0, "base_mem_mb": 0.0}},
+		{"evaluation", map[string]any{"eval_phase": 2 * time.Second}, map[string]any{"eval_phase": 2.0}},
+		{"costmodel", nil, map[string]any{"hop_ms": 1.0, "min_dwell": 10, "min_gain_pct": 2.0, "alpha": 0.5, "shift_ticks": 3}},
+		{"costmodel", map[string]any{"min_dwell": "5", "hop_ms": 3}, map[string]any{"hop_ms": 3.0, "min_dwell": 5}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.policy, func(t *testing.T) {
+			p, err := policy.New(tc.policy, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Name() != tc.policy {
+				t.Errorf("Name() = %q", p.Name())
+			}
+			got := p.Params()
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("Params()[%q] = %v (%T), want %v (%T)", k, got[k], got[k], v, v)
+				}
+			}
+			if tc.policy == "default" && len(got) != 0 {
+				t.Errorf("default has params %v", got)
+			}
+		})
+	}
+	for _, n := range policy.Names() {
+		if _, err := policy.New(n, nil); err != nil {
+			t.Errorf("New(%q): %v", n, err)
+		}
+	}
+}
+
+func TestDefaultNeverMoves(t *testing.T) {
+	p, _ := policy.New(policy.NameDefault, nil)
+	obs := policy.Observation{At: t0(), NodeMemMB: 1024, Modules: []policy.ModuleObs{
+		{Name: "a", Mode: policy.ModeModule, MemMB: 5000, Module: policy.CallStats{Count: 9, Mean: time.Millisecond}},
+		{Name: "b", Mode: policy.ModeNone, MemMB: 10},
+		{Name: "c", Mode: policy.ModeRemote, MemMB: 1, Remote: policy.CallStats{Count: 9, Mean: 50 * time.Millisecond}},
+	}}
+	for range 5 {
+		d := p.Tick(obs)
+		if len(d.Moves) != 0 || !d.Target.Equal(obs.Placement()) || d.Phase == "" || d.Status == "" {
+			t.Fatalf("default decided %+v", d)
+		}
+	}
+}
+
+func TestDecisionJSON(t *testing.T) {
+	p, _ := policy.New(policy.NameCostModel, nil)
+	d := p.Tick(policy.Observation{At: t0(), NodeMemMB: 4096, Modules: []policy.ModuleObs{
+		{Name: "a", Mode: policy.ModeRemote, MemMB: 100, Remote: policy.CallStats{Count: 10, Mean: 12 * time.Millisecond, Bytes: 5000}},
+	}, Apps: []policy.AppObs{{Name: "x", Requests: 10, Mean: 12 * time.Millisecond}}})
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"policy":"costmodel"`, `"target":{"a":"module"}`, `"moves":[{"module":"a","from":"remote","to":"module","reason":"a → module: saves`, `"estimates":[`} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("JSON %s lacks %s", b, want)
+		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	b := policy.Budget{NodeMemMB: 4096, BaseMemMB: 300}
+	if got := b.CapacityMB(); got < 2976.79 || got > 2976.81 {
+		t.Errorf("CapacityMB = %v", got)
+	}
+	if !b.Fits(2976.8) || b.Fits(2977) {
+		t.Errorf("Fits wrong around the limit")
+	}
+	o := policy.Observation{NodeMemMB: 1000}
+	if o.Budget().BaseMemMB != policy.DefaultBaseMemMB || o.WindowLen() != time.Second {
+		t.Errorf("observation defaults: %+v %v", o.Budget(), o.WindowLen())
+	}
+}
