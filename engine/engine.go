@@ -82,8 +82,11 @@ type Engine struct {
 	mu     sync.Mutex
 	meta   MetaConfig
 	apps   map[string]App
-	policy PolicyState
 	closed bool
+
+	pol         *policyRunner
+	nodeMemOnce sync.Once
+	nodeMem     float64
 
 	events *broker
 	stats  *statsState
@@ -116,6 +119,7 @@ func New(opts Options) (*Engine, error) {
 		events:   newBroker(),
 		stats:    newStatsState(),
 		meas:     newMeasuring(),
+		pol:      newPolicyRunner(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	if err := e.restore(); err != nil {
@@ -123,10 +127,14 @@ func New(opts Options) (*Engine, error) {
 		_ = st.Close()
 		return nil, err
 	}
-	e.loops.Add(1)
+	e.loops.Add(2)
 	go func() {
 		defer e.loops.Done()
 		e.sampleLoop(ctx)
+	}()
+	go func() {
+		defer e.loops.Done()
+		e.policyLoop(ctx)
 	}()
 	return e, nil
 }
@@ -143,7 +151,7 @@ func (e *Engine) restore() error {
 			return fmt.Errorf("engine: stored META_CONFIG: %w", err)
 		}
 	}
-	if e.policy, err = e.loadPolicy(); err != nil {
+	if err := e.loadPolicy(); err != nil {
 		return err
 	}
 	apps, err := e.store.List(store.Apps)

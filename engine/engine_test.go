@@ -78,7 +78,6 @@ func TestRequestErrors(t *testing.T) {
 		{"unknown config", func() error { _, err := e.ConfigGet("OTHER"); return err }, engine.ErrNotFound},
 		{"backoff below floor", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 2}`) }, engine.ErrInvalid},
 		{"meta unknown field", func() error { return e.ConfigSet(engine.MetaConfigName, `{"automatic": true}`) }, engine.ErrInvalid},
-		{"policy not built", func() error { _, err := e.PolicySet("evaluation", nil); return err }, engine.ErrNotImplemented},
 		{"unknown policy", func() error { _, err := e.PolicySet("random", nil); return err }, engine.ErrInvalid},
 		{"unknown app", func() error { _, err := e.RunApp(ctxT(t), "nope", nil); return err }, engine.ErrNotFound},
 	}

@@ -36,8 +36,10 @@ type module struct {
 	failGen uint64
 	failErr error
 	serving Mode
-	server  remoteServer
-	rstate  RemoteState
+	// servingSince is when the serving placement last changed.
+	servingSince time.Time
+	server       remoteServer
+	rstate       RemoteState
 	// stopping counts servers being stopped in the background.
 	stopping int
 	// slots counts the action slots handed out to this module (see slotOf);
@@ -179,6 +181,7 @@ func (m *module) swap(ctx context.Context, b *binding) {
 	old := m.cur.Swap(b)
 	m.mu.Lock()
 	m.serving = ModeNone
+	m.servingSince = time.Now()
 	if b != nil {
 		m.serving = b.mode
 		m.known = b.actionNames()

@@ -1,66 +1,257 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"time"
-)
 
-// PolicyState is the active action policy as JSORC's actionpolicy_get
-// reports it.
-type PolicyState struct {
-	Name   string         `json:"policy_name"`
-	Params map[string]any `json:"policy_params"`
-	Since  time.Time      `json:"since"`
-}
+	"github.com/jsorc/jsorc/engine/policy"
+	"github.com/jsorc/jsorc/engine/track"
+)
 
 // DefaultPolicy is the policy that changes nothing automatically.
 const DefaultPolicy = "default"
 
-func (e *Engine) loadPolicy() (PolicyState, error) {
-	name, raw, err := e.store.Policy()
-	if err != nil {
-		return PolicyState{}, fmt.Errorf("engine: reading the policy: %w", err)
-	}
-	p := PolicyState{Name: DefaultPolicy, Params: map[string]any{}}
-	if name == "" {
-		return p, nil
-	}
-	p.Name = name
-	if raw != nil {
-		if err := json.Unmarshal(raw, &p.Params); err != nil {
-			return PolicyState{}, fmt.Errorf("engine: stored policy params: %w", err)
-		}
-	}
-	return p, nil
+// decisionLog is how many applied moves the engine remembers.
+const decisionLog = 100
+
+// PolicyState is the active action policy as jsorc_actionpolicy_get
+// reports it: JSORC's name and parameters, what the policy is doing, and the
+// last moves it made with their reasons.
+type PolicyState struct {
+	Name   string         `json:"policy_name"`
+	Params map[string]any `json:"policy_params"`
+	Since  time.Time      `json:"since"`
+	// Phase and Status say what the policy is doing; NextAt when it next acts.
+	Phase  string    `json:"phase,omitempty"`
+	Status string    `json:"status,omitempty"`
+	NextAt time.Time `json:"next_at,omitzero"`
+	// Decisions are the latest moves, newest last.
+	Decisions []PolicyMove `json:"decisions"`
+	// Estimates is the policy's model of each module, when it has one.
+	Estimates []policy.Estimate `json:"estimates,omitempty"`
 }
 
-// PolicySet is JSORC's actionpolicy_set. Only "default" (no automatic
-// change) exists so far; the measuring policies come with their issue.
+// PolicyMove is one move a policy made, when, and why.
+type PolicyMove struct {
+	At     time.Time `json:"at"`
+	Module string    `json:"module"`
+	From   string    `json:"from"`
+	To     string    `json:"to"`
+	Reason string    `json:"reason"`
+	// Error is set when the engine could not apply the move.
+	Error string `json:"error,omitempty"`
+}
+
+// policyRunner runs the active policy on its own goroutine, one tick at a
+// time, so a slow switch never delays the sampler.
+type policyRunner struct {
+	ticks chan policyTick
+
+	mu    sync.Mutex
+	p     policy.Policy
+	state PolicyState
+}
+
+// policyTick is one window of measurements handed to the policy.
+type policyTick struct {
+	now    time.Time
+	deltas map[string]track.Snapshot
+}
+
+func newPolicyRunner() *policyRunner {
+	p, _ := policy.New(DefaultPolicy, nil)
+	return &policyRunner{
+		ticks: make(chan policyTick, 1),
+		p:     p,
+		state: PolicyState{Name: DefaultPolicy, Params: map[string]any{}, Decisions: []PolicyMove{}},
+	}
+}
+
+// loadPolicy restores the stored policy.
+func (e *Engine) loadPolicy() error {
+	name, raw, err := e.store.Policy()
+	if err != nil {
+		return fmt.Errorf("engine: reading the policy: %w", err)
+	}
+	if name == "" {
+		return nil
+	}
+	var params map[string]any
+	if raw != nil {
+		if err := json.Unmarshal(raw, &params); err != nil {
+			return fmt.Errorf("engine: stored policy params: %w", err)
+		}
+	}
+	if err := e.setPolicy(name, params); err != nil {
+		return fmt.Errorf("engine: stored policy: %w", err)
+	}
+	return nil
+}
+
+// PolicySet is JSORC's actionpolicy_set: default, evaluation (JSORC's) or
+// costmodel (jsorc's own), with its parameters. The policy starts at the
+// next tick; its moves go through the same make-before-break switch as a
+// load by hand.
 func (e *Engine) PolicySet(name string, params map[string]any) (string, error) {
-	switch name {
-	case DefaultPolicy:
-	case "evaluation", "predictive", "adaptive":
-		return "", errorf(ErrNotImplemented, "policy %q is not built yet; the only policy is %q", name, DefaultPolicy)
-	default:
-		return "", errorf(ErrInvalid, "unknown policy %q (known: %s)", name, DefaultPolicy)
+	if err := e.setPolicy(name, params); err != nil {
+		return "", err
 	}
-	if len(params) > 0 {
-		return "", errorf(ErrInvalid, "policy %q takes no parameters", name)
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return "", fmt.Errorf("engine: encoding policy params: %w", err)
 	}
-	if err := e.store.SetPolicy(name, nil); err != nil {
+	if len(params) == 0 {
+		raw = nil
+	}
+	if err := e.store.SetPolicy(name, raw); err != nil {
 		return "", fmt.Errorf("engine: storing the policy: %w", err)
 	}
-	e.mu.Lock()
-	e.policy = PolicyState{Name: name, Params: map[string]any{}, Since: time.Now().UTC()}
-	e.mu.Unlock()
 	e.events.publish(Event{Kind: "policy", Name: name})
 	return fmt.Sprintf("policy set to %s", name), nil
 }
 
-// PolicyGet is JSORC's actionpolicy_get.
+func (e *Engine) setPolicy(name string, params map[string]any) error {
+	p, err := policy.New(name, params)
+	if err != nil {
+		var pe *policy.Error
+		if errors.As(err, &pe) {
+			return errorf(ErrInvalid, "%w (policies: %s)", err, strings.Join(policy.Names(), ", "))
+		}
+		return err
+	}
+	r := e.pol
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.p = p
+	r.state.Name, r.state.Params, r.state.Since = name, p.Params(), time.Now().UTC()
+	r.state.Phase, r.state.Status, r.state.NextAt, r.state.Estimates = "", "", time.Time{}, nil
+	return nil
+}
+
+// PolicyGet is JSORC's actionpolicy_get, with what the policy is doing.
 func (e *Engine) PolicyGet() PolicyState {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.policy
+	r := e.pol
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.state
+	st.Decisions = append([]PolicyMove{}, r.state.Decisions...)
+	return st
+}
+
+// policyLoop runs a policy tick for every window the sampler hands over.
+func (e *Engine) policyLoop(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case t := <-e.pol.ticks:
+			e.runPolicy(ctx, t)
+		}
+	}
+}
+
+// offerTick hands a window to the policy loop, dropping it if the loop is
+// still busy with the previous one.
+func (e *Engine) offerTick(now time.Time, deltas map[string]track.Snapshot) {
+	select {
+	case e.pol.ticks <- policyTick{now: now, deltas: deltas}:
+	default:
+	}
+}
+
+// runPolicy observes, asks the policy, and applies its moves in order.
+func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
+	obs := e.observe(t)
+	r := e.pol
+	r.mu.Lock()
+	p := r.p
+	r.mu.Unlock()
+	d := p.Tick(obs)
+	var applied []PolicyMove
+	for _, mv := range d.Moves {
+		pm := PolicyMove{At: t.now.UTC(), Module: mv.Module, From: string(mv.From), To: string(mv.To), Reason: mv.Reason}
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		_, err := e.Load(lctx, mv.Module, string(mv.To), LoadOptions{})
+		cancel()
+		if err != nil {
+			pm.Error = err.Error()
+			e.log.Warn("policy move failed", "policy", d.Policy, "module", mv.Module, "to", mv.To, "err", err)
+		} else {
+			e.log.Info("policy move", "policy", d.Policy, "module", mv.Module, "to", mv.To, "reason", mv.Reason)
+		}
+		applied = append(applied, pm)
+	}
+	r.mu.Lock()
+	if r.p == p {
+		r.state.Phase, r.state.Status, r.state.NextAt, r.state.Estimates = d.Phase, d.Status, d.NextAt, d.Estimates
+	}
+	r.state.Decisions = append(r.state.Decisions, applied...)
+	if n := len(r.state.Decisions) - decisionLog; n > 0 {
+		r.state.Decisions = append([]PolicyMove{}, r.state.Decisions[n:]...)
+	}
+	r.mu.Unlock()
+	if len(applied) > 0 {
+		e.events.publish(Event{Kind: "policy", Name: d.Policy})
+	}
+}
+
+// observe builds the policy's view of one window: every loaded module with
+// its placement, memory and per-mode calls, and every app's requests.
+func (e *Engine) observe(t policyTick) policy.Observation {
+	obs := policy.Observation{At: t.now, Window: SampleInterval, NodeMemMB: e.nodeMemMB()}
+	for name, m := range e.routes.Load().mods {
+		m.mu.Lock()
+		desired, serving, since, mem := m.desired, m.serving, m.servingSince, m.cfg.LocalMemRequirement
+		m.mu.Unlock()
+		if desired == ModeNone {
+			continue // only loaded modules are the policy's to place
+		}
+		mo := policy.ModuleObs{Name: name, Mode: policy.Mode(serving), Since: since, MemMB: mem}
+		if desired != serving {
+			mo.Pending = policy.Mode(desired)
+		}
+		var mod, rem track.Snapshot
+		prefix := name + "."
+		for key, d := range t.deltas {
+			if !strings.HasPrefix(key, prefix) {
+				continue
+			}
+			switch {
+			case strings.HasSuffix(key, "/"+string(ModeModule)):
+				mod = mod.Merge(d)
+			case strings.HasSuffix(key, "/"+string(ModeRemote)):
+				rem = rem.Merge(d)
+			}
+		}
+		mo.Module, mo.Remote = callStatsOf(mod), callStatsOf(rem)
+		obs.Modules = append(obs.Modules, mo)
+	}
+	for key, d := range t.deltas {
+		if app, ok := strings.CutPrefix(key, "app/"); ok && d.Count > 0 {
+			obs.Apps = append(obs.Apps, policy.AppObs{Name: app, Requests: d.Count, Mean: d.Mean()})
+		}
+	}
+	return obs
+}
+
+func callStatsOf(s track.Snapshot) policy.CallStats {
+	return policy.CallStats{Count: s.Count, Mean: s.Mean(), Bytes: s.Bytes}
+}
+
+// nodeMemMB is the machine's memory in MB, read once.
+func (e *Engine) nodeMemMB() float64 {
+	e.nodeMemOnce.Do(func() {
+		e.meas.mu.Lock()
+		n, err := e.meas.proc.Node(time.Now())
+		e.meas.mu.Unlock()
+		if err == nil {
+			e.nodeMem = float64(n.MemTotalBytes) / (1 << 20)
+		}
+	})
+	return e.nodeMem
 }

@@ -87,12 +87,14 @@ func (e *Engine) sample(now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	var all track.Snapshot
+	deltas := make(map[string]track.Snapshot, len(cur))
 	for name, s := range cur {
 		s.At = now
 		d := s.Sub(st.prev[name])
 		if _, seen := st.prev[name]; !seen {
 			d.Interval = SampleInterval
 		}
+		deltas[name] = d
 		st.prev[name] = s
 		st.last[name] = callStats(s, d)
 		if !strings.HasPrefix(name, "app/") {
@@ -106,6 +108,7 @@ func (e *Engine) sample(now time.Time) {
 		smp.MemBytes += p.MemBytes
 	}
 	e.measureTick(now, cur, procs)
+	e.offerTick(now, deltas)
 	if len(st.series) < seriesLen {
 		st.series = append(st.series, smp)
 	} else {

@@ -1,0 +1,104 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// TestCostModelPolicyPlacesModules runs jsorc's own policy on a live engine:
+// two modules start remote, requests flow, and the policy moves both
+// in-process (they are far faster there and fit the budget) within a few
+// ticks, logging a reason for each move, with no failed request.
+func TestCostModelPolicyPlacesModules(t *testing.T) {
+	e := newEngine(t)
+	apps := []byte("pipe: {steps: [{action: textenc.encode, args: {text: \"$ctx.text\"}}, {action: echo.echo, args: {value: \"$prev\"}}]}")
+	if _, err := e.ConfigureApps("test", apps); err != nil {
+		t.Fatal(err)
+	}
+	load(t, e, "textenc", "remote")
+	load(t, e, "echo", "remote")
+	if _, err := e.PolicySet("costmodel", map[string]any{"node_mem_mb": 4096.0}); err != nil {
+		t.Fatal(err)
+	}
+
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var reqs, failed atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			_, err := e.RunApp(context.Background(), "pipe", map[string]any{"text": "the quick brown fox"})
+			reqs.Add(1)
+			if err != nil {
+				failed.Add(1)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		a, _ := e.Status("textenc")
+		b, _ := e.Status("echo")
+		if a.Serving == "module" && b.Serving == "module" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("policy did not move the modules in-process: textenc %s, echo %s; policy %+v", a.Serving, b.Serving, e.PolicyGet())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+	<-done
+	p := e.PolicyGet()
+	if p.Name != "costmodel" || len(p.Decisions) < 2 {
+		t.Fatalf("policy state %+v", p)
+	}
+	for _, d := range p.Decisions {
+		if d.Reason == "" || d.Error != "" {
+			t.Errorf("decision %+v", d)
+		}
+	}
+	if failed.Load() != 0 {
+		t.Fatalf("%d of %d requests failed while the policy switched modules", failed.Load(), reqs.Load())
+	}
+	t.Logf("%d requests, decisions: %+v", reqs.Load(), p.Decisions)
+}
+
+func TestPolicySetErrors(t *testing.T) {
+	e := newEngine(t)
+	for _, tc := range []struct {
+		name   string
+		params map[string]any
+	}{
+		{"random", nil},
+		{"costmodel", map[string]any{"bogus": 1.0}},
+		{"evaluation", map[string]any{"eval_phase": "soon"}},
+	} {
+		if _, err := e.PolicySet(tc.name, tc.params); !errors.Is(err, engine.ErrInvalid) {
+			t.Errorf("PolicySet(%s, %v) = %v, want ErrInvalid", tc.name, tc.params, err)
+		}
+	}
+	if got := e.PolicyGet().Name; got != "default" {
+		t.Errorf("policy after failed sets: %s", got)
+	}
+}
+
+func TestPolicySurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	if _, err := e.PolicySet("evaluation", map[string]any{"eval_phase": 5.0}); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+	e2 := openEngine(t, dir)
+	p := e2.PolicyGet()
+	if p.Name != "evaluation" || p.Params["eval_phase"] != 5.0 {
+		t.Fatalf("policy after restart: %+v", p)
+	}
+}
