@@ -248,7 +248,8 @@ func TestActionPolicy(t *testing.T) {
 				}
 			}},
 		{name: "set default with empty params", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"default","policy_params":{}}`, code: 200},
-		{name: "set evaluation", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"evaluation"}`, code: 501, want: []string{"evaluation"}},
+		{name: "set evaluation", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"evaluation","policy_params":{"eval_phase":5}}`, code: 200, want: []string{"policy set to evaluation"}},
+		{name: "set costmodel bad param", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"costmodel","policy_params":{"bogus":1}}`, code: 400, want: []string{"bogus"}},
 		{name: "set unknown", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"whim"}`, code: 400, want: []string{"whim"}},
 		{name: "default takes no params", endpoint: "jsorc_actionpolicy_set", body: `{"policy_name":"default","policy_params":{"x":1}}`, code: 400},
 		{name: "set without name", endpoint: "jsorc_actionpolicy_set", body: `{}`, code: 400, want: []string{"policy_name"}},
