@@ -85,7 +85,7 @@ func TestClientAgainstEngine(t *testing.T) {
 		want           string
 	}{
 		{"unknown module", "jsorc_actions_status", api.ActionsStatusParams{Name: "nosuch"}, 404, "nosuch"},
-		{"not implemented", "jsorc_loadtest", nil, 501, "jsorc_loadtest"},
+		{"conflict", "jsorc_benchmark_report", nil, 409, "jsorc benchmark start"},
 		{"bad params", "jsorc_actions_status", map[string]any{"bogus": 1}, 400, "bogus"},
 		{"unknown endpoint", "no_such_endpoint", nil, 404, "no_such_endpoint"},
 		{"every field", "actions_call", api.CallParams{Name: "echo.args", Ctx: map[string]any{"rest": 1}}, 400, "first"},

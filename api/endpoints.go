@@ -246,10 +246,28 @@ func (s *Server) appList(_ context.Context, body []byte) (map[string]any, error)
 
 // notBuilt names the JSORC endpoints whose part of jsorc is not built yet,
 // with what they need.
-func notBuilt() map[string]string {
-	return map[string]string{
-		"jsorc_loadtest": "the load test experiment",
+func notBuilt() map[string]string { return map[string]string{} }
+
+func (s *Server) loadtest(ctx context.Context, body []byte) (map[string]any, error) {
+	var p engine.LoadTestParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
 	}
+	if err := required("experiment", p.Experiment); err != nil {
+		return nil, err
+	}
+	if err := required("policy", p.Policy); err != nil {
+		return nil, err
+	}
+	res, err := s.e.LoadTest(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]any, len(res))
+	for app, runs := range res {
+		out[app] = runs
+	}
+	return out, nil
 }
 
 func notImplemented(name, what string) endpoint {

@@ -60,6 +60,10 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		"jsorc_tracksys_start":   s.noParams(func() (map[string]any, error) { return nil, s.e.TrackSysStart() }),
 		"jsorc_tracksys_report":  s.noParams(s.tracksysReport),
 		"jsorc_tracksys_stop":    s.noParams(s.tracksysStop),
+		"jsorc_loadtest":         s.loadtest,
+		"jsorc_loadtest_status": s.noParams(func() (map[string]any, error) {
+			return structFields(s.e.LoadTestProgress())
+		}),
 	}
 	for name, what := range notBuilt() {
 		s.endpoints[name] = notImplemented(name, what)

@@ -340,24 +340,6 @@ func TestServiceRefresh(t *testing.T) {
 	})
 }
 
-func TestNotBuiltEndpoints(t *testing.T) {
-	t.Parallel()
-	f := newFixture(t)
-	for _, name := range []string{"jsorc_loadtest"} {
-		t.Run(name, func(t *testing.T) {
-			a := f.admin(t, name, `{}`)
-			if a.code != http.StatusNotImplemented {
-				t.Fatalf("HTTP %d, want 501: %s", a.code, a.raw)
-			}
-			if a.body["success"] != false {
-				t.Errorf("success = %v, want false", a.body["success"])
-			}
-			if msg := a.errorsText(); !strings.Contains(msg, name) {
-				t.Errorf("message %q does not name %s", msg, name)
-			}
-		})
-	}
-}
 
 const appsYAML = `
 pipe:
@@ -504,7 +486,7 @@ func TestHealthzAndList(t *testing.T) {
 		"jsorc_actionpolicy_get", "jsorc_actionpolicy_set",
 		"jsorc_actions_config", "jsorc_actions_load", "jsorc_actions_status", "jsorc_actions_unload",
 		"jsorc_benchmark_report", "jsorc_benchmark_start", "jsorc_benchmark_stop",
-		"jsorc_loadtest", "jsorc_stats",
+		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_stats",
 		"jsorc_trackact_start", "jsorc_trackact_stop",
 		"jsorc_tracksys_report", "jsorc_tracksys_start", "jsorc_tracksys_stop",
 		"service_refresh",

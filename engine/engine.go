@@ -85,6 +85,7 @@ type Engine struct {
 	closed bool
 
 	pol         *policyRunner
+	lt          loadTester
 	nodeMemOnce sync.Once
 	nodeMem     float64
 

@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/measure"
+)
+
+// Static placements the load test knows besides the policies.
+const (
+	AllLocal  = "all_local"
+	AllRemote = "all_remote"
+)
+
+// LoadTestParams are jsorc_loadtest's parameters, JSORC's names first.
+type LoadTestParams struct {
+	// Test names the run in the stored report (free text).
+	Test string `json:"test,omitempty"`
+	// Experiment is the app to drive.
+	Experiment string `json:"experiment"`
+	// Mem is the node memory in GB the placement must fit, as in JSORC's
+	// experiment (4, 6, 8); MemScale scales it (and the runtime's 300 MB
+	// base) to the modules' memory, 0.1 for testdata's modules.
+	Mem      float64 `json:"mem,omitempty"`
+	MemScale float64 `json:"mem_scale,omitempty"`
+	// Policy is one placement or policy, or several separated by commas:
+	// all_local, all_remote, evaluation, costmodel.
+	Policy string `json:"policy"`
+	// ExperimentDuration is each run's length in seconds (default 180).
+	ExperimentDuration float64 `json:"experiment_duration,omitempty"`
+	// EvalPhase and PerfPhase are the evaluation policy's phases in seconds.
+	EvalPhase float64 `json:"eval_phase,omitempty"`
+	PerfPhase float64 `json:"perf_phase,omitempty"`
+	// Clients runs a closed loop of that many clients (default 1, as JSORC);
+	// Rate runs an open loop of that many requests per second instead.
+	Clients int     `json:"clients,omitempty"`
+	Rate    float64 `json:"rate,omitempty"`
+	// Ctx is each request's context.
+	Ctx map[string]any `json:"ctx,omitempty"`
+}
+
+// LoadTestRun is the result of one app under one policy: JSORC's
+// walker_level (benchmark report) and action_level (trackact history), plus
+// the per-second series and the totals.
+type LoadTestRun struct {
+	WalkerLevel measure.Report      `json:"walker_level"`
+	ActionLevel []measure.Entry     `json:"action_level"`
+	Series      []measure.LoadPoint `json:"series"`
+	Requests    uint64              `json:"requests"`
+	Errors      uint64              `json:"errors"`
+	MeanMS      float64             `json:"mean_latency_ms"`
+	Placement   map[string]string   `json:"final_placement"`
+}
+
+// LoadTestResult is JSORC's answer shape: app → policy → run.
+type LoadTestResult map[string]map[string]LoadTestRun
+
+// LoadTestStatus says what a running load test is doing.
+type LoadTestStatus struct {
+	Running  bool    `json:"running"`
+	App      string  `json:"app,omitempty"`
+	Policy   string  `json:"policy,omitempty"`
+	Elapsed  float64 `json:"elapsed_s"`
+	Duration float64 `json:"duration_s"`
+	Requests uint64  `json:"requests"`
+	Errors   uint64  `json:"errors"`
+	LastP50  float64 `json:"last_p50_ms"`
+}
+
+// loadTester allows one load test at a time and reports its progress.
+type loadTester struct {
+	mu     sync.Mutex
+	status LoadTestStatus
+}
+
+// LoadTestProgress reports the running load test, if any.
+func (e *Engine) LoadTestProgress() LoadTestStatus {
+	e.lt.mu.Lock()
+	defer e.lt.mu.Unlock()
+	return e.lt.status
+}
+
+// LoadTest is JSORC's jsorc_loadtest: for each policy, it loads the app's
+// modules (in-process, remote, or remote for a policy to place), sets the
+// policy, starts the benchmark and action tracking, drives requests for the
+// duration, stops, and unloads the modules with their servers retired. The
+// result is stored as a "loadtest" report.
+func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult, error) {
+	mods, policies, err := e.checkLoadTest(&p)
+	if err != nil {
+		return nil, err
+	}
+	e.lt.mu.Lock()
+	if e.lt.status.Running {
+		e.lt.mu.Unlock()
+		return nil, errorf(ErrConflict, "a load test is already running (%s under %s)", e.lt.status.App, e.lt.status.Policy)
+	}
+	e.lt.status = LoadTestStatus{Running: true, App: p.Experiment, Duration: p.ExperimentDuration}
+	e.lt.mu.Unlock()
+	defer func() {
+		e.lt.mu.Lock()
+		e.lt.status.Running = false
+		e.lt.mu.Unlock()
+	}()
+	res := LoadTestResult{p.Experiment: {}}
+	for _, pol := range policies {
+		run, err := e.loadTestRun(ctx, p, mods, pol)
+		if err != nil {
+			return res, fmt.Errorf("loadtest %s under %s: %w", p.Experiment, pol, err)
+		}
+		res[p.Experiment][pol] = run
+	}
+	if b, err := json.Marshal(map[string]any{"params": p, "result": res}); err == nil {
+		if err := e.store.AppendReport("loadtest", time.Now(), b); err != nil {
+			e.log.Warn("storing the load test report", "err", err)
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) checkLoadTest(p *LoadTestParams) ([]string, []string, error) {
+	e.mu.Lock()
+	app, ok := e.apps[p.Experiment]
+	e.mu.Unlock()
+	if !ok {
+		return nil, nil, errorf(ErrNotFound, "loadtest: app %q is not defined (define it with `jsorc app config FILE`)", p.Experiment)
+	}
+	if p.ExperimentDuration == 0 {
+		p.ExperimentDuration = 180
+	}
+	if p.ExperimentDuration < 0 || p.Mem < 0 || p.MemScale < 0 || p.Clients < 0 || p.Rate < 0 {
+		return nil, nil, errorf(ErrInvalid, "loadtest: negative parameter")
+	}
+	if p.Clients > 0 && p.Rate > 0 {
+		return nil, nil, errorf(ErrInvalid, "loadtest: give clients (closed loop) or rate (open loop), not both")
+	}
+	if p.Clients == 0 && p.Rate == 0 {
+		p.Clients = 1
+	}
+	if p.MemScale == 0 {
+		p.MemScale = 1
+	}
+	var mods []string
+	for _, s := range app.Steps {
+		m, _, err := actions.SplitName(s.Action)
+		if err != nil {
+			return nil, nil, errorf(ErrInvalid, "loadtest: %v", err)
+		}
+		if _, err := e.module(m); err != nil {
+			return nil, nil, err
+		}
+		if !slices.Contains(mods, m) {
+			mods = append(mods, m)
+		}
+	}
+	var policies []string
+	for _, pol := range strings.Split(p.Policy, ",") {
+		pol = strings.TrimSpace(pol)
+		switch pol {
+		case AllLocal, AllRemote, "evaluation", "costmodel", DefaultPolicy:
+			policies = append(policies, pol)
+		default:
+			return nil, nil, errorf(ErrInvalid, "loadtest: policy %q: want all_local, all_remote, evaluation or costmodel", pol)
+		}
+	}
+	return mods, policies, nil
+}
+
+// loadTestRun runs one app under one placement or policy.
+func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []string, pol string) (LoadTestRun, error) {
+	e.lt.mu.Lock()
+	e.lt.status.Policy, e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = pol, 0, 0, 0
+	e.lt.mu.Unlock()
+	defer e.unloadAll(mods)
+	defer func() {
+		if _, err := e.PolicySet(DefaultPolicy, nil); err != nil {
+			e.log.Warn("loadtest: resetting the policy", "err", err)
+		}
+	}()
+	mode := "remote"
+	if pol == AllLocal {
+		mode = "module"
+	}
+	for _, m := range mods {
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		_, err := e.Load(lctx, m, mode, LoadOptions{Wait: true})
+		cancel()
+		if err != nil {
+			return LoadTestRun{}, err
+		}
+	}
+	if pol != AllLocal && pol != AllRemote {
+		params := map[string]any{}
+		if p.Mem > 0 {
+			params["node_mem_mb"] = p.Mem * 1024 * p.MemScale
+			params["base_mem_mb"] = 300 * p.MemScale
+		}
+		if pol == "evaluation" {
+			if p.EvalPhase > 0 {
+				params["eval_phase"] = p.EvalPhase
+			}
+			if p.PerfPhase > 0 {
+				params["perf_phase"] = p.PerfPhase
+			}
+		}
+		if _, err := e.PolicySet(pol, params); err != nil {
+			return LoadTestRun{}, err
+		}
+	}
+	_, _ = e.BenchmarkStop() // a benchmark left running by hand would mix in
+	_, _ = e.TrackActStop()
+	if err := e.BenchmarkStart(); err != nil {
+		return LoadTestRun{}, err
+	}
+	if err := e.TrackActStart(); err != nil {
+		return LoadTestRun{}, err
+	}
+	opts := measure.LoadOptions{
+		Clients:  p.Clients,
+		Rate:     p.Rate,
+		Duration: time.Duration(p.ExperimentDuration * float64(time.Second)),
+		Progress: func(lp measure.LoadProgress) {
+			e.lt.mu.Lock()
+			e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = lp.Elapsed.Seconds(), lp.Done, lp.Errors
+			e.lt.status.LastP50 = lp.Last.P50
+			e.lt.mu.Unlock()
+			e.events.publish(Event{Kind: "loadtest", Name: p.Experiment})
+		},
+	}
+	lr, err := measure.Load(ctx, func(ctx context.Context) error {
+		_, err := e.RunApp(ctx, p.Experiment, p.Ctx)
+		return err
+	}, opts)
+	report, berr := e.BenchmarkStop()
+	hist, terr := e.TrackActStop()
+	if err != nil {
+		return LoadTestRun{}, err
+	}
+	if berr != nil {
+		return LoadTestRun{}, berr
+	}
+	if terr != nil {
+		return LoadTestRun{}, terr
+	}
+	total := lr.Latency.Snapshot()
+	return LoadTestRun{
+		WalkerLevel: report,
+		ActionLevel: hist,
+		Series:      lr.Seconds,
+		Requests:    total.Count,
+		Errors:      total.Errors,
+		MeanMS:      ms(total.Mean()),
+		Placement:   e.placement(),
+	}, nil
+}
+
+// unloadAll unloads modules with their servers retired, after a run.
+func (e *Engine) unloadAll(mods []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), time.Minute)
+	defer cancel()
+	for _, m := range mods {
+		if _, err := e.Unload(ctx, m, "auto", true); err != nil {
+			e.log.Debug("loadtest: unloading", "module", m, "err", err)
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// TestLoadTest runs JSORC's experiment shape on a small app: each placement
+// and jsorc's policy for two seconds, with the answer in JSORC's shape and
+// no failed request; afterwards the modules are unloaded and their servers
+// retired.
+func TestLoadTest(t *testing.T) {
+	e := newEngine(t)
+	apps := []byte("pipe: {steps: [{action: textenc.encode, args: {text: \"$ctx.text\"}}, {action: echo.echo, args: {value: \"$prev\"}}]}")
+	if _, err := e.ConfigureApps("test", apps); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.LoadTest(ctxT(t), engine.LoadTestParams{
+		Experiment:         "pipe",
+		Policy:             "all_local,all_remote,costmodel",
+		Mem:                4,
+		ExperimentDuration: 2,
+		Clients:            2,
+		Ctx:                map[string]any{"text": "a table for two"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := res["pipe"]
+	if len(runs) != 3 {
+		t.Fatalf("runs %v", runs)
+	}
+	for pol, run := range runs {
+		if run.Requests == 0 || run.Errors != 0 {
+			t.Errorf("%s: %d requests, %d errors", pol, run.Requests, run.Errors)
+		}
+		if m, ok := run.WalkerLevel[engine.ReqTypeApp]["pipe"]; !ok || m.Throughput <= 0 || m.P99Latency <= 0 {
+			t.Errorf("%s: walker_level %+v", pol, run.WalkerLevel)
+		}
+		if len(run.ActionLevel) == 0 || len(run.Series) == 0 {
+			t.Errorf("%s: %d action_level entries, %d series points", pol, len(run.ActionLevel), len(run.Series))
+		}
+	}
+	if got := runs["all_local"].Placement["textenc"]; got != "module" {
+		t.Errorf("all_local placement of textenc: %q", got)
+	}
+	if got := runs["all_remote"].Placement["textenc"]; got != "remote" {
+		t.Errorf("all_remote placement of textenc: %q", got)
+	}
+	for _, m := range []string{"textenc", "echo"} {
+		st, _ := e.Status(m)
+		if st.Mode != nil || st.Remote.PID != 0 {
+			t.Errorf("%s after the load test: %+v", m, st)
+		}
+	}
+	if p := e.PolicyGet(); p.Name != "default" {
+		t.Errorf("policy after the load test: %s", p.Name)
+	}
+	if _, err := e.LoadTest(context.Background(), engine.LoadTestParams{Experiment: "pipe", Policy: "random"}); !errors.Is(err, engine.ErrInvalid) {
+		t.Errorf("unknown policy: %v", err)
+	}
+	if _, err := e.LoadTest(context.Background(), engine.LoadTestParams{Experiment: "nope", Policy: "all_local"}); !errors.Is(err, engine.ErrNotFound) {
+		t.Errorf("unknown app: %v", err)
+	}
+}
