@@ -351,3 +351,48 @@ func TestStatsCountCalls(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestRemoteWithParams loads a parameterised built-in (synth) remotely: its
+// JSON params travel on the server's command line through the template.
+func TestRemoteWithParams(t *testing.T) {
+	e := newEngine(t)
+	src := []byte("use_qa:\n  builtin: synth\n  params: {mem_mb: 2, cpu_ms: 1, actions: [qa_score]}\n  local_mem_requirement: 2\n")
+	if _, err := e.ConfigureActions("use_qa", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	st := load(t, e, "use_qa", "remote")
+	if st.Remote.Status != "READY" || len(st.Actions) != 1 || st.Actions[0] != "qa_score" {
+		t.Fatalf("status %+v", st)
+	}
+	remote, err := e.Call(ctxT(t), "use_qa.qa_score", map[string]any{"data": "q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load(t, e, "use_qa", "module")
+	local, err := e.Call(ctxT(t), "use_qa.qa_score", map[string]any{"data": "q"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, l := remote.(map[string]any), local.(map[string]any); r["digest"] != l["digest"] {
+		t.Errorf("remote and module answers differ: %v vs %v", r, l)
+	}
+}
+
+// TestHopelessServerFailsFast: a waiting remote load of a server that
+// cannot run fails with its error instead of waiting out the timeout.
+func TestHopelessServerFailsFast(t *testing.T) {
+	e := newEngine(t)
+	src := []byte("broken:\n  local: {command: [\"/nonexistent/server\", \"{addr}\"]}\n")
+	if _, err := e.ConfigureActions("broken", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err := e.Load(ctxT(t), "broken", "remote", engine.LoadOptions{Wait: true})
+	if !errors.Is(err, engine.ErrUnavailable) {
+		t.Fatalf("load: %v, want ErrUnavailable", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v to give up", d)
+	}
+	t.Logf("after %v: %v", time.Since(start).Round(time.Millisecond), err)
+}

@@ -293,6 +293,9 @@ func (m *module) waitFor(ctx context.Context, gen uint64, mode Mode) error {
 		if desired != mode {
 			return errorf(ErrConflict, "module %q: a later request changed its mode to %q", m.name, desired)
 		}
+		if mode == ModeRemote && hopeless(rs) {
+			return errorf(ErrUnavailable, "module %q: its action server cannot start (%s after %d restarts): %s", m.name, rs.Phase.Status(), rs.Restarts, rs.LastError)
+		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
@@ -360,6 +363,19 @@ func parsePositiveDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("duration %q is not positive", s)
 	}
 	return d, nil
+}
+
+// hopeless tells a server that keeps failing from one still starting: a
+// waiting load gives up on it instead of waiting out its timeout. The
+// supervisor goes on retrying with back-off all the same.
+func hopeless(rs RemoteState) bool {
+	switch rs.Phase {
+	case PhaseNotInstalled:
+		return true
+	case PhaseCrashed:
+		return rs.Restarts >= 3
+	}
+	return false
 }
 
 func dashIfEmpty(s string) string {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,7 +96,9 @@ func (e *Engine) serverCommand(name string, cfg ActionConfig) ([]string, []strin
 		if err != nil {
 			return nil, nil, fmt.Errorf("module %q: encoding params: %w", name, err)
 		}
-		argv = append(argv, "--params", string(p))
+		// The template is expanded ({addr}, ...): escape the JSON's braces.
+		esc := strings.NewReplacer("{", "{{", "}", "}}").Replace(string(p))
+		argv = append(argv, "--params", esc)
 	}
 	return argv, env, nil
 }
