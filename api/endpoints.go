@@ -211,6 +211,24 @@ func (s *Server) serviceRefresh(_ context.Context, body []byte) (map[string]any,
 	return nil, s.e.ServiceRefresh(p.Name)
 }
 
+func (s *Server) serviceConfig(_ context.Context, body []byte) (map[string]any, error) {
+	var p AppConfigParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("config", p.Config); err != nil {
+		return nil, err
+	}
+	if p.Source == "" {
+		p.Source = "api"
+	}
+	names, err := s.e.ConfigureServices(p.Source, []byte(p.Config))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"services": names}, nil
+}
+
 func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, error) {
 	var p AppConfigParams
 	if err := decode(body, &p); err != nil {

@@ -49,6 +49,8 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		"config_set":             s.configSet,
 		"config_get":             s.configGet,
 		"service_refresh":        s.serviceRefresh,
+		"service_info":           s.noParams(func() (map[string]any, error) { return map[string]any{"services": s.e.ServiceInfo()}, nil }),
+		"service_config":         s.serviceConfig,
 		"app_config":             s.appConfig,
 		"app_list":               s.appList,
 		"jsorc_stats":            s.stats,
@@ -76,6 +78,7 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 	})
 	s.mux.HandleFunc("GET /js_admin/", s.list)
 	s.mux.Handle("GET /metrics", metricsHandler(e))
+	s.mux.HandleFunc("/prometheus/", s.prometheusProxy)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s (the admin API is POST /js_admin/<name>; GET /js_admin/ lists the names)", r.Method, r.URL.Path))
 	})

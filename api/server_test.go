@@ -335,11 +335,11 @@ func TestServiceRefresh(t *testing.T) {
 					t.Errorf("backoff_interval after refresh = %d, want 9", got)
 				}
 			}},
-		{name: "redis not built", endpoint: "service_refresh", body: `{"name":"redis"}`, code: 501, want: []string{"redis"}},
+		{name: "unknown service", endpoint: "service_refresh", body: `{"name":"nosuch"}`, code: 404, want: []string{"nosuch"}},
+		{name: "service without definition", endpoint: "service_refresh", body: `{"name":"task"}`, code: 404, want: []string{"task"}},
 		{name: "missing name", endpoint: "service_refresh", body: `{}`, code: 400},
 	})
 }
-
 
 const appsYAML = `
 pipe:
@@ -489,7 +489,7 @@ func TestHealthzAndList(t *testing.T) {
 		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_stats",
 		"jsorc_trackact_start", "jsorc_trackact_stop",
 		"jsorc_tracksys_report", "jsorc_tracksys_start", "jsorc_tracksys_stop",
-		"service_refresh",
+		"service_config", "service_info", "service_refresh",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("endpoints = %v\nwant %v", got, want)

@@ -2,7 +2,10 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/jsorc/jsorc/engine/services"
 )
 
 // MetaConfigName is the only config name JSORC's config_set/config_get know.
@@ -54,12 +57,18 @@ func (e *Engine) Meta() MetaConfig {
 	return e.meta
 }
 
-// ServiceRefresh is JSORC's service_refresh. "meta" re-reads META_CONFIG
-// from the store; the platform services it keeps alive come with the
-// keep-alive loop, which is not built yet.
+// ServiceRefresh is JSORC's service_refresh: "meta" re-reads META_CONFIG
+// and restarts the keep-alive loop with it; a service's name re-creates
+// that service.
 func (e *Engine) ServiceRefresh(name string) error {
 	if name != "meta" {
-		return errorf(ErrNotImplemented, "service_refresh %q: keeping platform services alive is not built yet; only \"meta\" can be refreshed", name)
+		if err := e.svc.Refresh(name); err != nil {
+			if errors.Is(err, services.ErrUnknownService) {
+				return errorf(ErrNotFound, "service_refresh %q: %w", name, err)
+			}
+			return errorf(ErrConflict, "service_refresh %q: %w", name, err)
+		}
+		return nil
 	}
 	raw, err := e.store.Meta()
 	if err != nil {
@@ -74,5 +83,5 @@ func (e *Engine) ServiceRefresh(name string) error {
 	e.mu.Lock()
 	e.meta = m
 	e.mu.Unlock()
-	return nil
+	return e.applyMeta()
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/engine/track"
 	"github.com/jsorc/jsorc/store"
 )
@@ -84,6 +85,8 @@ type Engine struct {
 	apps   map[string]App
 	closed bool
 
+	svc         *services.Manager
+	apiAddr     string
 	pol         *policyRunner
 	lt          loadTester
 	nodeMemOnce sync.Once
@@ -124,6 +127,11 @@ func New(opts Options) (*Engine, error) {
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	if err := e.restore(); err != nil {
+		cancel()
+		_ = st.Close()
+		return nil, err
+	}
+	if err := e.startKeepAlive(ctx); err != nil {
 		cancel()
 		_ = st.Close()
 		return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -55,8 +56,39 @@ func (e *Engine) measureTick(now time.Time, cur map[string]track.Snapshot, procs
 		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
 	}
 	if _, on := e.meas.sys.Active(); on {
-		_ = e.meas.sys.Tick(now, placement, procs, measure.SourceProc)
+		stats, source := e.promStats(now)
+		if stats == nil {
+			stats, source = procs, measure.SourceProc
+		}
+		_ = e.meas.sys.Tick(now, placement, stats, source)
 	}
+}
+
+// promWindow is the rate window of tracksys's Prometheus queries: several
+// of promon's 2 s scrapes.
+const promWindow = 10 * time.Second
+
+// promStats asks the kept-alive Prometheus for the engine's and the action
+// servers' CPU, memory and network, each scraped as its own job. It returns
+// nil when promon is not running or does not answer in time, and tracksys
+// then falls back to /proc and says so.
+func (e *Engine) promStats(now time.Time) (map[string]measure.ProcStats, string) {
+	url := e.ServiceURL("promon")
+	if url == "" {
+		return nil, ""
+	}
+	src, err := measure.NewPromSource(url)
+	if err != nil {
+		return nil, ""
+	}
+	ctx, cancel := context.WithTimeout(e.ctx, 800*time.Millisecond)
+	defer cancel()
+	stats, err := src.With(measure.LocalQueries("job")).Query(ctx, now, promWindow)
+	if err != nil || len(stats) == 0 {
+		e.log.Debug("tracksys: Prometheus did not answer, using /proc", "err", err)
+		return nil, ""
+	}
+	return stats, measure.SourcePrometheus
 }
 
 // actionTotals merges the per-mode recorders of each action into one

@@ -190,6 +190,11 @@ func (e *Engine) superviseLocal(m *module, argv, env []string) *localServer {
 			return
 		}
 		m.onServerState(srv, rs)
+		if rs.Phase == PhaseReady {
+			if err := e.updateScrapeTargets(); err != nil {
+				e.log.Warn("updating scrape targets", "err", err)
+			}
+		}
 	}
 	sup := local.NewSupervisor(local.Spec{Name: "action-" + m.name}, local.SupervisorOptions{Prepare: prepare, Probe: probe, OnState: onState})
 	srv.run = func() {
