@@ -58,6 +58,28 @@ func reportFields(r measure.Report) map[string]any {
 	return out
 }
 
+// ReportsParams are jsorc_reports's parameters: the kind of stored report
+// (benchmark, trackact, tracksys, loadtest) and how many of the newest.
+type ReportsParams struct {
+	Kind  string `json:"kind"`
+	Limit int    `json:"limit,omitempty"`
+}
+
+func (s *Server) reports(_ context.Context, body []byte) (map[string]any, error) {
+	var p ReportsParams
+	if err := decode(body, &p); err != nil {
+		return nil, err
+	}
+	if err := required("kind", p.Kind); err != nil {
+		return nil, err
+	}
+	rs, err := s.e.Reports(p.Kind, p.Limit)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"reports": rs}, nil
+}
+
 // trackactStop answers the history under "history": JSORC answered the
 // bare list, which cannot carry "success".
 func (s *Server) trackactStop() (map[string]any, error) {

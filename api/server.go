@@ -63,6 +63,7 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 		"jsorc_tracksys_report":  s.noParams(s.tracksysReport),
 		"jsorc_tracksys_stop":    s.noParams(s.tracksysStop),
 		"jsorc_loadtest":         s.loadtest,
+		"jsorc_reports":          s.reports,
 		"jsorc_loadtest_status": s.noParams(func() (map[string]any, error) {
 			return structFields(s.e.LoadTestProgress())
 		}),

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,11 +116,7 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 		}
 		res[p.Experiment][pol] = run
 	}
-	if b, err := json.Marshal(map[string]any{"params": p, "result": res}); err == nil {
-		if err := e.store.AppendReport("loadtest", time.Now(), b); err != nil {
-			e.log.Warn("storing the load test report", "err", err)
-		}
-	}
+	e.saveReport("loadtest", time.Now(), map[string]any{"params": p, "result": res})
 	return res, nil
 }
 

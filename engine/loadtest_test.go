@@ -66,3 +66,28 @@ func TestLoadTest(t *testing.T) {
 		t.Errorf("unknown app: %v", err)
 	}
 }
+
+// TestReportsSurviveRestart: a stopped benchmark's report is stored and
+// read back after the engine restarts.
+func TestReportsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	if err := e.BenchmarkStart(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.BenchmarkStop(); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+	e2 := openEngine(t, dir)
+	rs, err := e2.Reports("benchmark", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].TS.IsZero() || len(rs[0].Report) == 0 {
+		t.Fatalf("stored reports after restart: %+v", rs)
+	}
+	if _, err := e2.Reports("nope", 0); !errors.Is(err, engine.ErrInvalid) {
+		t.Errorf("unknown kind: %v", err)
+	}
+}

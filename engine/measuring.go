@@ -132,8 +132,13 @@ func (e *Engine) BenchmarkReport() (measure.Report, error) {
 
 // BenchmarkStop stops the benchmark and returns its report.
 func (e *Engine) BenchmarkStop() (measure.Report, error) {
-	r, err := e.meas.bench.Stop(time.Now())
-	return r, measureErr(err)
+	now := time.Now()
+	r, err := e.meas.bench.Stop(now)
+	if err != nil {
+		return nil, measureErr(err)
+	}
+	e.saveReport("benchmark", now, r)
+	return r, nil
 }
 
 // TrackActStart starts JSORC's action tracking: per tick, the mean latency
@@ -153,7 +158,11 @@ func (e *Engine) TrackActStop() ([]measure.Entry, error) {
 	now := time.Now()
 	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
 	h, err := e.meas.acts.Stop(now)
-	return h, measureErr(err)
+	if err != nil {
+		return nil, measureErr(err)
+	}
+	e.saveReport("trackact", now, h)
+	return h, nil
 }
 
 // TrackSysStart starts sampling CPU, memory and network of the engine and
@@ -165,8 +174,13 @@ func (e *Engine) TrackSysReport() measure.SysReport { return e.meas.sys.Report()
 
 // TrackSysStop stops system sampling and returns the samples.
 func (e *Engine) TrackSysStop() (measure.SysReport, error) {
-	r, err := e.meas.sys.Stop(time.Now())
-	return r, measureErr(err)
+	now := time.Now()
+	r, err := e.meas.sys.Stop(now)
+	if err != nil {
+		return r, measureErr(err)
+	}
+	e.saveReport("tracksys", now, r)
+	return r, nil
 }
 
 // measureErr gives measuring misuse (report before start, start twice) the

@@ -1,0 +1,64 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Stored reports: every benchmark, trackact and tracksys stop and every load
+// test is kept in the store, newest last, and pruned by age and count.
+const (
+	reportKeep   = 100
+	reportMaxAge = 30 * 24 * time.Hour
+)
+
+// ReportKinds are the kinds of stored reports.
+var reportKinds = []string{"benchmark", "trackact", "tracksys", "loadtest"}
+
+// StoredReport is one stored report with when it was made.
+type StoredReport struct {
+	TS     time.Time       `json:"ts"`
+	Report json.RawMessage `json:"report"`
+}
+
+// saveReport stores a report of one kind and prunes the old ones.
+func (e *Engine) saveReport(kind string, now time.Time, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		e.log.Warn("encoding a report", "kind", kind, "err", err)
+		return
+	}
+	if err := e.store.AppendReport(kind, now, b); err != nil {
+		e.log.Warn("storing a report", "kind", kind, "err", err)
+		return
+	}
+	if _, err := e.store.PruneReports(kind, now.Add(-reportMaxAge), reportKeep); err != nil {
+		e.log.Warn("pruning reports", "kind", kind, "err", err)
+	}
+}
+
+// Reports returns the stored reports of a kind (benchmark, trackact,
+// tracksys, loadtest), oldest first, at most limit of the newest (all when
+// limit ≤ 0).
+func (e *Engine) Reports(kind string, limit int) ([]StoredReport, error) {
+	known := false
+	for _, k := range reportKinds {
+		known = known || k == kind
+	}
+	if !known {
+		return nil, errorf(ErrInvalid, "report kind %q: want one of %v", kind, reportKinds)
+	}
+	rs, err := e.store.Reports(kind, time.Time{}, 0)
+	if err != nil {
+		return nil, fmt.Errorf("engine: reading %s reports: %w", kind, err)
+	}
+	if limit > 0 && len(rs) > limit {
+		rs = rs[len(rs)-limit:]
+	}
+	out := make([]StoredReport, len(rs))
+	for i, r := range rs {
+		out[i] = StoredReport{TS: r.TS, Report: r.Value}
+	}
+	return out, nil
+}
