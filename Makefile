@@ -12,10 +12,11 @@ build: $(BIN)
 $(BIN): $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
-# The main job: the engine on the embedded default (local backend, built-in
-# modules configured, data in the user's data directory).
+# The main job: the operations console on an in-process engine on the
+# embedded default (local backend, built-in modules configured, data in the
+# user's data directory), serving its API on loopback beside it.
 run: build
-	./$(BIN) serve
+	./$(BIN) console
 
 # Every test, with the race detector. Tests that need the jsorc binary
 # build it themselves.

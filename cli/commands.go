@@ -8,6 +8,8 @@ func commands() []command {
 		return func(fs *flag.FlagSet, o *opts) { fs.StringVar(&o.mode, "mode", def, "mode") }
 	}
 	return []command{
+		{path: "console", usage: "[--theme NAME|FILE] [--data DIR] [--addr HOST:PORT] [--attach URL]", summary: "open the operations console (the default with no command)", max: 0,
+			flags: consoleFlags, run: runConsole},
 		{path: "serve", usage: "[--addr HOST:PORT] [--data DIR]", summary: "run the engine headless, serving its API", max: 0,
 			flags: serveFlags, run: runServe},
 		{path: "serve-action", usage: "MODULE --addr HOST:PORT [--name NAME] [--params JSON]", summary: "serve a built-in module over the Jaseci action protocol", min: 1, max: 1,
@@ -43,7 +45,9 @@ func commands() []command {
 		{path: "actionpolicy get", summary: "show the action policy", run: runPolicyGet},
 		{path: "config set", usage: "NAME VALUE", summary: "set a config (META_CONFIG) to a JSON string", min: 2, max: 2, run: runConfigSet},
 		{path: "config get", usage: "NAME", summary: "show a config (META_CONFIG)", min: 1, max: 1, run: runConfigGet},
-		{path: "service refresh", usage: "NAME", summary: "re-read META_CONFIG (meta) or re-create a service", min: 1, max: 1, run: runServiceRefresh},
+		{path: "service refresh", usage: "NAME", summary: "apply META_CONFIG to the keep-alive loop (meta) or re-create a service", min: 1, max: 1, run: runServiceRefresh},
+		{path: "service info", summary: "state of every kept-alive service", run: runServiceInfo},
+		{path: "service config", usage: "FILE", summary: "define services to keep alive (YAML/JSON)", min: 1, max: 1, run: runServiceConfig},
 		{path: "trackact start", summary: "start tracking action calls", run: plain("jsorc_trackact_start")},
 		{path: "trackact stop", summary: "stop tracking and print the history", run: plain("jsorc_trackact_stop")},
 		{path: "benchmark start", summary: "start a request benchmark", run: plain("jsorc_benchmark_start")},
@@ -52,7 +56,11 @@ func commands() []command {
 		{path: "tracksys start", summary: "start sampling CPU, memory and network", run: plain("jsorc_tracksys_start")},
 		{path: "tracksys report", summary: "print the system samples", run: plain("jsorc_tracksys_report")},
 		{path: "tracksys stop", summary: "stop sampling and print the samples", run: plain("jsorc_tracksys_stop")},
-		{path: "loadtest", usage: "-experiment APP -policy POLICY [-mem GB] [-experiment_duration S]", summary: "run JSORC's load test experiment", flags: loadtestFlags, run: runLoadtest},
+		{path: "loadtest", usage: "-experiment APP -policy POLICY[,POLICY] [-mem GB] [-experiment_duration S] [-clients N | -rate R] [-plot FILE.svg]", summary: "run JSORC's load test experiment", flags: loadtestFlags, run: runLoadtest},
+		{path: "simulate", usage: "[-seed N]", summary: "compare the policies on JSORC's experiment in a deterministic simulation", max: 0, flags: simulateFlags, run: runSimulate},
+		{path: "reports", usage: "KIND [-limit N]", summary: "stored reports: benchmark, trackact, tracksys or loadtest", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) { fs.Float64Var(&o.limit, "limit", 10, "how many of the newest") },
+			run:   runReports},
 		{path: "version", summary: "print jsorc's version", run: runVersion},
 	}
 }
@@ -65,11 +73,4 @@ func serveFlags(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.addr, "addr", "", "address of the API (default "+defaultAddrHelp+")")
 	fs.StringVar(&o.data, "data", "", "data directory (default $JSORC_DATA or the user's data directory)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-}
-
-func loadtestFlags(fs *flag.FlagSet, o *opts) {
-	o.loadtest = map[string]*string{}
-	for _, n := range []string{"test", "experiment", "mem", "policy", "experiment_duration", "eval_phase", "perf_phase"} {
-		o.loadtest[n] = fs.String(n, "", "loadtest parameter "+n)
-	}
 }

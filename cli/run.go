@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -39,9 +40,12 @@ type opts struct {
 	server, output              string
 	mode, ctxJSON, params, addr string
 	data, name, logLevel        string
+	theme, attach               string
 	wait, retire                bool
 	timeout                     float64
 	loadtest                    map[string]*string
+	plot                        string
+	seed, limit                 float64
 }
 
 // runner carries what every verb needs.
@@ -80,6 +84,10 @@ func Run(ctx context.Context, args []string, env Env) error {
 		env.Getenv = func(string) string { return "" }
 	}
 	cmds := commands()
+	// No arguments opens the console, when there is a terminal to draw on.
+	if len(args) == 0 && isTerminal(os.Stdin) && isTerminal(env.Stdout) {
+		args = []string{"console"}
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		printHelp(env.Stdout, cmds)
 		return nil

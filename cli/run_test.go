@@ -326,8 +326,8 @@ func TestRunConfig(t *testing.T) {
 	if out := runOK(t, url, "service", "refresh", "meta"); strings.TrimSpace(out) != "ok" {
 		t.Errorf("service refresh printed %q", out)
 	}
-	if r := run(t, nil, "service", "refresh", "redis", "--server", url); r.err == nil {
-		t.Error("service refresh redis succeeded")
+	if r := run(t, nil, "service", "refresh", "nosuch", "--server", url); r.err == nil {
+		t.Error("service refresh of an undefined service succeeded")
 	}
 }
 
@@ -404,7 +404,7 @@ func TestRunApps(t *testing.T) {
 	}
 }
 
-func TestRunPolicyAndNotBuilt(t *testing.T) {
+func TestRunPolicyAndMeasuring(t *testing.T) {
 	t.Parallel()
 	_, url := engineServer(t)
 	if out := runOK(t, url, "actionpolicy", "set", "default"); !strings.Contains(out, "default") {
@@ -413,17 +413,47 @@ func TestRunPolicyAndNotBuilt(t *testing.T) {
 	if out := runOK(t, url, "actionpolicy", "get"); !strings.Contains(out, "policy: default") {
 		t.Errorf("actionpolicy get printed %q", out)
 	}
+	if out := runOK(t, url, "actionpolicy", "set", "costmodel", "-params", `{"node_mem_mb": 4096}`); !strings.Contains(out, "costmodel") {
+		t.Errorf("actionpolicy set costmodel printed %q", out)
+	}
+	// The measuring verbs in order: each succeeds, and a report before
+	// start or a second stop is a 409 from the engine, not a usage error.
 	for _, args := range [][]string{
-		{"actionpolicy", "set", "evaluation"},
-		{"trackact", "start"}, {"trackact", "stop"},
 		{"benchmark", "start"}, {"benchmark", "report"}, {"benchmark", "stop"},
+		{"trackact", "start"}, {"trackact", "stop"},
 		{"tracksys", "start"}, {"tracksys", "report"}, {"tracksys", "stop"},
-		{"loadtest", "-experiment", "flow_analysis", "-policy", "all_local", "-mem", "4"},
 	} {
+		runOK(t, url, args...)
+	}
+	for _, args := range [][]string{{"benchmark", "report"}, {"trackact", "stop"}, {"tracksys", "stop"}} {
 		r := run(t, nil, append(args, "--server", url)...)
 		var apiErr *api.Error
-		if !errors.As(r.err, &apiErr) || apiErr.Status != 501 || errors.Is(r.err, cli.ErrUsage) {
-			t.Errorf("jsorc %s: %v, want an HTTP 501 engine error", strings.Join(args, " "), r.err)
+		if !errors.As(r.err, &apiErr) || apiErr.Status != 409 || errors.Is(r.err, cli.ErrUsage) {
+			t.Errorf("jsorc %s after stop: %v, want an HTTP 409 engine error", strings.Join(args, " "), r.err)
+		}
+	}
+	r := run(t, nil, "loadtest", "-experiment", "flow_analysis", "-policy", "all_local", "-mem", "4", "--server", url)
+	if r.err == nil || !strings.Contains(r.err.Error(), "flow_analysis") {
+		t.Errorf("loadtest of an undefined app: %v", r.err)
+	}
+	if r := run(t, nil, "loadtest", "-experiment", "x", "-policy", "all_local", "-mem", "four", "--server", url); !errors.Is(r.err, cli.ErrUsage) {
+		t.Errorf("loadtest -mem four: %v, want a usage error", r.err)
+	}
+}
+
+func TestRunSimulate(t *testing.T) {
+	t.Parallel()
+	r := run(t, nil, "simulate", "-o", "json")
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &rows); err != nil || len(rows) == 0 {
+		t.Fatalf("simulate -o json: %v, %d rows", err, len(rows))
+	}
+	for _, k := range []string{"app", "budget_gb", "policy", "mean_latency_ms", "ticks", "placement"} {
+		if _, ok := rows[0][k]; !ok {
+			t.Errorf("row lacks %q: %v", k, rows[0])
 		}
 	}
 }

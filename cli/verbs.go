@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/jsorc/jsorc/api"
@@ -128,22 +127,6 @@ func plain(endpoint string) func(context.Context, *runner, []string) error {
 	}
 }
 
-func runLoadtest(ctx context.Context, r *runner, _ []string) error {
-	params := map[string]any{}
-	for name, v := range r.o.loadtest {
-		if *v == "" {
-			continue
-		}
-		if f, err := strconv.ParseFloat(*v, 64); err == nil {
-			params[name] = f
-		} else {
-			params[name] = *v
-		}
-	}
-	var raw json.RawMessage
-	return r.admin(ctx, "jsorc_loadtest", params, &raw, func() { printJSON(r.env.Stdout, raw) })
-}
-
 func runVersion(_ context.Context, r *runner, _ []string) error {
 	v := r.env.Version
 	if v == "" {
@@ -151,4 +134,10 @@ func runVersion(_ context.Context, r *runner, _ []string) error {
 	}
 	fmt.Fprintln(r.env.Stdout, "jsorc", v)
 	return nil
+}
+
+func runReports(ctx context.Context, r *runner, pos []string) error {
+	var raw json.RawMessage
+	p := api.ReportsParams{Kind: pos[0], Limit: int(r.o.limit)}
+	return r.admin(ctx, "jsorc_reports", p, &raw, func() { printJSON(r.env.Stdout, raw) })
 }

@@ -5,4 +5,59 @@
 // The console knows the engine only through Backend — the engine's exported
 // API in-process, or its HTTP API when attached — and never reaches into the
 // engine's internals. All engine work runs in tea.Cmds.
+//
+// # Shape
+//
+// The root model (root.go) owns the panes and is the only part that returns
+// a tea.View; each pane (pane_*.go) is a component with SetSize and a View
+// that returns exactly the size it was given. They share one common struct:
+// the screen's size, the styles of the theme (package themes), the key
+// registry, the logger and the clock. Update routes each message family to
+// one handler: keys (handle_keys.go), reads of the engine (handle_read.go),
+// answers to requests (handle_result.go), engine events, spinner frames.
+//
+// # Talking to the engine
+//
+// Every Backend call runs in a tea.Cmd with a timeout and comes back as a
+// typed message; a failure is a message too and lands on the status line or
+// in the header, never in a panic. A 1 Hz tick reads everything at once and
+// is re-armed by its answer, so a slow engine slows the refresh instead of
+// piling reads up. Engine events (Options.Events, the engine's broker:
+// lossy, each event only says "look again") trigger an immediate status
+// read; results of loads, unloads and policy changes are messages, which the
+// program delivers reliably. A remote load asks the engine not to wait and
+// is followed, with a spinner and its elapsed time, on each status read
+// until it is READY, fails, or gives up after readyTimeout.
+//
+// # Keys
+//
+// One registry (keys.go) drives both the key handling and the help screen;
+// a key that does nothing where the user is is neither handled nor listed.
+//
+//	?            help              :            command line
+//	tab, →, l    next pane         shift+tab ← h previous pane
+//	↑↓ j k       move              g G pgup pgdn  first, last, page
+//	enter        module detail     esc          back (detail, filter)
+//	l            load (asks mode)  u            unload (asks first)
+//	m            switch mode       p            choose the policy
+//	/            filter (regex; !x hides what matches x)
+//	1…8          sort by a column (again: reverse)
+//	+ -          graphs' time window
+//	b t s        benchmark, trackact, tracksys
+//	q, ctrl+c    quit
+//
+// While the command line or the filter is open, every key is text: global
+// keys do not fire (ctrl+c still quits). The command line is interpreted by
+// interpret (interpreter.go), a pure function tested by tables: `actions
+// load NAME -mode remote`, `actions unload NAME`, `actions status [NAME]`,
+// `actions call M.A -ctx JSON`, `actionpolicy set NAME`, pane names, `q`.
+// Tab completes verbs, modules, actions, flags and their values; ↑/↓ walk
+// the history.
+//
+// # Layout
+//
+// From 80×24 the screen has a header, a tab bar, the body, a status line and
+// a line of keys. Below 160×45 the body shows the focused pane; from there
+// on it shows every pane at once (Actions over Policy and Services, Graphs
+// over Benchmark). Below 80×24 the console asks for a larger terminal.
 package ui

@@ -1,0 +1,204 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// BenchmarkView draws the whole 200×60 screen with 200 configured modules
+// and the four graphs, with fresh samples every frame (the graphs are
+// drawn again each time). Target: at most 5 ms per frame.
+func BenchmarkView(b *testing.B) {
+	m := testModel(b, newFakeBackend(194, true), "dark", 200, 60)
+	if len(m.modules) != 200 {
+		b.Fatalf("%d modules; want 200", len(m.modules))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.graphs.dirty = true
+		_ = m.View()
+	}
+}
+
+// BenchmarkViewCompact is BenchmarkView on an 80×24 screen showing the
+// Graphs pane.
+func BenchmarkViewCompact(b *testing.B) {
+	m := testModel(b, newFakeBackend(194, true), "dark", 80, 24)
+	m.focus = paneGraphs
+	b.ReportAllocs()
+	for b.Loop() {
+		m.graphs.dirty = true
+		_ = m.View()
+	}
+}
+
+// BenchmarkRefresh takes in one refresh of 200 modules (statuses and
+// measurements), as the console does once a second.
+func BenchmarkRefresh(b *testing.B) {
+	f := newFakeBackend(194, true)
+	m := testModel(b, f, "dark", 200, 60)
+	st, _ := f.StatusAll(context.Background())
+	stats, _ := f.Stats(context.Background(), 600)
+	b.ReportAllocs()
+	for b.Loop() {
+		m.handleRead(refreshMsg{status: st, stats: &stats, at: goldenNow})
+	}
+}
+
+// Idle cost: the console on a real engine with 200 configured modules,
+// refreshing at 1 Hz with nothing to do, for idleWindow. It runs in a child
+// process (this test binary again) so the figures are the console's alone.
+const (
+	idleWindow   = 5 * time.Second
+	idleChildEnv = "JSORC_UI_IDLE_CHILD"
+	// Targets: 3% of one core, 80 MB of RSS.
+	maxIdleCPU   = 0.03
+	maxIdleRSSMB = 80
+)
+
+// idleFigures are what the child measured.
+type idleFigures struct {
+	cpu   float64 // share of one core over the window
+	rssMB float64
+}
+
+// TestIdleCost checks that the console at rest costs at most 3% of a core
+// and 80 MB of RSS with 200 modules configured. Under -race the figures
+// are only reported.
+func TestIdleCost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("measures the console for several seconds; skipped with -short")
+	}
+	f := measureIdle(t)
+	t.Logf("console at rest, 200 modules, 1 Hz refresh: CPU %.2f%% of one core, RSS %.1f MB", f.cpu*100, f.rssMB)
+	if raceEnabled {
+		t.Log("race detector on: figures reported, not judged")
+		return
+	}
+	if f.cpu > maxIdleCPU {
+		t.Errorf("idle CPU %.2f%% of one core; want at most %.0f%%", f.cpu*100, maxIdleCPU*100)
+	}
+	if f.rssMB > maxIdleRSSMB {
+		t.Errorf("RSS %.1f MB; want at most %d MB", f.rssMB, maxIdleRSSMB)
+	}
+}
+
+// BenchmarkIdleConsole reports the idle figures for `make bench`.
+func BenchmarkIdleConsole(b *testing.B) {
+	for b.Loop() {
+		f := measureIdle(b)
+		b.ReportMetric(f.cpu*100, "cpu%")
+		b.ReportMetric(f.rssMB, "RSS-MB")
+	}
+}
+
+// measureIdle runs TestIdleChild in a child process and reads its figures.
+func measureIdle(tb testing.TB) idleFigures {
+	tb.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestIdleChild$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), idleChildEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tb.Fatalf("idle child: %v\n%s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "IDLE "); ok {
+			var f idleFigures
+			if _, err := fmt.Sscanf(rest, "cpu=%g rss_mb=%g", &f.cpu, &f.rssMB); err != nil {
+				tb.Fatalf("idle child said %q: %v", line, err)
+			}
+			return f
+		}
+	}
+	tb.Fatalf("idle child printed no figures:\n%s", out)
+	return idleFigures{}
+}
+
+// TestIdleChild is the child of TestIdleCost: it does nothing unless
+// started by it.
+func TestIdleChild(t *testing.T) {
+	if os.Getenv(idleChildEnv) != "1" {
+		t.Skip("run by TestIdleCost")
+	}
+	e, err := engine.New(engine.Options{DataDir: t.TempDir(), Executable: "/bin/false"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	var cfg strings.Builder
+	for i := 0; i < 197; i++ {
+		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)
+	}
+	if _, err := e.ConfigureActions("all", "many.yaml", []byte(cfg.String())); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.Modules()); n != 200 {
+		t.Fatalf("%d modules configured; want 200", n)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	m := newModel(ctx, Local(e), Options{Width: 200, Height: 60, Events: e.Subscribe, Environ: []string{}})
+	defer m.close()
+	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(io.Discard),
+		tea.WithWindowSize(200, 60), tea.WithoutSignals())
+	done := make(chan error, 1)
+	go func() {
+		_, err := p.Run()
+		done <- err
+	}()
+	time.Sleep(2 * time.Second) // start-up: first reads and draws
+	before, start := cpuTime(t), time.Now()
+	time.Sleep(idleWindow)
+	used, wall := cpuTime(t)-before, time.Since(start)
+	rss := rssMB(t)
+	p.Quit()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("IDLE cpu=%g rss_mb=%g\n", used.Seconds()/wall.Seconds(), rss)
+}
+
+// cpuTime is the CPU time (user and system) this process used so far.
+func cpuTime(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rssMB is this process's resident set size in MB.
+func rssMB(tb testing.TB) float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return kb / 1024
+		}
+	}
+	tb.Fatal("no VmRSS in /proc/self/status")
+	return 0
+}

@@ -1,0 +1,76 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// execute runs a command line.
+func (m *model) execute(line string) tea.Cmd {
+	cmd, err := interpret(line)
+	if errors.Is(err, errEmpty) {
+		return nil
+	}
+	m.remember(line)
+	if err != nil {
+		m.say(toneErr, err.Error())
+		return nil
+	}
+	m.c.log.Info("command", "line", line)
+	switch cmd.kind {
+	case cmdGoto:
+		m.showHelp = false
+		return m.setFocus(cmd.pane)
+	case cmdStatus:
+		m.showHelp = false
+		m.setFocus(paneActions)
+		if cmd.name == "" {
+			m.actions.closeDetail()
+			return m.read(readStatus)
+		}
+		if !m.showModule(cmd.name) {
+			return nil
+		}
+		m.actions.openDetail()
+	case cmdLoad:
+		if cmd.mode == "" {
+			if !m.showModule(cmd.name) {
+				return nil
+			}
+			return m.openLoadDialog()
+		}
+		return m.startLoad(cmd.name, cmd.mode)
+	case cmdUnload:
+		return m.startUnload(cmd.name, cmd.mode, cmd.retire)
+	case cmdCall:
+		m.say(toneNone, "calling "+cmd.name+"…")
+		return m.fetch.call(cmd.name, cmd.args)
+	case cmdPolicySet:
+		return m.fetch.setPolicy(cmd.name, cmd.args)
+	case cmdHelp:
+		m.showHelp = true
+	case cmdQuit:
+		return m.quit()
+	case cmdCLIOnly:
+		m.say(toneWarn, cmd.text)
+	}
+	return nil
+}
+
+// showModule selects module name in the Actions pane, clearing a filter
+// that hides it; it reports failure on the status line.
+func (m *model) showModule(name string) bool {
+	if _, ok := m.modules[name]; !ok {
+		m.say(toneErr, fmt.Sprintf("module %q is not configured (configure it with `jsorc actions config %s SOURCE`)", name, name))
+		return false
+	}
+	m.setFocus(paneActions)
+	m.actions.closeDetail()
+	if !m.actions.selectName(name) {
+		m.actions.setFilter(parseFilter(""))
+		m.actions.selectName(name)
+	}
+	return true
+}

@@ -1,0 +1,100 @@
+package ui
+
+import (
+	"fmt"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// handleKey routes a key press: ctrl+c always quits; otherwise an open
+// dialog, prompt or help screen has the key; otherwise the key registry.
+func (m *model) handleKey(k tea.KeyPressMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
+		return m.quit()
+	}
+	switch {
+	case m.dialog != nil:
+		return m.handleDialogKey(k)
+	case m.prompt != nil:
+		return m.handlePromptKey(k)
+	case m.showHelp:
+		return m.handleHelpKey(k)
+	}
+	if a := m.keyFor(k); a != nil {
+		return a.run(m, k)
+	}
+	return nil
+}
+
+// handleHelpKey scrolls or closes the help screen.
+func (m *model) handleHelpKey(k tea.KeyPressMsg) tea.Cmd {
+	switch k.String() {
+	case "esc", "?", "q", "enter":
+		m.showHelp = false
+	case "up", "k":
+		m.help.scroll(-1)
+	case "down", "j":
+		m.help.scroll(1)
+	case ":":
+		m.showHelp = false
+		return m.openCommandLine()
+	}
+	return nil
+}
+
+// toggleHelp shows or hides the help screen.
+func (m *model) toggleHelp() tea.Cmd {
+	m.showHelp = !m.showHelp
+	m.help.offset = 0
+	return nil
+}
+
+// setFocus moves the focus to pane p.
+func (m *model) setFocus(p paneID) tea.Cmd {
+	m.focus = p
+	return nil
+}
+
+// cycleFocus moves the focus d panes on.
+func (m *model) cycleFocus(d int) tea.Cmd {
+	return m.setFocus(paneID((int(m.focus) + d + int(paneCount)) % int(paneCount)))
+}
+
+// back closes the detail, or clears the filter.
+func (m *model) back() tea.Cmd {
+	switch {
+	case m.actions.detailOpen():
+		m.actions.closeDetail()
+	case m.actions.filterText() != "":
+		m.actions.setFilter(parseFilter(""))
+	}
+	return nil
+}
+
+// openDetail shows the selected module's detail.
+func (m *model) openDetail() tea.Cmd {
+	m.actions.openDetail()
+	return nil
+}
+
+// sortBy sorts the module table by the column whose number was pressed.
+func (m *model) sortBy(k tea.KeyPressMsg) tea.Cmd {
+	col := int(k.Code - '1')
+	if col < 0 || col >= sortable {
+		return nil
+	}
+	m.actions.sortBy(col)
+	m.say(toneNone, fmt.Sprintf("sorted by %s", actionColumns()[col].title))
+	return nil
+}
+
+// cliOnly says on the status line that a key's part of jsorc is run from
+// the CLI for now.
+func (m *model) cliOnly(path string) tea.Cmd {
+	m.say(toneWarn, cliOnlyText(path))
+	return nil
+}
+
+func (m *model) benchmarkKey() tea.Cmd { return m.cliOnly("benchmark start") }
+func (m *model) trackactKey() tea.Cmd  { return m.cliOnly("trackact start") }
+func (m *model) tracksysKey() tea.Cmd  { return m.cliOnly("tracksys start") }

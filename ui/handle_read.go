@@ -1,0 +1,122 @@
+package ui
+
+import (
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// Reads of the engine, by name in model.inflight.
+const (
+	readStatus = "status"
+	readStats  = "stats"
+	readPolicy = "policy"
+)
+
+// readAll reads everything now (not on the tick), unless a read of
+// everything is under way.
+func (m *model) readAll() tea.Cmd {
+	if m.inflight[readStats] {
+		return nil
+	}
+	m.inflight[readStats] = true
+	f, n := m.fetch, m.graphs.samplesWanted()
+	return func() tea.Msg { return f.readAll(n, false) }
+}
+
+// read reads the statuses again, now, unless a read is under way; one
+// asked for meanwhile is done when it ends.
+func (m *model) read(what string) tea.Cmd {
+	if what != readStatus {
+		return m.readAll()
+	}
+	if m.inflight[readStatus] {
+		m.stale = true
+		return nil
+	}
+	m.inflight[readStatus] = true
+	return m.fetch.fetchStatus()
+}
+
+// handleRead takes in what a read brought back.
+func (m *model) handleRead(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case refreshMsg:
+		return m.handleRefresh(msg)
+	case statusMsg:
+		m.inflight[readStatus] = false
+		cmds := []tea.Cmd{m.takeStatus(msg.status, msg.at)}
+		if m.stale {
+			m.stale = false
+			cmds = append(cmds, m.read(readStatus))
+		}
+		return tea.Batch(cmds...)
+	case fetchErrMsg:
+		m.inflight[msg.read] = false
+		m.readFailed(msg)
+	}
+	return nil
+}
+
+// handleRefresh takes in a read of everything; the tick's own answer
+// re-arms the tick.
+func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	if msg.tick {
+		m.status.expire(m.c.now())
+		cmds = append(cmds, m.fetch.refresh(m.graphs.samplesWanted()))
+	} else {
+		m.inflight[readStats] = false
+	}
+	if msg.stats != nil {
+		m.stats = *msg.stats
+		m.graphs.setSeries(m.stats.Series)
+		if msg.status == nil {
+			m.actions.setStats(m.stats)
+		}
+	}
+	if msg.status != nil {
+		cmds = append(cmds, m.takeStatus(msg.status, msg.at))
+	}
+	if msg.policy != nil {
+		m.policyNow = *msg.policy
+		m.policy.setPolicy(*msg.policy)
+	}
+	for i := len(msg.errs) - 1; i >= 0; i-- {
+		m.readFailed(msg.errs[i]) // the first failure shows
+	}
+	return tea.Batch(cmds...)
+}
+
+// takeStatus installs fresh statuses and follows the operations under way.
+func (m *model) takeStatus(status map[string]engine.ActionStatus, at time.Time) tea.Cmd {
+	m.modules, m.readAt, m.readErr = status, at, nil
+	m.actions.setData(m.modules, m.stats)
+	return tea.Batch(m.followOps(), m.startSpinner())
+}
+
+// readFailed shows a failed read in the header; the log gets each new
+// failure once.
+func (m *model) readFailed(e fetchErrMsg) {
+	if m.readErr == nil || m.readErr.Error() != e.Error() {
+		m.c.log.Warn("reading the engine failed", "what", e.what, "err", e.err)
+	}
+	m.readErr = e
+}
+
+// handleEvent reads the engine again when it says something changed, and
+// listens for the next event.
+func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
+	ev, ok := msg.(engineEventMsg)
+	if !ok {
+		m.events = nil // the stream ended with the engine
+		return nil
+	}
+	what := readStatus
+	if ev.Kind == "policy" {
+		what = readPolicy
+	}
+	return tea.Batch(m.read(what), listen(m.events))
+}

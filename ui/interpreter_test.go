@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestInterpret(t *testing.T) {
+	cases := []struct {
+		line    string
+		want    command
+		wantErr string
+	}{
+		{line: "actions load textenc -mode remote", want: command{kind: cmdLoad, name: "textenc", mode: "remote"}},
+		{line: "actions load textenc --mode=module", want: command{kind: cmdLoad, name: "textenc", mode: "module"}},
+		{line: "actions load -mode local textenc -wait", want: command{kind: cmdLoad, name: "textenc", mode: "local"}},
+		{line: "jsorc actions load use_enc -mode remote", want: command{kind: cmdLoad, name: "use_enc", mode: "remote"}},
+		{line: "  actions   load  textenc  ", want: command{kind: cmdLoad, name: "textenc"}},
+		{line: "actions load textenc -mode nowhere", wantErr: `"nowhere" is not one of module, local, remote`},
+		{line: "actions load", wantErr: "usage: actions load NAME"},
+		{line: "actions load a b -mode remote", wantErr: "usage: actions load NAME"},
+		{line: "actions load textenc -mode", wantErr: "flag -mode needs a value"},
+		{line: "actions load textenc -bogus 1", wantErr: "unknown flag -bogus"},
+		{line: "actions load textenc -server http://x", wantErr: "unknown flag -server"},
+		{line: "actions unload textenc", want: command{kind: cmdUnload, name: "textenc", mode: "auto", retire: true}},
+		{line: "actions unload textenc -mode remote -retire_svc false", want: command{kind: cmdUnload, name: "textenc", mode: "remote", retire: false}},
+		{line: "actions unload textenc -retire_svc", want: command{kind: cmdUnload, name: "textenc", mode: "auto", retire: true}},
+		{line: "actions unload textenc -retire_svc=maybe", wantErr: "want true or false"},
+		{line: "actions status", want: command{kind: cmdStatus, pane: paneActions}},
+		{line: "actions status textenc", want: command{kind: cmdStatus, name: "textenc", pane: paneActions}},
+		{line: `actions call echo.echo -ctx '{"value": "a b"}'`, want: command{kind: cmdCall, name: "echo.echo", args: map[string]any{"value": "a b"}}},
+		{line: `actions call echo.echo -ctx "{\"value\": 1}"`, want: command{kind: cmdCall, name: "echo.echo", args: map[string]any{"value": float64(1)}}},
+		{line: `actions call echo.echo -ctx [1]`, wantErr: "-ctx is not a JSON object"},
+		{line: "actionpolicy set default", want: command{kind: cmdPolicySet, name: "default"}},
+		{line: `actionpolicy set evaluation -params '{"eval_phase": 5}'`, want: command{kind: cmdPolicySet, name: "evaluation", args: map[string]any{"eval_phase": float64(5)}}},
+		{line: "actionpolicy get", want: command{kind: cmdGoto, pane: panePolicy}},
+		{line: "actionpolicy", want: command{kind: cmdGoto, pane: panePolicy}},
+		{line: "graphs", want: command{kind: cmdGoto, pane: paneGraphs}},
+		{line: "svc", want: command{kind: cmdGoto, pane: paneServices}},
+		{line: "benchmark", want: command{kind: cmdGoto, pane: paneBenchmark}},
+		{line: "actions", want: command{kind: cmdGoto, pane: paneActions}},
+		{line: "actions bogus", wantErr: `unknown command "actions bogus"`},
+		{line: "q", want: command{kind: cmdQuit}},
+		{line: "q!", want: command{kind: cmdQuit}},
+		{line: "quit", want: command{kind: cmdQuit}},
+		{line: "help", want: command{kind: cmdHelp}},
+		{line: "?", want: command{kind: cmdHelp}},
+		{line: "benchmark start", want: command{kind: cmdCLIOnly, text: cliOnlyText("benchmark start")}},
+		{line: "trackact stop", want: command{kind: cmdCLIOnly, text: cliOnlyText("trackact stop")}},
+		{line: "tracksys report", want: command{kind: cmdCLIOnly, text: cliOnlyText("tracksys report")}},
+		{line: "service refresh meta", want: command{kind: cmdCLIOnly, text: cliOnlyText("service refresh")}},
+		{line: "service info", want: command{kind: cmdCLIOnly, text: cliOnlyText("service info")}},
+		{line: "actions config all testdata/x.yaml", want: command{kind: cmdCLIOnly, text: "`actions config` is not in the console yet: run `jsorc actions config` in a shell (the console serves the API beside it)"}},
+		{line: "nonsense", wantErr: `unknown command "nonsense"`},
+		{line: `actions load "unterminated`, wantErr: "unterminated \" quote"},
+		{line: "", wantErr: "empty command"},
+		{line: "   ", wantErr: "empty command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.line, func(t *testing.T) {
+			got, err := interpret(tc.line)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("interpret(%q) = %+v, %v; want an error containing %q", tc.line, got, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("interpret(%q): %v", tc.line, err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("interpret(%q) = %+v; want %+v", tc.line, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestTokenize(t *testing.T) {
+	cases := []struct {
+		line string
+		want []string
+	}{
+		{"a b  c", []string{"a", "b", "c"}},
+		{`a 'b c' "d e"`, []string{"a", "b c", "d e"}},
+		{`x"y z"w`, []string{"xy zw"}},
+		{`"a \"q\" \\"`, []string{`a "q" \`}},
+		{`'it''s'`, []string{"its"}},
+		{`""`, []string{""}},
+		{"\ta\t", []string{"a"}},
+	}
+	for _, tc := range cases {
+		got, err := tokenize(tc.line)
+		if err != nil || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("tokenize(%q) = %q, %v; want %q", tc.line, got, err, tc.want)
+		}
+	}
+}
+
+func TestComplete(t *testing.T) {
+	n := names{
+		modules:  []string{"echo", "synth", "textenc", "tfm_ner"},
+		actions:  []string{"echo.echo", "textenc.cos_sim", "textenc.encode"},
+		policies: []string{"adaptive", "default", "evaluation", "predictive"},
+	}
+	cases := []struct {
+		line, keep string
+		want       []string
+	}{
+		{"act", "", []string{"actionpolicy", "actions"}},
+		{"actions ", "actions ", []string{"call", "config", "load", "status", "unload"}},
+		{"actions lo", "actions ", []string{"load"}},
+		{"actions load ", "actions load ", []string{"echo", "synth", "textenc", "tfm_ner"}},
+		{"actions load t", "actions load ", []string{"textenc", "tfm_ner"}},
+		{"actions load textenc ", "actions load textenc ", []string{"-mode", "-wait", "-timeout"}},
+		{"actions load textenc -m", "actions load textenc ", []string{"-mode"}},
+		{"actions load textenc -mode ", "actions load textenc -mode ", []string{"module", "local", "remote"}},
+		{"actions load textenc -mode r", "actions load textenc -mode ", []string{"remote"}},
+		{"actions load -mode remote ", "actions load -mode remote ", []string{"echo", "synth", "textenc", "tfm_ner"}},
+		{"actions unload textenc -mode ", "actions unload textenc -mode ", []string{"auto", "module", "local", "remote"}},
+		{"actions call text", "actions call ", []string{"textenc.cos_sim", "textenc.encode"}},
+		{"actionpolicy set ", "actionpolicy set ", []string{"adaptive", "default", "evaluation", "predictive"}},
+		{"actionpolicy set e", "actionpolicy set ", []string{"evaluation"}},
+		{"benchmark ", "benchmark ", []string{"report", "start", "stop"}},
+		{"jsorc actions st", "jsorc actions ", []string{"status"}},
+		{"nosuch ", "nosuch ", nil},
+		{"graphs ", "graphs ", nil},
+	}
+	for _, tc := range cases {
+		keep, got := complete(tc.line, n)
+		if keep != tc.keep || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("complete(%q) = %q, %q; want %q, %q", tc.line, keep, got, tc.keep, tc.want)
+		}
+	}
+}
+
+func TestCommonPrefix(t *testing.T) {
+	for _, tc := range []struct {
+		in   []string
+		want string
+	}{
+		{nil, ""}, {[]string{"abc"}, "abc"}, {[]string{"textenc", "tfm_ner"}, "t"}, {[]string{"load", "list"}, "l"}, {[]string{"a", "b"}, ""},
+	} {
+		if got := commonPrefix(tc.in); got != tc.want {
+			t.Errorf("commonPrefix(%q) = %q; want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	cases := []struct {
+		expr, s string
+		want    bool
+	}{
+		{"", "anything", true},
+		{"tex", "textenc module", true},
+		{"TEX", "textenc module", true},
+		{"^tex", "a textenc", false},
+		{"remote|module", "echo module", true},
+		{"!tex", "textenc", false},
+		{"!tex", "echo", true},
+		{"!", "echo", true},
+		{"a(b", "xa(by", true}, // not a regex: plain text
+		{"a(b", "ab", false},
+	}
+	for _, tc := range cases {
+		if got := parseFilter(tc.expr).match(tc.s); got != tc.want {
+			t.Errorf("filter %q on %q = %v; want %v", tc.expr, tc.s, got, tc.want)
+		}
+	}
+	if !parseFilter("a(b").literal || parseFilter("a|b").literal {
+		t.Error("literal is set for invalid expressions only")
+	}
+}

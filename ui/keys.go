@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+)
+
+// keyAction is one entry of the key registry: a binding, where it applies
+// and what it does. The same registry drives the key handling and the help
+// screen, so help lists exactly the keys that work where the user is
+// (k9s's action registry).
+type keyAction struct {
+	binding key.Binding
+	// group is the help section.
+	group string
+	// short puts the key in the one-line help at the bottom.
+	short bool
+	// applies says whether the key does something now; nil: always.
+	applies func(m *model) bool
+	run     func(m *model, k tea.KeyPressMsg) tea.Cmd
+}
+
+// do adapts a handler that does not need the key.
+func do(f func(m *model) tea.Cmd) func(*model, tea.KeyPressMsg) tea.Cmd {
+	return func(m *model, _ tea.KeyPressMsg) tea.Cmd { return f(m) }
+}
+
+// Help sections, in the order the help screen shows them.
+const (
+	groupGeneral = "General"
+	groupMove    = "Move"
+	groupPane    = "This pane"
+)
+
+func bind(keys []string, helpKey, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(keys...), key.WithHelp(helpKey, desc))
+}
+
+// Predicates of where keys apply.
+func inActions(m *model) bool    { return m.focus == paneActions }
+func inActionList(m *model) bool { return m.focus == paneActions && !m.actions.detailOpen() }
+func notInActions(m *model) bool { return m.focus != paneActions }
+func inGraphs(m *model) bool     { return m.focus == paneGraphs }
+func hasSelection(m *model) bool { return inActions(m) && m.actions.selected() != "" }
+func canGoBack(m *model) bool {
+	return (inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != ""
+}
+func listMoves(m *model) bool     { return inActionList(m) }
+func detailScrolls(m *model) bool { return inActions(m) && m.actions.detailOpen() }
+
+// defaultKeys is the key registry. Order matters where two entries share a
+// key: the first that applies wins.
+func defaultKeys() []keyAction {
+	return []keyAction{
+		// General.
+		{binding: bind([]string{"?"}, "?", "help"), group: groupGeneral, short: true, run: do((*model).toggleHelp)},
+		{binding: bind([]string{":"}, ":", "command"), group: groupGeneral, short: true, run: do((*model).openCommandLine)},
+		{binding: bind([]string{"tab"}, "tab", "next pane"), group: groupGeneral, short: true, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
+		{binding: bind([]string{"shift+tab"}, "shift+tab", "previous pane"), group: groupGeneral, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
+		{binding: bind([]string{"esc"}, "esc", "back"), group: groupGeneral, short: true, applies: canGoBack, run: do((*model).back)},
+		{binding: bind([]string{"p"}, "p", "choose policy"), group: groupGeneral, short: true, run: do((*model).openPolicyDialog)},
+		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, run: do((*model).benchmarkKey)},
+		{binding: bind([]string{"t"}, "t", "trackact start/stop"), group: groupGeneral, run: do((*model).trackactKey)},
+		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, run: do((*model).tracksysKey)},
+		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, run: do((*model).quit)},
+		{binding: bind([]string{"ctrl+c"}, "ctrl+c", "quit (anywhere)"), group: groupGeneral, run: do((*model).quit)},
+
+		// Actions pane.
+		{binding: bind([]string{"enter"}, "enter", "module detail"), group: groupPane, short: true, applies: func(m *model) bool { return inActionList(m) && hasSelection(m) }, run: do((*model).openDetail)},
+		{binding: bind([]string{"l"}, "l", "load (asks the mode)"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openLoadDialog)},
+		{binding: bind([]string{"u"}, "u", "unload"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openUnloadDialog)},
+		{binding: bind([]string{"m"}, "m", "switch mode"), group: groupPane, short: true, applies: hasSelection, run: do((*model).switchMode)},
+		{binding: bind([]string{"/"}, "/", "filter (regex, ! inverts)"), group: groupPane, short: true, applies: inActionList, run: do((*model).openFilter)},
+		{binding: bind([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1…8", "sort by column (again: reverse)"), group: groupPane, applies: inActionList, run: (*model).sortBy},
+
+		// Graphs pane.
+		{binding: bind([]string{"+", "="}, "+", "longer time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(1) })},
+		{binding: bind([]string{"-", "_"}, "-", "shorter time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(-1) })},
+
+		// Moving.
+		{binding: bind([]string{"up", "k"}, "↑/k", "up"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.move(-1); return nil })},
+		{binding: bind([]string{"down", "j"}, "↓/j", "down"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.move(1); return nil })},
+		{binding: bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.page(-1); return nil })},
+		{binding: bind([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.page(1); return nil })},
+		{binding: bind([]string{"home", "g"}, "g", "first row"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.moveTo(0); return nil })},
+		{binding: bind([]string{"end", "G"}, "G", "last row"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.moveTo(-1); return nil })},
+		{binding: bind([]string{"up", "k"}, "↑/k", "scroll up"), group: groupMove, applies: detailScrolls, run: do(func(m *model) tea.Cmd { m.actions.detail.scroll(-1); return nil })},
+		{binding: bind([]string{"down", "j"}, "↓/j", "scroll down"), group: groupMove, applies: detailScrolls, run: do(func(m *model) tea.Cmd { m.actions.detail.scroll(1); return nil })},
+		{binding: bind([]string{"left", "h"}, "←/h", "previous pane"), group: groupMove, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
+		{binding: bind([]string{"right"}, "→", "next pane"), group: groupMove, applies: inActions, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
+		{binding: bind([]string{"right", "l"}, "→/l", "next pane"), group: groupMove, applies: notInActions, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
+	}
+}
+
+// keyFor finds the registry entry a key press triggers now.
+func (m *model) keyFor(msg tea.KeyPressMsg) *keyAction {
+	for i := range m.c.keys {
+		k := &m.c.keys[i]
+		if key.Matches(msg, k.binding) && (k.applies == nil || k.applies(m)) {
+			return k
+		}
+	}
+	return nil
+}
+
+// activeKeys lists the registry entries that apply now, for help.
+func (m *model) activeKeys() []keyAction {
+	var out []keyAction
+	for _, k := range m.c.keys {
+		if k.applies == nil || k.applies(m) {
+			out = append(out, k)
+		}
+	}
+	return out
+}

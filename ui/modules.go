@@ -1,0 +1,73 @@
+package ui
+
+import (
+	"github.com/jsorc/jsorc/engine"
+)
+
+// moduleRow is one configured module as the console shows it: its status
+// joined with its measurements.
+type moduleRow struct {
+	name  string
+	st    engine.ActionStatus
+	stats engine.CallStats
+	state moduleState
+}
+
+// moduleState is a module's condition in a word, with its symbol and tone:
+// the console never tells a state by colour alone.
+type moduleState struct {
+	symbol, word string
+	tone         tone
+	// busy marks a state that is changing (a spinner replaces the symbol).
+	busy bool
+}
+
+// text is the symbol and the word.
+func (s moduleState) text() string { return s.symbol + " " + s.word }
+
+// mode is the requested mode, "" when unloaded.
+func mode(st engine.ActionStatus) string {
+	if st.Mode == nil {
+		return ""
+	}
+	return *st.Mode
+}
+
+// stateOf derives a module's state from its status.
+func stateOf(st engine.ActionStatus) moduleState {
+	md := mode(st)
+	switch {
+	case st.Remote.Status == "CRASHED" && md == "remote":
+		return moduleState{"✗", "CRASHED", toneErr, false}
+	case md != "" && st.Serving != md && st.LastError != "":
+		return moduleState{"✗", "FAILED", toneErr, false}
+	case md == "remote" && st.Remote.Status == "NOT_INSTALLED":
+		return moduleState{"✗", "NOT_INSTALLED", toneErr, false}
+	case md != "" && st.Serving == md && (md != "remote" || st.Remote.Status == "READY"):
+		return moduleState{"●", "READY", toneOK, false}
+	case md != "":
+		return moduleState{"◌", "STARTING", toneWarn, true}
+	case st.Serving != "":
+		return moduleState{"◌", "STOPPING", toneWarn, true}
+	case st.Remote.Status == "READY" || st.Remote.Status == "STARTING":
+		return moduleState{"○", "WARM", toneMuted, false}
+	}
+	return moduleState{"○", "UNLOADED", toneMuted, false}
+}
+
+// memMB is what the module costs in-process now.
+func memMB(st engine.ActionStatus) float64 {
+	if !st.Module.Loaded {
+		return 0
+	}
+	return st.Module.LocalMemRequirement
+}
+
+// buildRows joins statuses and measurements, in no particular order.
+func buildRows(status map[string]engine.ActionStatus, stats engine.Stats) []moduleRow {
+	rows := make([]moduleRow, 0, len(status))
+	for name, st := range status {
+		rows = append(rows, moduleRow{name: name, st: st, stats: stats.Modules[name], state: stateOf(st)})
+	}
+	return rows
+}

@@ -1,0 +1,205 @@
+package ui
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// promptKind says what the bottom line is being used to type.
+type promptKind int
+
+const (
+	promptCommand promptKind = iota // `:` a command in the CLI's syntax
+	promptFilter                    // `/` a filter of the Actions pane
+)
+
+// prompt is the command line or the filter being typed. While it is open
+// it has every key: global keys do not fire.
+type prompt struct {
+	kind promptKind
+	edit lineEdit
+	// history browsing: index into model.history, len = the new line.
+	histPos int
+	draft   string
+	// candidates are the completions shown under the line; next is the
+	// one a further tab inserts.
+	candidates []string
+	keep       string
+	next       int
+	// prior is the filter before this prompt opened, restored by esc.
+	prior string
+}
+
+// openCommandLine opens the `:` command line.
+func (m *model) openCommandLine() tea.Cmd {
+	m.prompt = &prompt{kind: promptCommand, histPos: len(m.history)}
+	return nil
+}
+
+// openFilter opens the `/` filter with the current filter to edit.
+func (m *model) openFilter() tea.Cmd {
+	p := &prompt{kind: promptFilter, prior: m.actions.filterText()}
+	p.edit.set(p.prior)
+	m.prompt = p
+	return nil
+}
+
+// handlePromptKey edits the open prompt.
+func (m *model) handlePromptKey(k tea.KeyPressMsg) tea.Cmd {
+	p := m.prompt
+	switch k.String() {
+	case "esc":
+		if p.kind == promptFilter {
+			m.actions.setFilter(parseFilter(p.prior))
+		}
+		m.prompt = nil
+		return nil
+	case "enter":
+		m.prompt = nil
+		if p.kind == promptFilter {
+			return nil
+		}
+		return m.execute(p.edit.String())
+	case "tab":
+		if p.kind == promptCommand {
+			m.completeLine()
+		}
+		return nil
+	case "up", "down":
+		if p.kind == promptCommand {
+			m.browseHistory(k.String() == "up")
+		}
+		return nil
+	}
+	if p.edit.edit(k) {
+		p.candidates = nil
+		if p.kind == promptFilter {
+			m.actions.setFilter(parseFilter(p.edit.String()))
+		}
+	}
+	return nil
+}
+
+// handlePaste types pasted text into the open prompt.
+func (m *model) handlePaste(msg tea.PasteMsg) tea.Cmd {
+	if m.prompt == nil {
+		return nil
+	}
+	m.prompt.edit.insert(strings.ReplaceAll(msg.Content, "\n", " "))
+	if m.prompt.kind == promptFilter {
+		m.actions.setFilter(parseFilter(m.prompt.edit.String()))
+	}
+	return nil
+}
+
+// completeLine completes the command line's last word: a unique candidate
+// is inserted, several are listed and their common prefix inserted, and
+// tab again cycles through them.
+func (m *model) completeLine() {
+	p := m.prompt
+	line := p.edit.String()
+	if len(p.candidates) > 1 && strings.HasPrefix(line, p.keep) {
+		p.edit.set(p.keep + p.candidates[p.next%len(p.candidates)])
+		p.next++
+		return
+	}
+	keep, cands := complete(line, m.names())
+	switch len(cands) {
+	case 0:
+		p.candidates = nil
+	case 1:
+		p.edit.set(keep + cands[0] + " ")
+		p.candidates = nil
+	default:
+		p.candidates, p.keep, p.next = cands, keep, 0
+		p.edit.set(keep + commonPrefix(cands))
+	}
+}
+
+// names are what completion offers: the modules, their actions, the
+// policies.
+func (m *model) names() names {
+	n := names{policies: knownPolicies()}
+	for name, st := range m.modules {
+		n.modules = append(n.modules, name)
+		for _, a := range st.Actions {
+			n.actions = append(n.actions, name+"."+a)
+		}
+	}
+	sort.Strings(n.modules)
+	sort.Strings(n.actions)
+	return n
+}
+
+// browseHistory steps through the command lines run before.
+func (m *model) browseHistory(up bool) {
+	p := m.prompt
+	if len(m.history) == 0 {
+		return
+	}
+	if p.histPos == len(m.history) {
+		p.draft = p.edit.String()
+	}
+	if up {
+		p.histPos = max(0, p.histPos-1)
+	} else {
+		p.histPos = min(len(m.history), p.histPos+1)
+	}
+	if p.histPos == len(m.history) {
+		p.edit.set(p.draft)
+	} else {
+		p.edit.set(m.history[p.histPos])
+	}
+	p.candidates = nil
+}
+
+// remember adds a command line to the history.
+func (m *model) remember(line string) {
+	line = strings.TrimSpace(line)
+	if line == "" || (len(m.history) > 0 && m.history[len(m.history)-1] == line) {
+		return
+	}
+	m.history = append(m.history, line)
+	if len(m.history) > maxHistory {
+		m.history = m.history[len(m.history)-maxHistory:]
+	}
+}
+
+// maxHistory bounds the command history.
+const maxHistory = 100
+
+// promptView draws the open prompt (first line) and its completions or
+// hints (second line).
+func (m *model) promptView(w int) (string, string) {
+	p, s := m.prompt, m.c.styles
+	sigil, hint := ":", "enter run · tab complete · ↑/↓ history · esc cancel"
+	if p.kind == promptFilter {
+		sigil, hint = "/", "regex, case-insensitive; !x hides what matches x · enter keep · esc cancel"
+		if f := parseFilter(p.edit.String()); f.literal {
+			hint = "not a valid regex: matching it as plain text · " + hint
+		}
+	}
+	line := s.Prompt.Render(sigil) + p.edit.view(m.c)
+	if len(p.candidates) > 0 {
+		var b strings.Builder
+		for i, c := range p.candidates {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if len(p.candidates) > 1 && i == (p.next-1+len(p.candidates))%len(p.candidates) && p.next > 0 {
+				b.WriteString(s.Key.Render(c))
+			} else {
+				b.WriteString(s.Suggestion.Render(c))
+			}
+		}
+		hint = b.String()
+		return fit(line, w), fit(hint, w)
+	}
+	if p.kind == promptCommand && p.edit.String() == "" {
+		hint = fmt.Sprintf("e.g. actions load textenc -mode remote · actionpolicy set default · graphs · q   (%s)", hint)
+	}
+	return fit(line, w), s.Muted.Render(fit(hint, w))
+}

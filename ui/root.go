@@ -1,0 +1,173 @@
+package ui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/spinner"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/themes"
+)
+
+// model is the console's root: it owns the panes, the command line, the
+// dialogs and the data read from the engine, routes each message family
+// to its handler, and is the only part that returns a tea.View.
+type model struct {
+	c       *common
+	fetch   fetcher
+	engine  string
+	apiAddr string
+
+	// themeChosen is set when the user chose a theme; otherwise the
+	// console follows the terminal's background.
+	themeChosen bool
+	plain       bool
+
+	events      <-chan engine.Event
+	unsubscribe func()
+
+	layout   layout
+	focus    paneID
+	actions  *actionsPane
+	services *servicesPane
+	policy   *policyPane
+	graphs   *graphsPane
+	bench    *benchmarkPane
+	help     *helpView
+	showHelp bool
+
+	prompt  *prompt
+	history []string
+	dialog  *dialog
+	status  statusLine
+	ops     map[string]*operation
+
+	spinner  spinner.Model
+	spinning bool
+
+	// What was read from the engine.
+	modules   map[string]engine.ActionStatus
+	stats     engine.Stats
+	policyNow engine.PolicyState
+	readAt    time.Time
+	readErr   error
+
+	// inflight marks reads under way so a slow engine never piles them
+	// up; stale asks for another status read when the current one ends.
+	inflight map[string]bool
+	stale    bool
+}
+
+// newModel builds the console's root model.
+func newModel(ctx context.Context, backend Backend, o Options) *model {
+	theme, chosen := resolveTheme(o)
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	loc := o.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	c := &common{keys: defaultKeys(), log: log, now: now, loc: loc}
+	c.setStyles(theme.Styles())
+	m := &model{
+		c:           c,
+		fetch:       fetcher{ctx: ctx, backend: backend, now: now},
+		engine:      o.Engine,
+		apiAddr:     o.APIAddr,
+		themeChosen: chosen,
+		plain:       theme.IsPlain(),
+		actions:     newActionsPane(c),
+		services:    newServicesPane(c),
+		policy:      newPolicyPane(c),
+		graphs:      newGraphsPane(c),
+		bench:       newBenchmarkPane(c),
+		help:        newHelpView(c),
+		ops:         map[string]*operation{},
+		spinner:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
+		inflight:    map[string]bool{},
+	}
+	if m.engine == "" {
+		m.engine = "in-process"
+	}
+	if o.Events != nil {
+		m.events, m.unsubscribe = o.Events()
+	}
+	if o.Width > 0 && o.Height > 0 {
+		m.resize(o.Width, o.Height)
+	}
+	return m
+}
+
+// close ends the console's subscriptions.
+func (m *model) close() {
+	if m.unsubscribe != nil {
+		m.unsubscribe()
+	}
+}
+
+// Init starts the refresh tick, the first reads and the event listener.
+func (m *model) Init() tea.Cmd {
+	cmds := []tea.Cmd{m.fetch.refresh(m.graphs.samplesWanted()), m.readAll(), listen(m.events)}
+	if !m.themeChosen && !m.plain {
+		cmds = append(cmds, tea.RequestBackgroundColor)
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update routes each message family to its handler.
+func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.resize(msg.Width, msg.Height)
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		return m, m.handlePaste(msg)
+	case tea.BackgroundColorMsg:
+		m.adoptBackground(msg)
+	case refreshMsg, statusMsg, fetchErrMsg:
+		return m, m.handleRead(msg)
+	case loadedMsg, unloadedMsg, policySetMsg, calledMsg:
+		return m, m.handleResult(msg)
+	case engineEventMsg, eventsClosedMsg:
+		return m, m.handleEvent(msg)
+	case spinner.TickMsg:
+		return m, m.handleSpin(msg)
+	}
+	return m, nil
+}
+
+// View draws the whole screen.
+func (m *model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "jsorc console — " + m.engine
+	v.BackgroundColor = m.c.styles.Bg
+	v.ForegroundColor = m.c.styles.Fg
+	return v
+}
+
+// adoptBackground switches to the light theme on a light terminal, unless
+// the user chose a theme.
+func (m *model) adoptBackground(msg tea.BackgroundColorMsg) {
+	if m.themeChosen || m.plain || msg.IsDark() {
+		return
+	}
+	if t, ok := themes.Builtin("light"); ok {
+		m.c.setStyles(t.Styles())
+		m.graphs.dirty = true
+		m.c.log.Info("light terminal background: using the light theme")
+	}
+}
+
+// quit ends the program.
+func (m *model) quit() tea.Cmd { return tea.Quit }
