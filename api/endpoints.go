@@ -212,24 +212,16 @@ func (s *Server) serviceRefresh(_ context.Context, body []byte) (map[string]any,
 }
 
 func (s *Server) serviceConfig(_ context.Context, body []byte) (map[string]any, error) {
-	var p AppConfigParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
-	if err := required("config", p.Config); err != nil {
-		return nil, err
-	}
-	if p.Source == "" {
-		p.Source = "api"
-	}
-	names, err := s.e.ConfigureServices(p.Source, []byte(p.Config))
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"services": names}, nil
+	return configure(body, "services", s.e.ConfigureServices)
 }
 
 func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, error) {
+	return configure(body, "apps", s.e.ConfigureApps)
+}
+
+// configure handles the endpoints that take a file's text (config) and its
+// name (source) and answer the names they defined under key.
+func configure(body []byte, key string, apply func(source string, content []byte) ([]string, error)) (map[string]any, error) {
 	var p AppConfigParams
 	if err := decode(body, &p); err != nil {
 		return nil, err
@@ -240,11 +232,11 @@ func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, erro
 	if p.Source == "" {
 		p.Source = "api"
 	}
-	names, err := s.e.ConfigureApps(p.Source, []byte(p.Config))
+	names, err := apply(p.Source, []byte(p.Config))
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"apps": names}, nil
+	return map[string]any{key: names}, nil
 }
 
 func (s *Server) stats(_ context.Context, body []byte) (map[string]any, error) {
