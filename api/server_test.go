@@ -553,6 +553,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	for _, want := range []string{
 		`jsorc_action_call_duration_seconds_count{action="echo",mode="module",module="echo"} 3`,
 		`jsorc_module_serving{mode="module",module="echo"} 1`,
+		`jsorc_placement_changes_total{module="echo"} 1`,
 		`process_resident_memory_bytes`,
 	} {
 		if !strings.Contains(string(body), want) {

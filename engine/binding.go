@@ -77,10 +77,12 @@ func (b *binding) release() {
 // drained is closed.
 func (b *binding) retire() { b.release() }
 
-// invoke runs one call on this binding.
-func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[string]any) (any, error) {
+// invoke runs one call on this binding and returns the payload bytes it
+// moved (0 in-process, where nothing is serialised).
+func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[string]any) (any, int, error) {
 	if b.mode == ModeModule {
-		return callInProcess(ctx, module, e, args)
+		res, err := callInProcess(ctx, module, e, args)
+		return res, 0, err
 	}
 	if b.timeout > 0 {
 		if _, has := ctx.Deadline(); !has {
@@ -89,7 +91,7 @@ func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[
 			defer cancel()
 		}
 	}
-	return b.client.Call(ctx, b.url, e.name, args)
+	return b.client.CallSized(ctx, b.url, e.name, args)
 }
 
 // actionNames lists the binding's actions, sorted.

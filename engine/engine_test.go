@@ -154,6 +154,14 @@ func TestExternalServer(t *testing.T) {
 	if _, err := e.Unload(ctxT(t), "ext_echo", "auto", true); err != nil {
 		t.Fatal(err)
 	}
+	// Remote calls count the payload they moved; the sampler publishes it.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.Stats(0).Actions["ext_echo.echo/remote"].Bytes == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("remote call bytes never counted: %+v", e.Stats(0).Actions)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// Retiring an external server only stops watching it: it is not ours.
 	c := protocol.NewClient(protocol.ClientOptions{})
 	if _, err := c.Spec(ctxT(t), url); err != nil {

@@ -19,6 +19,8 @@ type metricsCollector struct {
 	calls    *prometheus.Desc
 	requests *prometheus.Desc
 	serving  *prometheus.Desc
+	switches *prometheus.Desc
+	restarts *prometheus.Desc
 }
 
 // Collector returns a Prometheus collector of the engine's measurements:
@@ -33,6 +35,10 @@ func (e *Engine) Collector() prometheus.Collector {
 			"Latency of app requests.", []string{"app"}, nil),
 		serving: prometheus.NewDesc("jsorc_module_serving",
 			"1 for the mode a module serves calls in.", []string{"module", "mode"}, nil),
+		switches: prometheus.NewDesc("jsorc_placement_changes_total",
+			"Placement changes of a module (switches, loads and unloads).", []string{"module"}, nil),
+		restarts: prometheus.NewDesc("jsorc_service_restarts_total",
+			"Restarts of a kept-alive service.", []string{"service"}, nil),
 	}
 }
 
@@ -41,6 +47,8 @@ func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.calls
 	ch <- c.requests
 	ch <- c.serving
+	ch <- c.switches
+	ch <- c.restarts
 }
 
 // Collect exports one histogram per recorder and the serving modes.
@@ -57,8 +65,9 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 	})
 	for name, m := range c.e.routes.Load().mods {
 		m.mu.Lock()
-		serving := m.serving
+		serving, changes := m.serving, m.changes
 		m.mu.Unlock()
+		ch <- prometheus.MustNewConstMetric(c.switches, prometheus.CounterValue, float64(changes), name)
 		for _, mode := range []Mode{ModeModule, ModeRemote} {
 			v := 0.0
 			if serving == mode {
@@ -66,6 +75,9 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 			ch <- prometheus.MustNewConstMetric(c.serving, prometheus.GaugeValue, v, name, string(mode))
 		}
+	}
+	for name, info := range c.e.ServiceInfo() {
+		ch <- prometheus.MustNewConstMetric(c.restarts, prometheus.CounterValue, float64(info.Restarts), name)
 	}
 }
 

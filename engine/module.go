@@ -36,8 +36,10 @@ type module struct {
 	failGen uint64
 	failErr error
 	serving Mode
-	// servingSince is when the serving placement last changed.
+	// servingSince is when the serving placement last changed, and changes
+	// how many times it did.
 	servingSince time.Time
+	changes      uint64
 	server       remoteServer
 	rstate       RemoteState
 	// stopping counts servers being stopped in the background.
@@ -182,6 +184,7 @@ func (m *module) swap(ctx context.Context, b *binding) {
 	m.mu.Lock()
 	m.serving = ModeNone
 	m.servingSince = time.Now()
+	m.changes++
 	if b != nil {
 		m.serving = b.mode
 		m.known = b.actionNames()

@@ -83,8 +83,8 @@ func (e *Engine) Call(ctx context.Context, name string, args map[string]any) (an
 		return nil, errorf(ErrNotFound, "%s mode of module %q has no action %q (it has %s)", b.mode, r.m.name, name, strings.Join(b.actionNames(), ", "))
 	}
 	start := track.Now()
-	res, err := b.invoke(ctx, r.m.name, ent, args)
-	ent.rec.Record(start.Since(), err == nil, 0)
+	res, n, err := b.invoke(ctx, r.m.name, ent, args)
+	ent.rec.Record(start.Since(), err == nil, n)
 	if err != nil {
 		return nil, callError(name, b.mode, err)
 	}

@@ -22,8 +22,10 @@ const seriesLen = 600
 // module: totals since start, and the rate and latency over the last sample
 // interval.
 type CallStats struct {
-	Calls  uint64  `json:"calls"`
-	Errors uint64  `json:"errors"`
+	Calls  uint64 `json:"calls"`
+	Errors uint64 `json:"errors"`
+	// Bytes is the payload the calls moved (remote calls only).
+	Bytes  uint64  `json:"bytes"`
 	Rate   float64 `json:"calls_per_s"`
 	MeanMS float64 `json:"mean_ms"`
 	P50MS  float64 `json:"p50_ms"`
@@ -121,6 +123,7 @@ func callStats(total, delta track.Snapshot) CallStats {
 	return CallStats{
 		Calls:  total.Count,
 		Errors: total.Errors,
+		Bytes:  total.Bytes,
 		Rate:   delta.Rate(),
 		MeanMS: ms(delta.Mean()),
 		P50MS:  ms(delta.Quantile(0.5)),
@@ -176,6 +179,7 @@ func addStats(a, b CallStats) CallStats {
 	return CallStats{
 		Calls:  a.Calls + b.Calls,
 		Errors: a.Errors + b.Errors,
+		Bytes:  a.Bytes + b.Bytes,
 		Rate:   rate,
 		MeanMS: mean,
 		P50MS:  max(a.P50MS, b.P50MS),

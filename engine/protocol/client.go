@@ -72,6 +72,10 @@ type ClientOptions struct {
 	MaxIdleConnsPerHost int
 	// MaxResponseBytes bounds answers (0: DefaultMaxResponseBytes).
 	MaxResponseBytes int64
+	// DialContext, when set, opens the connections to action servers
+	// instead of a plain TCP dialer; the Kubernetes backend uses it to reach
+	// in-cluster servers through port-forwards from outside the cluster.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Client calls action servers. It holds one pool of keep-alive connections,
@@ -101,9 +105,13 @@ func NewClient(opts ClientOptions) *Client {
 	}
 	perHost := max(opts.MaxIdleConnsPerHost, DefaultMaxIdleConnsPerHost)
 	dialer := &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}
+	dial := dialer.DialContext
+	if opts.DialContext != nil {
+		dial = opts.DialContext
+	}
 	c.tr = &http.Transport{
 		Proxy:               nil,
-		DialContext:         dialer.DialContext,
+		DialContext:         dial,
 		MaxIdleConns:        4 * perHost,
 		MaxIdleConnsPerHost: perHost,
 		IdleConnTimeout:     90 * time.Second,
@@ -130,43 +138,58 @@ func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 // answer as a *StatusError. Without an earlier deadline on ctx the call is
 // bounded by the client's timeout.
 func (c *Client) Call(ctx context.Context, baseURL, action string, args map[string]any) (any, error) {
+	res, _, err := c.CallSized(ctx, baseURL, action, args)
+	return res, err
+}
+
+// CallSized is Call that also returns the payload the call moved: the
+// request body's bytes plus the answer's.
+func (c *Client) CallSized(ctx context.Context, baseURL, action string, args map[string]any) (any, int, error) {
 	u := joinURL(baseURL, url.PathEscape(action), "/")
 	body, err := c.encodeArgs(args)
 	if err != nil {
-		return nil, fmt.Errorf("action %s: encoding arguments: %w", action, err)
+		return nil, 0, fmt.Errorf("action %s: encoding arguments: %w", action, err)
 	}
+	res, n, err := c.post(ctx, u, action, body)
+	return res, n + len(body), err
+}
+
+// post sends one encoded call and decodes its answer, returning the
+// answer's size.
+func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, int, error) {
 	ctx, cancel, bounded := c.bound(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("action %s: %w", action, err)
+		return nil, 0, fmt.Errorf("action %s: %w", action, err)
 	}
 	req.Header["Content-Type"] = c.jsonCT
 	req.Header["Accept"] = c.jsonCT
 
 	code, buf, err := c.do(req, bounded)
 	if err != nil {
-		return nil, fmt.Errorf("action %s: %w", action, err)
+		return nil, 0, fmt.Errorf("action %s: %w", action, err)
 	}
 	defer c.putBuffer(buf)
 	data := buf.Bytes()
+	n := len(data)
 	switch {
 	case code >= 200 && code < 300:
 		if len(bytes.TrimSpace(data)) == 0 {
-			return nil, nil
+			return nil, n, nil
 		}
 		var result any
 		if err := json.Unmarshal(data, &result); err != nil {
-			return nil, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
+			return nil, n, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
 		}
-		return result, nil
+		return result, n, nil
 	case code == http.StatusUnprocessableEntity:
-		return nil, argsError(action, data)
+		return nil, n, argsError(action, data)
 	case code == http.StatusNotFound:
-		return nil, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
+		return nil, n, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
 			&StatusError{Code: code, Detail: detailText(code, data), URL: u})
 	default:
-		return nil, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u})
+		return nil, n, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u})
 	}
 }
 
