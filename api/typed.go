@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/engine/services"
 )
 
 // The typed methods below give a remote engine the same shape as the
@@ -70,4 +74,87 @@ func (c *Client) Call(ctx context.Context, name string, args map[string]any) (an
 	}
 	err := c.Admin(ctx, "actions_call", CallParams{Name: name, Ctx: args}, &out)
 	return out.Result, err
+}
+
+// ServiceInfo returns the state of every kept-alive service.
+func (c *Client) ServiceInfo(ctx context.Context) (map[string]services.Info, error) {
+	var out struct {
+		Services map[string]services.Info `json:"services"`
+	}
+	err := c.Admin(ctx, "service_info", nil, &out)
+	return out.Services, err
+}
+
+// BenchmarkStart starts a benchmark.
+func (c *Client) BenchmarkStart(ctx context.Context) error {
+	return c.Admin(ctx, "jsorc_benchmark_start", nil, nil)
+}
+
+// BenchmarkReport returns the running benchmark's report.
+func (c *Client) BenchmarkReport(ctx context.Context) (measure.Report, error) {
+	return c.benchReport(ctx, "jsorc_benchmark_report")
+}
+
+// BenchmarkStop stops the benchmark and returns its report.
+func (c *Client) BenchmarkStop(ctx context.Context) (measure.Report, error) {
+	return c.benchReport(ctx, "jsorc_benchmark_stop")
+}
+
+// benchReport decodes a benchmark answer: the request types are its
+// top-level keys beside "success".
+func (c *Client) benchReport(ctx context.Context, endpoint string) (measure.Report, error) {
+	var raw map[string]json.RawMessage
+	if err := c.Admin(ctx, endpoint, nil, &raw); err != nil {
+		return nil, err
+	}
+	delete(raw, "success")
+	out := make(measure.Report, len(raw))
+	for k, v := range raw {
+		var tr measure.TypeReport
+		if err := json.Unmarshal(v, &tr); err != nil {
+			return nil, fmt.Errorf("decoding the benchmark report: %w", err)
+		}
+		out[k] = tr
+	}
+	return out, nil
+}
+
+// TrackActStart starts action tracking.
+func (c *Client) TrackActStart(ctx context.Context) error {
+	return c.Admin(ctx, "jsorc_trackact_start", nil, nil)
+}
+
+// TrackActStop stops action tracking and returns its history.
+func (c *Client) TrackActStop(ctx context.Context) ([]measure.Entry, error) {
+	var out struct {
+		History []measure.Entry `json:"history"`
+	}
+	err := c.Admin(ctx, "jsorc_trackact_stop", nil, &out)
+	return out.History, err
+}
+
+// TrackSysStart starts system sampling.
+func (c *Client) TrackSysStart(ctx context.Context) error {
+	return c.Admin(ctx, "jsorc_tracksys_start", nil, nil)
+}
+
+// TrackSysReport returns the system samples so far.
+func (c *Client) TrackSysReport(ctx context.Context) (measure.SysReport, error) {
+	var out measure.SysReport
+	err := c.Admin(ctx, "jsorc_tracksys_report", nil, &out)
+	return out, err
+}
+
+// TrackSysStop stops system sampling and returns the samples.
+func (c *Client) TrackSysStop(ctx context.Context) (measure.SysReport, error) {
+	var out measure.SysReport
+	err := c.Admin(ctx, "jsorc_tracksys_stop", nil, &out)
+	return out, err
+}
+
+// LoadTestProgress reports the running load test.
+func (c *Client) LoadTestProgress(ctx context.Context) (engine.LoadTestStatus, error) {
+	var out engine.LoadTestStatus
+	err := c.Admin(ctx, "jsorc_loadtest_status", nil, &out)
+	return out, err
 }

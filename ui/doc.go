@@ -20,14 +20,29 @@
 //
 // Every Backend call runs in a tea.Cmd with a timeout and comes back as a
 // typed message; a failure is a message too and lands on the status line or
-// in the header, never in a panic. A 1 Hz tick reads everything at once and
-// is re-armed by its answer, so a slow engine slows the refresh instead of
-// piling reads up. Engine events (Options.Events, the engine's broker:
+// in the header, never in a panic. A 1 Hz tick reads everything at once —
+// statuses, measurements, policy, kept-alive services, the benchmark's live
+// report, the load test's progress, and tracksys (each second while it runs,
+// every fifth otherwise: its report holds every state) — and is re-armed by
+// its answer, so a slow engine slows the refresh instead of piling reads up. Engine events (Options.Events, the engine's broker:
 // lossy, each event only says "look again") trigger an immediate status
 // read; results of loads, unloads and policy changes are messages, which the
 // program delivers reliably. A remote load asks the engine not to wait and
 // is followed, with a spinner and its elapsed time, on each status read
 // until it is READY, fails, or gives up after readyTimeout.
+//
+// # Measuring
+//
+// b, t and s start and stop the engine's benchmark, trackact and tracksys
+// (measuring.go). The Benchmark pane shows the live report per request type
+// and name (and "all"): throughput, mean, p50/90/95/99; after a stop, the
+// last report and when it stopped; above it, a running load test's
+// progress. The Graphs pane's frame shows tracksys's source (prometheus or
+// proc); the status line says when trackact stopped with how many entries.
+// A start refused because the tool runs (a 409 over HTTP), or a stop of one
+// that does not, goes to the status line and is believed, so the key does
+// the right thing next. Each start or stop answered opens a new epoch: a
+// refresh planned before it says nothing of the benchmark or tracksys.
 //
 // # Keys
 //
@@ -43,14 +58,16 @@
 //	/            filter (regex; !x hides what matches x)
 //	1…8          sort by a column (again: reverse)
 //	+ -          graphs' time window
-//	b t s        benchmark, trackact, tracksys
+//	b t s        benchmark, trackact, tracksys: start, or stop
 //	q, ctrl+c    quit
 //
 // While the command line or the filter is open, every key is text: global
 // keys do not fire (ctrl+c still quits). The command line is interpreted by
 // interpret (interpreter.go), a pure function tested by tables: `actions
 // load NAME -mode remote`, `actions unload NAME`, `actions status [NAME]`,
-// `actions call M.A -ctx JSON`, `actionpolicy set NAME`, pane names, `q`.
+// `actions call M.A -ctx JSON`, `actionpolicy set NAME`, `benchmark
+// start|report|stop`, `trackact start|stop`, `tracksys start|report|stop`,
+// pane names (`service info` is the Services pane), `q`.
 // Tab completes verbs, modules, actions, flags and their values; ↑/↓ walk
 // the history.
 //

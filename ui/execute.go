@@ -53,6 +53,8 @@ func (m *model) execute(line string) tea.Cmd {
 		m.showHelp = true
 	case cmdQuit:
 		return m.quit()
+	case cmdMeasure:
+		return m.measure(cmd.name, cmd.verb)
 	case cmdCLIOnly:
 		m.say(toneWarn, cmd.text)
 	}

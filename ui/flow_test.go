@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -296,12 +299,83 @@ func TestFlowHelp(t *testing.T) {
 	c.waitText("Graphs · last 5m")
 }
 
-// TestFlowCLIOnly: keys and commands the console leaves to the CLI for now
-// say so on the status line, with the command to run.
+// TestFlowCLIOnly: commands the console leaves to the CLI say so on the
+// status line, with the command to run; `service info` is the Services
+// pane.
 func TestFlowCLIOnly(t *testing.T) {
 	c := startConsole(t)
+	c.keys(":", "config get META_CONFIG", "enter")
+	c.waitText("`config get` is not in the console yet: run `jsorc config get` in a shell")
+	c.keys(":", "service info", "enter")
+	c.waitText("Services [", "backend local", "kept alive")
+}
+
+// TestFlowBenchmark starts a benchmark with b on a real engine, runs app
+// requests, sees their figures in the Benchmark pane's live report, and
+// stops it with b again: the last report stays.
+func TestFlowBenchmark(t *testing.T) {
+	c := startConsole(t)
+	ctx, cancel := context.WithTimeout(context.Background(), flowTimeout)
+	defer cancel()
+	if _, err := c.e.ConfigureApps("flow", []byte("echoes:\n  steps:\n    - {action: echo.echo, args: {value: \"$ctx.v\"}}\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.e.Load(ctx, "echo", "module", engine.LoadOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	c.keys(":", "benchmark", "enter")
+	c.waitText("Benchmark", "○ no benchmark runs")
 	c.keys("b")
-	c.waitText("`benchmark start` is not in the console yet: run `jsorc benchmark start` in a shell")
-	c.keys(":", "tracksys start", "enter")
-	c.waitText("`tracksys start` is not in the console yet: run `jsorc tracksys start`")
+	c.waitText("✓ benchmark started", "● running since", "no request measured yet")
+	for i := range 40 {
+		if _, err := c.e.RunApp(ctx, "echoes", map[string]any{"v": i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := c.waitFor("the app's figures in the live report", func(s string) bool {
+		return benchFigures(row(s, "echoes")) && strings.Contains(row(s, engine.ReqTypeApp), "all")
+	})
+	t.Logf("live report:\n%s", row(s, engine.ReqTypeApp)+"\n"+row(s, "echoes"))
+
+	c.keys("b")
+	s = c.waitText("✓ benchmark stopped at", "■ stopped at")
+	if !benchFigures(row(s, "echoes")) {
+		t.Fatalf("the stopped benchmark's report is gone:\n%s", s)
+	}
+	if _, err := c.e.BenchmarkReport(); !errors.Is(err, measure.ErrNotStarted) {
+		t.Fatalf("the engine's benchmark still runs after b: %v", err)
+	}
+	c.keys(":", "benchmark stop", "enter")
+	c.waitText("✗ benchmark stop: benchmark is not running")
+}
+
+// benchFigures reports whether a benchmark row shows requests per second
+// above zero and latencies.
+func benchFigures(r string) bool {
+	f := strings.Fields(strings.Trim(r, "│ "))
+	if len(f) != 7 {
+		return false
+	}
+	rate, err := strconv.ParseFloat(f[1], 64)
+	return err == nil && rate > 0 && f[2] != dash && f[3] != dash && f[6] != dash
+}
+
+// TestFlowTrackers toggles trackact with t and tracksys with s, whose
+// source shows in the Graphs pane.
+func TestFlowTrackers(t *testing.T) {
+	c := startConsole(t)
+	c.keys("t")
+	c.waitText("✓ trackact started", "measuring trackact")
+	c.keys("t")
+	c.waitText("✓ trackact stopped with")
+	c.keys(":", "graphs", "enter", "s")
+	c.waitText("✓ tracksys started")
+	c.waitFor("tracksys's source in the Graphs pane", func(s string) bool {
+		return strings.Contains(s, "tracksys proc · ") || strings.Contains(s, "tracksys prometheus · ")
+	})
+	c.keys("s")
+	c.waitText("✓ tracksys stopped with")
+	if r := c.e.TrackSysReport(); r.Active {
+		t.Fatal("tracksys still runs after s")
+	}
 }

@@ -25,11 +25,16 @@ func fmtRate(r float64) string {
 	}
 }
 
-// fmtMS formats a latency in milliseconds with three significant digits.
+// fmtMS formats a latency in milliseconds with three significant digits
+// (in-process calls of a few microseconds show theirs too).
 func fmtMS(ms float64) string {
 	switch {
 	case ms <= 0 || math.IsNaN(ms):
 		return dash
+	case ms < 0.001:
+		return "<0.001"
+	case ms < 0.01:
+		return fmt.Sprintf("%.3f", ms)
 	case ms < 10:
 		return fmt.Sprintf("%.2f", ms)
 	case ms < 100:

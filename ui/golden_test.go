@@ -13,6 +13,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -77,9 +79,19 @@ func TestGolden(t *testing.T) {
 		{"actions", nil, func(m *model) string { return m.actions.viewFramed(true) }},
 		{"detail", func(m *model) { m.actions.selectName("textenc"); m.actions.openDetail() }, func(m *model) string { return m.actions.viewFramed(true) }},
 		{"services", nil, func(m *model) string { return m.services.viewFramed(true) }},
+		{"services-none", func(m *model) {
+			m.services.setInfo(map[string]services.Info{
+				"redis": {Name: "redis", Automation: false, State: services.StateStopped},
+				"db":    {Name: "db", Automation: false, State: services.StateStopped},
+			})
+		}, func(m *model) string { return m.services.viewFramed(true) }},
 		{"policy", nil, func(m *model) string { return m.policy.viewFramed(true) }},
 		{"graphs", nil, func(m *model) string { return m.graphs.viewFramed(true) }},
 		{"benchmark", nil, func(m *model) string { return m.bench.viewFramed(true) }},
+		{"benchmark-stopped", func(m *model) {
+			m.bench.setLoadTest(engine.LoadTestStatus{})
+			m.Update(m.fetch.measure(toolBenchmark, "stop")())
+		}, func(m *model) string { return m.bench.viewFramed(true) }},
 		{"screen", nil, func(m *model) string { return m.render() }},
 		{"help", func(m *model) { m.showHelp = true }, func(m *model) string { return m.render() }},
 		{"load-dialog", func(m *model) { m.actions.selectName("synth"); m.openLoadDialog() }, func(m *model) string { return m.render() }},

@@ -87,14 +87,3 @@ func (m *model) sortBy(k tea.KeyPressMsg) tea.Cmd {
 	m.say(toneNone, fmt.Sprintf("sorted by %s", actionColumns()[col].title))
 	return nil
 }
-
-// cliOnly says on the status line that a key's part of jsorc is run from
-// the CLI for now.
-func (m *model) cliOnly(path string) tea.Cmd {
-	m.say(toneWarn, cliOnlyText(path))
-	return nil
-}
-
-func (m *model) benchmarkKey() tea.Cmd { return m.cliOnly("benchmark start") }
-func (m *model) trackactKey() tea.Cmd  { return m.cliOnly("trackact start") }
-func (m *model) tracksysKey() tea.Cmd  { return m.cliOnly("tracksys start") }

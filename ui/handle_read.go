@@ -10,9 +10,13 @@ import (
 
 // Reads of the engine, by name in model.inflight.
 const (
-	readStatus = "status"
-	readStats  = "stats"
-	readPolicy = "policy"
+	readStatus   = "status"
+	readStats    = "stats"
+	readPolicy   = "policy"
+	readServices = "services"
+	readBench    = "benchmark"
+	readLoadTest = "loadtest"
+	readSys      = "tracksys"
 )
 
 // readAll reads everything now (not on the tick), unless a read of
@@ -22,8 +26,8 @@ func (m *model) readAll() tea.Cmd {
 		return nil
 	}
 	m.inflight[readStats] = true
-	f, n := m.fetch, m.graphs.samplesWanted()
-	return func() tea.Msg { return f.readAll(n, false) }
+	f, plan := m.fetch, m.plan(false)
+	return func() tea.Msg { return f.readAll(plan, false) }
 }
 
 // read reads the statuses again, now, unless a read is under way; one
@@ -66,7 +70,7 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 	var cmds []tea.Cmd
 	if msg.tick {
 		m.status.expire(m.c.now())
-		cmds = append(cmds, m.fetch.refresh(m.graphs.samplesWanted()))
+		cmds = append(cmds, m.fetch.refresh(m.plan(true)))
 	} else {
 		m.inflight[readStats] = false
 	}
@@ -83,6 +87,22 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 	if msg.policy != nil {
 		m.policyNow = *msg.policy
 		m.policy.setPolicy(*msg.policy)
+	}
+	if msg.servicesOK {
+		m.services.setInfo(msg.services)
+	}
+	if msg.load != nil {
+		m.bench.setLoadTest(*msg.load)
+	}
+	// A start or stop answered since this read was planned: what it says
+	// of the benchmark and tracksys may be older than that answer.
+	if msg.epoch == m.meas.epoch {
+		if msg.bench != nil {
+			m.bench.setRead(*msg.bench, msg.at)
+		}
+		if msg.sys != nil {
+			m.takeSys(*msg.sys)
+		}
 	}
 	for i := len(msg.errs) - 1; i >= 0; i-- {
 		m.readFailed(msg.errs[i]) // the first failure shows

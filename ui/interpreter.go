@@ -26,14 +26,18 @@ const (
 	cmdPolicySet         // set the policy
 	cmdHelp              // show the keys
 	cmdQuit              // leave the console
+	cmdMeasure           // start, report or stop a measuring tool
 	cmdCLIOnly           // a verb the console leaves to the CLI for now
 )
 
 // command is one interpreted command line.
 type command struct {
 	kind cmdKind
-	// name is the module, action or policy the command is about.
+	// name is the module, action, policy or measuring tool the command
+	// is about.
 	name string
+	// verb is what to do with a measuring tool: start, report or stop.
+	verb string
 	// mode of a load or unload.
 	mode string
 	// retire is unload's -retire_svc.
@@ -146,9 +150,10 @@ func verbs() []verb {
 		{path: "config set", usage: "NAME VALUE", min: 2, max: 2, build: cliOnly("config set")},
 		{path: "config get", usage: "NAME", min: 1, max: 1, build: cliOnly("config get")},
 		{path: "service refresh", usage: "NAME", min: 1, max: 1, build: cliOnly("service refresh")},
-		{path: "service info", build: cliOnly("service info")},
+		{path: "service info", build: gotoPane(paneServices)},
 		{path: "service config", usage: "FILE", min: 1, max: 1, build: cliOnly("service config")},
 		{path: "loadtest", max: -1, build: cliOnly("loadtest")},
+		{path: "reports", usage: "KIND [-limit N]", min: 1, max: 1, flags: []flagSpec{{name: "limit"}}, build: cliOnly("reports")},
 		{path: "actions", build: gotoPane(paneActions)},
 		{path: "services", build: gotoPane(paneServices)},
 		{path: "policy", build: gotoPane(panePolicy)},
@@ -159,13 +164,16 @@ func verbs() []verb {
 		{path: "quit", build: func([]string, map[string]string) (command, error) { return command{kind: cmdQuit}, nil }},
 		{path: "q", build: func([]string, map[string]string) (command, error) { return command{kind: cmdQuit}, nil }},
 	}
+	measure := func(tool, v string) verb {
+		return verb{path: tool + " " + v, build: func([]string, map[string]string) (command, error) {
+			return command{kind: cmdMeasure, name: tool, verb: v}, nil
+		}}
+	}
 	for _, v := range []string{"start", "stop"} {
-		vs = append(vs, verb{path: "trackact " + v, build: cliOnly("trackact " + v)})
+		vs = append(vs, measure(toolTrackAct, v))
 	}
 	for _, v := range []string{"start", "report", "stop"} {
-		vs = append(vs,
-			verb{path: "benchmark " + v, build: cliOnly("benchmark " + v)},
-			verb{path: "tracksys " + v, build: cliOnly("tracksys " + v)})
+		vs = append(vs, measure(toolBenchmark, v), measure(toolTrackSys, v))
 	}
 	return vs
 }
@@ -210,7 +218,7 @@ func interpret(line string) (command, error) {
 		return command{}, err
 	}
 	if len(pos) < v.min || (v.max >= 0 && len(pos) > v.max) {
-		return command{}, fmt.Errorf("usage: %s %s", v.path, v.usage)
+		return command{}, fmt.Errorf("usage: %s", strings.TrimSpace(v.path+" "+v.usage))
 	}
 	return v.build(pos, flags)
 }
@@ -239,8 +247,8 @@ func findVerb(vs []verb, words []string) (*verb, []string) {
 		return nil, nil
 	}
 	// A pane name takes no arguments: `actions bogus` is an unknown verb,
-	// not the Actions pane.
-	if best.max == 0 && best.min == 0 && len(best.flags) == 0 && len(words) > bestLen {
+	// not the Actions pane. (A longer verb says how it is used instead.)
+	if bestLen == 1 && best.max == 0 && best.min == 0 && len(best.flags) == 0 && len(words) > bestLen {
 		return nil, nil
 	}
 	return best, words[bestLen:]
@@ -265,7 +273,7 @@ func parseFlags(v *verb, args []string) ([]string, map[string]string, error) {
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		spec := findFlag(v.flags, name)
 		if spec == nil {
-			return nil, nil, fmt.Errorf("%s: unknown flag %s (usage: %s %s)", v.path, a, v.path, v.usage)
+			return nil, nil, fmt.Errorf("%s: unknown flag %s (usage: %s)", v.path, a, strings.TrimSpace(v.path+" "+v.usage))
 		}
 		if !hasValue {
 			switch {

@@ -37,11 +37,14 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 }
 
 // Predicates of where keys apply.
-func inActions(m *model) bool    { return m.focus == paneActions }
-func inActionList(m *model) bool { return m.focus == paneActions && !m.actions.detailOpen() }
-func notInActions(m *model) bool { return m.focus != paneActions }
-func inGraphs(m *model) bool     { return m.focus == paneGraphs }
-func hasSelection(m *model) bool { return inActions(m) && m.actions.selected() != "" }
+func inActions(m *model) bool      { return m.focus == paneActions }
+func inActionList(m *model) bool   { return m.focus == paneActions && !m.actions.detailOpen() }
+func notInActions(m *model) bool   { return m.focus != paneActions }
+func inGraphs(m *model) bool       { return m.focus == paneGraphs }
+func notInGraphs(m *model) bool    { return m.focus != paneGraphs }
+func inBenchmark(m *model) bool    { return m.focus == paneBenchmark }
+func notInBenchmark(m *model) bool { return m.focus != paneBenchmark }
+func hasSelection(m *model) bool   { return inActions(m) && m.actions.selected() != "" }
 func canGoBack(m *model) bool {
 	return (inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != ""
 }
@@ -59,9 +62,9 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"shift+tab"}, "shift+tab", "previous pane"), group: groupGeneral, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
 		{binding: bind([]string{"esc"}, "esc", "back"), group: groupGeneral, short: true, applies: canGoBack, run: do((*model).back)},
 		{binding: bind([]string{"p"}, "p", "choose policy"), group: groupGeneral, short: true, run: do((*model).openPolicyDialog)},
-		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, run: do((*model).benchmarkKey)},
+		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, applies: notInBenchmark, run: do((*model).benchmarkKey)},
 		{binding: bind([]string{"t"}, "t", "trackact start/stop"), group: groupGeneral, run: do((*model).trackactKey)},
-		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, run: do((*model).tracksysKey)},
+		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, applies: notInGraphs, run: do((*model).tracksysKey)},
 		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, run: do((*model).quit)},
 		{binding: bind([]string{"ctrl+c"}, "ctrl+c", "quit (anywhere)"), group: groupGeneral, run: do((*model).quit)},
 
@@ -76,6 +79,12 @@ func defaultKeys() []keyAction {
 		// Graphs pane.
 		{binding: bind([]string{"+", "="}, "+", "longer time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(1) })},
 		{binding: bind([]string{"-", "_"}, "-", "shorter time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(-1) })},
+
+		// Benchmark pane: b is its own key there, listed first.
+		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupPane, short: true, applies: inBenchmark, run: do((*model).benchmarkKey)},
+
+		// Graphs pane: s shows its source in the frame.
+		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupPane, short: true, applies: inGraphs, run: do((*model).tracksysKey)},
 
 		// Moving.
 		{binding: bind([]string{"up", "k"}, "↑/k", "up"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.move(-1); return nil })},

@@ -83,7 +83,8 @@ func TestKeysHiddenWhereTheyDoNothing(t *testing.T) {
 	}{
 		{paneActions, []string{"load (asks the mode)", "unload", "switch mode", "module detail", "filter (regex, ! inverts)", "help", "command"}, []string{"longer time window", "back"}},
 		{paneGraphs, []string{"longer time window", "shorter time window", "help"}, []string{"load (asks the mode)", "module detail", "up", "filter (regex, ! inverts)"}},
-		{panePolicy, []string{"choose policy", "help"}, []string{"load (asks the mode)", "longer time window", "up"}},
+		{panePolicy, []string{"choose policy", "help", "benchmark start/stop", "trackact start/stop", "tracksys start/stop"}, []string{"load (asks the mode)", "longer time window", "up"}},
+		{paneBenchmark, []string{"benchmark start/stop", "trackact start/stop", "tracksys start/stop"}, []string{"load (asks the mode)", "longer time window"}},
 	}
 	for _, tc := range cases {
 		m.focus = tc.focus
@@ -96,6 +97,26 @@ func TestKeysHiddenWhereTheyDoNothing(t *testing.T) {
 			if has(d) {
 				t.Errorf("%s: %q listed, but does nothing there", tc.focus, d)
 			}
+		}
+	}
+	// b is the Benchmark pane's own key there, s the Graphs pane's: each
+	// is listed once, in the pane's section and the short help.
+	for _, tc := range []struct {
+		focus paneID
+		key   string
+	}{{paneBenchmark, "b"}, {paneGraphs, "s"}} {
+		m.focus = tc.focus
+		n := 0
+		for _, k := range m.activeKeys() {
+			if k.binding.Help().Key == tc.key {
+				n++
+				if k.group != groupPane || !k.short {
+					t.Errorf("%s: %s is not the pane's short key", tc.focus, tc.key)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s: %s listed %d times", tc.focus, tc.key, n)
 		}
 	}
 	m.focus = paneActions

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/engine/services"
 )
 
 // statusMsg carries every module's status.
@@ -23,6 +25,24 @@ type refreshMsg struct {
 	errs   []fetchErrMsg
 	// tick marks the answer of the 1 Hz refresh, which re-arms it.
 	tick bool
+
+	// services is the kept-alive services (valid when servicesOK).
+	services   map[string]services.Info
+	servicesOK bool
+	// bench is the benchmark's report, or that none runs; load the load
+	// test's progress; sys the tracksys report, read when the plan asked.
+	bench *benchRead
+	load  *engine.LoadTestStatus
+	sys   *measure.SysReport
+	// epoch is the measuring epoch the read was planned in: bench and sys
+	// read before a start or stop answered are stale and left out.
+	epoch uint64
+}
+
+// benchRead is what a read of the benchmark found.
+type benchRead struct {
+	running bool
+	report  measure.Report
 }
 
 // fetchErrMsg reports a failed refresh: the engine could not be read.
@@ -59,6 +79,17 @@ type calledMsg struct {
 	name   string
 	result any
 	err    error
+}
+
+// measureMsg answers a start, report or stop of a measuring tool:
+// benchmark, trackact or tracksys.
+type measureMsg struct {
+	tool, verb string
+	report     measure.Report
+	entries    []measure.Entry
+	sys        measure.SysReport
+	err        error
+	at         time.Time
 }
 
 // engineEventMsg says that something of the engine changed; the console

@@ -34,6 +34,8 @@ type graphsPane struct {
 	window int
 	cache  string
 	dirty  bool
+	// sysInfo says whether tracksys runs and its source, "" when not.
+	sysInfo string
 }
 
 func newGraphsPane(c *common) *graphsPane {
@@ -48,6 +50,9 @@ func (p *graphsPane) SetSize(w, h int) {
 }
 
 func (p *graphsPane) setSeries(s []engine.Sample) { p.series, p.dirty = s, true }
+
+// setSysInfo sets what the frame says of tracksys.
+func (p *graphsPane) setSysInfo(info string) { p.sysInfo = info }
 
 // span is the current time window.
 func (p *graphsPane) span() time.Duration { return graphWindows()[p.window] }
@@ -72,7 +77,11 @@ func (p *graphsPane) viewFramed(focused bool) string {
 		p.cache = p.body(max(0, p.w-2), max(0, p.h-2))
 		p.dirty = false
 	}
-	return p.c.frame("Graphs · last "+fmtDuration(p.span()), "+/- window", p.cache, p.w, p.h, focused)
+	info := "+/- window"
+	if p.sysInfo != "" {
+		info = p.sysInfo + " · " + info
+	}
+	return p.c.frame("Graphs · last "+fmtDuration(p.span()), info, p.cache, p.w, p.h, focused)
 }
 
 // graphSpec is one graph: its title, unit and series.

@@ -57,6 +57,9 @@ func (m *model) headerView(w int) string {
 	}
 	// By priority: what is dropped first comes last.
 	fields := []string{field("modules", fmt.Sprintf("%d, %d loaded", len(m.modules), loaded))}
+	if on := m.measuringHeader(); on != "" {
+		fields = append(fields, field("measuring", on))
+	}
 	if m.policyNow.Name != "" {
 		fields = append(fields, field("policy", m.policyNow.Name))
 	}

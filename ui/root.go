@@ -59,6 +59,9 @@ type model struct {
 	// up; stale asks for another status read when the current one ends.
 	inflight map[string]bool
 	stale    bool
+
+	// meas is what the console knows of the measuring tools.
+	meas measuring
 }
 
 // newModel builds the console's root model.
@@ -94,6 +97,7 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 		ops:         map[string]*operation{},
 		spinner:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		inflight:    map[string]bool{},
+		meas:        measuring{busy: map[string]bool{}},
 	}
 	if m.engine == "" {
 		m.engine = "in-process"
@@ -116,7 +120,7 @@ func (m *model) close() {
 
 // Init starts the refresh tick, the first reads and the event listener.
 func (m *model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.fetch.refresh(m.graphs.samplesWanted()), m.readAll(), listen(m.events)}
+	cmds := []tea.Cmd{m.fetch.refresh(m.plan(true)), m.readAll(), listen(m.events)}
 	if !m.themeChosen && !m.plain {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -138,6 +142,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleRead(msg)
 	case loadedMsg, unloadedMsg, policySetMsg, calledMsg:
 		return m, m.handleResult(msg)
+	case measureMsg:
+		return m, m.handleMeasure(msg)
 	case engineEventMsg, eventsClosedMsg:
 		return m, m.handleEvent(msg)
 	case spinner.TickMsg:
