@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/jsorc/jsorc/cli"
+	"github.com/jsorc/jsorc/kube"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -29,5 +30,10 @@ func main() {
 func run() error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return cli.Run(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Version: version})
+	return cli.Run(ctx, os.Args[1:], cli.Env{
+		Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Version: version,
+		// client-go logs process-wide; send it where the engine logs, never
+		// across the console.
+		RouteLogs: kube.RouteClientGoLogs,
+	})
 }

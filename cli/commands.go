@@ -1,6 +1,10 @@
 package cli
 
-import "flag"
+import (
+	"flag"
+
+	"github.com/jsorc/jsorc/engine"
+)
 
 // commands is the table of every verb.
 func commands() []command {
@@ -10,7 +14,7 @@ func commands() []command {
 	return []command{
 		{path: "console", usage: "[--theme NAME|FILE] [--data DIR] [--addr HOST:PORT] [--attach URL]", summary: "open the operations console (the default with no command)", max: 0,
 			flags: consoleFlags, run: runConsole},
-		{path: "serve", usage: "[--addr HOST:PORT] [--data DIR]", summary: "run the engine headless, serving its API", max: 0,
+		{path: "serve", usage: "[--addr HOST:PORT] [--data DIR] [--backend local|kube] [--kubeconfig PATH | --in-cluster] [--namespace NS] [--image IMAGE]", summary: "run the engine headless, serving its API", max: 0,
 			flags: serveFlags, run: runServe},
 		{path: "serve-action", usage: "MODULE --addr HOST:PORT [--name NAME] [--params JSON]", summary: "serve a built-in module over the Jaseci action protocol", min: 1, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) {
@@ -73,4 +77,9 @@ func serveFlags(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.addr, "addr", "", "address of the API (default "+defaultAddrHelp+")")
 	fs.StringVar(&o.data, "data", "", "data directory (default $JSORC_DATA or the user's data directory)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&o.backend, "backend", "", "where remote action servers and kept-alive services run: local or kube (default local)")
+	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kube backend: kubeconfig of the cluster (default $KUBECONFIG, then META_CONFIG's kubernetes field, then ~/.kube/config)")
+	fs.BoolVar(&o.inCluster, "in-cluster", false, "kube backend: use the service account of the pod jsorc runs in")
+	fs.StringVar(&o.namespace, "namespace", "", "kube backend: namespace to work in (default META_CONFIG's namespace)")
+	fs.StringVar(&o.image, "image", "", "kube backend: image of the built-in action servers (default $JSORC_IMAGE or "+engine.DefaultKubeImage+")")
 }

@@ -78,7 +78,12 @@ func runConsole(ctx context.Context, r *runner, _ []string) error {
 	if addr == "" {
 		addr = api.DefaultAddr
 	}
-	return consoleInProcess(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log}, uo)
+	backend, err := r.backendOptions()
+	if err != nil {
+		return err
+	}
+	r.routeLogs(log)
+	return consoleInProcess(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend}, uo)
 }
 
 // consoleInProcess runs an engine and its API (ServeEngine) beside the

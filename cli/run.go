@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"sort"
 	"strings"
@@ -21,6 +22,10 @@ type Env struct {
 	Getenv func(string) string
 	// Version is printed by `jsorc version`.
 	Version string
+	// RouteLogs, when set, is called once by the commands that run an
+	// engine, with the logger they log to: main uses it to send client-go's
+	// process-wide log output there instead of to the terminal.
+	RouteLogs func(*slog.Logger)
 }
 
 // command is one verb of the CLI.
@@ -46,6 +51,9 @@ type opts struct {
 	loadtest                    map[string]*string
 	plot                        string
 	seed, limit                 float64
+	// serve's backend flags (serveFlags).
+	backend, kubeconfig, namespace, image string
+	inCluster                             bool
 }
 
 // runner carries what every verb needs.

@@ -45,11 +45,59 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
+// BackendOptions choose where the engine runs remote action servers and
+// kept-alive services (see engine.Options).
+type BackendOptions struct {
+	// Backend is engine.BackendLocal (also when empty) or engine.BackendKube.
+	Backend string
+	// Kubeconfig, InCluster, Namespace and Image configure the kube backend.
+	Kubeconfig string
+	InCluster  bool
+	Namespace  string
+	Image      string
+}
+
+// backendOptions reads serve's backend flags, with KUBECONFIG and
+// JSORC_IMAGE as defaults.
+func (r *runner) backendOptions() (BackendOptions, error) {
+	b := BackendOptions{
+		Backend:    r.o.backend,
+		Kubeconfig: r.o.kubeconfig,
+		InCluster:  r.o.inCluster,
+		Namespace:  r.o.namespace,
+		Image:      r.o.image,
+	}
+	switch b.Backend {
+	case "", engine.BackendLocal:
+		if b.Kubeconfig != "" || b.InCluster || b.Namespace != "" || b.Image != "" {
+			return b, fmt.Errorf("%w: --kubeconfig, --in-cluster, --namespace and --image go with --backend %s", ErrUsage, engine.BackendKube)
+		}
+		return b, nil
+	case engine.BackendKube:
+	default:
+		return b, fmt.Errorf("%w: --backend %q: want %s or %s", ErrUsage, b.Backend, engine.BackendLocal, engine.BackendKube)
+	}
+	if b.Kubeconfig != "" && b.InCluster {
+		return b, fmt.Errorf("%w: --kubeconfig and --in-cluster exclude each other", ErrUsage)
+	}
+	// A KUBECONFIG holding a list of files is left to client-go's loading
+	// rules, which merge them.
+	if env := r.env.Getenv("KUBECONFIG"); b.Kubeconfig == "" && !b.InCluster && env != "" && !strings.Contains(env, string(os.PathListSeparator)) {
+		b.Kubeconfig = env
+	}
+	if b.Image == "" {
+		b.Image = r.env.Getenv("JSORC_IMAGE")
+	}
+	return b, nil
+}
+
 // ServeOptions configure ServeEngine.
 type ServeOptions struct {
 	Addr    string
 	DataDir string
 	Logger  *slog.Logger
+	// Backend chooses the engine's backend; the zero value is local.
+	Backend BackendOptions
 	// Ready is called with the engine and the API's bound address.
 	Ready func(e *engine.Engine, addr string)
 }
@@ -57,7 +105,15 @@ type ServeOptions struct {
 // ServeEngine opens an engine and serves its API until ctx is done, then
 // shuts both down cleanly.
 func ServeEngine(ctx context.Context, o ServeOptions) error {
-	e, err := engine.New(engine.Options{DataDir: o.DataDir, Logger: o.Logger})
+	e, err := engine.New(engine.Options{
+		DataDir:    o.DataDir,
+		Logger:     o.Logger,
+		Backend:    o.Backend.Backend,
+		Kubeconfig: o.Backend.Kubeconfig,
+		InCluster:  o.Backend.InCluster,
+		Namespace:  o.Backend.Namespace,
+		Image:      o.Backend.Image,
+	})
 	if err != nil {
 		return err
 	}
@@ -76,7 +132,7 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 		return fmt.Errorf("API address %s: %w", o.Addr, err)
 	}
 	srv := &http.Server{Handler: api.NewServer(e, o.Logger), ReadHeaderTimeout: 10 * time.Second}
-	o.Logger.Info("engine API listening", "addr", ln.Addr().String(), "data", o.DataDir)
+	o.Logger.Info("engine API listening", "addr", ln.Addr().String(), "data", o.DataDir, "backend", e.Backend())
 	if o.Ready != nil {
 		o.Ready(e, ln.Addr().String())
 	}
@@ -113,9 +169,21 @@ func runServe(ctx context.Context, r *runner, _ []string) error {
 	if addr == "" {
 		addr = api.DefaultAddr
 	}
-	return ServeEngine(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log, Ready: func(_ *engine.Engine, a string) {
-		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on http://%s (data %s); Ctrl+C stops it\n", a, dir)
+	backend, err := r.backendOptions()
+	if err != nil {
+		return err
+	}
+	r.routeLogs(log)
+	return ServeEngine(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend, Ready: func(e *engine.Engine, a string) {
+		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on http://%s (data %s, %s backend); Ctrl+C stops it\n", a, dir, e.Backend())
 	}})
+}
+
+// routeLogs hands the engine's logger to Env.RouteLogs, if set.
+func (r *runner) routeLogs(log *slog.Logger) {
+	if r.env.RouteLogs != nil {
+		r.env.RouteLogs(log)
+	}
 }
 
 func runServeAction(ctx context.Context, r *runner, pos []string) error {

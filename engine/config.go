@@ -62,7 +62,7 @@ func (e *Engine) Meta() MetaConfig {
 // that service.
 func (e *Engine) ServiceRefresh(name string) error {
 	if name != "meta" {
-		if err := e.svc.Refresh(name); err != nil {
+		if err := e.refreshService(name); err != nil {
 			if errors.Is(err, services.ErrUnknownService) {
 				return errorf(ErrNotFound, "service_refresh %q: %w", name, err)
 			}

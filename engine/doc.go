@@ -8,5 +8,5 @@
 // The engine's exported methods are its API: the HTTP layer (package api),
 // the CLI and the console all go through them. The engine knows nothing of
 // HTTP routing, terminals or Bubble Tea; it imports only its own
-// sub-packages, package store and, later, package kube.
+// sub-packages, package store and package kube.
 package engine

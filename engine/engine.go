@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"k8s.io/client-go/rest"
+
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/engine/services"
@@ -34,6 +36,27 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
+
+	// Backend is where remote action servers and kept-alive services run:
+	// BackendLocal (the default) or BackendKube.
+	Backend string
+	// Kubeconfig is the kubeconfig file of the kube backend's cluster.
+	// Empty means in-cluster when InCluster is set, else META_CONFIG's
+	// kubernetes field, else KUBECONFIG or ~/.kube/config.
+	Kubeconfig string
+	// InCluster makes the kube backend use the service account of the pod
+	// the engine runs in.
+	InCluster bool
+	// Namespace, when set, is where the kube backend works, whatever
+	// META_CONFIG's namespace says (deploy/ passes the pod's own).
+	Namespace string
+	// Image is the container image of built-in action servers on the kube
+	// backend (default DefaultKubeImage); its entrypoint must be jsorc.
+	Image string
+	// KubeREST, when set, is the kube backend's client configuration, used
+	// as is instead of Kubeconfig or InCluster. Tests use it to count
+	// requests or to authenticate with a service-account token.
+	KubeREST *rest.Config
 }
 
 func (o *Options) setDefaults() error {
@@ -55,6 +78,16 @@ func (o *Options) setDefaults() error {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch o.Backend {
+	case "":
+		o.Backend = BackendLocal
+	case BackendLocal, BackendKube:
+	default:
+		return errorf(ErrInvalid, "engine: unknown backend %q (want %s or %s)", o.Backend, BackendLocal, BackendKube)
+	}
+	if o.Image == "" {
+		o.Image = DefaultKubeImage
 	}
 	return nil
 }
@@ -86,6 +119,7 @@ type Engine struct {
 	closed bool
 
 	svc         *services.Manager
+	kube        *kubeBackend // nil on the local backend
 	apiAddr     string
 	pol         *policyRunner
 	lt          loadTester
@@ -110,12 +144,29 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	copts := protocol.ClientOptions{Timeout: opts.CallTimeout}
+	var kb *kubeBackend
+	if opts.Backend == BackendKube {
+		meta, err := storedMeta(st)
+		if err == nil {
+			kb, err = newKubeBackend(ctx, opts, meta)
+		}
+		if err != nil {
+			cancel()
+			_ = st.Close()
+			return nil, err
+		}
+		if kb.dialer != nil {
+			copts.DialContext = kb.dialer.DialContext
+		}
+	}
 	e := &Engine{
 		opts:     opts,
 		log:      opts.Logger,
 		store:    st,
+		kube:     kb,
 		builtins: actions.NewRegistry(),
-		client:   protocol.NewClient(protocol.ClientOptions{Timeout: opts.CallTimeout}),
+		client:   protocol.NewClient(copts),
 		tracks:   track.NewSet(),
 		ctx:      ctx,
 		cancel:   cancel,
@@ -126,15 +177,28 @@ func New(opts Options) (*Engine, error) {
 		pol:      newPolicyRunner(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
-	if err := e.restore(); err != nil {
+	fail := func(err error) (*Engine, error) {
 		cancel()
+		e.loops.Wait()
+		if kb != nil {
+			kb.close()
+		}
 		_ = st.Close()
 		return nil, err
 	}
+	if kb != nil {
+		// The informers sync before any module is restored, so no action
+		// server acts on an empty cache.
+		if err := kb.start(ctx, &e.loops); err != nil {
+			return fail(err)
+		}
+		e.log.Info("kube backend", "namespace", kb.kc.Namespace(), "cluster", kb.how, "in_cluster", kb.inCluster)
+	}
+	if err := e.restore(); err != nil {
+		return fail(err)
+	}
 	if err := e.startKeepAlive(ctx); err != nil {
-		cancel()
-		_ = st.Close()
-		return nil, err
+		return fail(err)
 	}
 	e.loops.Add(2)
 	go func() {
@@ -287,6 +351,9 @@ func (e *Engine) Close(ctx context.Context) error {
 		}
 	}
 	e.loops.Wait()
+	if e.kube != nil {
+		e.kube.close()
+	}
 	e.client.CloseIdleConnections()
 	e.events.close()
 	if err := e.store.Close(); err != nil {
@@ -297,3 +364,23 @@ func (e *Engine) Close(ctx context.Context) error {
 
 // DataDir returns the engine's data directory.
 func (e *Engine) DataDir() string { return e.opts.DataDir }
+
+// Backend returns where the engine runs remote action servers and kept-alive
+// services: BackendLocal or BackendKube.
+func (e *Engine) Backend() string { return e.opts.Backend }
+
+// storedMeta reads the META_CONFIG a store holds, or the default.
+func storedMeta(st *store.Store) (MetaConfig, error) {
+	raw, err := st.Meta()
+	if err != nil {
+		return MetaConfig{}, fmt.Errorf("engine: reading META_CONFIG: %w", err)
+	}
+	if raw == nil {
+		return DefaultMeta(), nil
+	}
+	m, err := ParseMeta(raw)
+	if err != nil {
+		return MetaConfig{}, fmt.Errorf("engine: stored META_CONFIG: %w", err)
+	}
+	return m, nil
+}

@@ -18,8 +18,21 @@ import (
 // processes, probed every backoff_interval seconds; with automation off they
 // are only observed.
 
-// startKeepAlive creates the service manager and starts its loop.
+// startKeepAlive creates the service manager and starts its loop; on the
+// kube backend, it starts the kube keep-alive loop instead.
 func (e *Engine) startKeepAlive(ctx context.Context) error {
+	if e.kube != nil {
+		if err := e.applyMeta(); err != nil {
+			return err
+		}
+		e.kube.keeper.begin()
+		e.loops.Add(1)
+		go func() {
+			defer e.loops.Done()
+			e.kube.keeper.run(ctx)
+		}()
+		return nil
+	}
 	mgr, err := services.NewManager(services.Options{DataDir: e.opts.DataDir, Host: e.opts.Host, Logger: e.log})
 	if err != nil {
 		return fmt.Errorf("engine: keep-alive: %w", err)
@@ -45,6 +58,13 @@ func (e *Engine) applyMeta() error {
 	defs, err := e.serviceDefinitions()
 	if err != nil {
 		return err
+	}
+	if e.kube != nil {
+		e.kube.keeper.set(meta, defs)
+		if err := e.updateScrapeTargets(); err != nil {
+			return err
+		}
+		return e.kube.checkMeta(meta)
 	}
 	e.svc.Every(time.Duration(meta.BackoffInterval) * time.Second)
 	if err := e.svc.Set(meta.KeepAlive, defs, meta.Automation); err != nil {
@@ -96,10 +116,28 @@ func (e *Engine) ConfigureServices(source string, content []byte) ([]string, err
 
 // ServiceInfo is jsorc's service_info: each kept-alive service's state,
 // last probe, restarts and last error.
-func (e *Engine) ServiceInfo() map[string]services.Info { return e.svc.Info() }
+// On the kube backend the state is read from the informer cache.
+func (e *Engine) ServiceInfo() map[string]services.Info {
+	if e.kube != nil {
+		return e.kube.keeper.info()
+	}
+	return e.svc.Info()
+}
 
-// ServiceURL is the base URL of a running service, or "" when it has none.
+// refreshService re-creates one kept-alive service (service_refresh NAME).
+func (e *Engine) refreshService(name string) error {
+	if e.kube != nil {
+		return e.kube.keeper.refreshService(name)
+	}
+	return e.svc.Refresh(name)
+}
+
+// ServiceURL is the base URL of a running service, or "" when it has none
+// (or, on the kube backend, when the engine runs outside the cluster).
 func (e *Engine) ServiceURL(name string) string {
+	if e.kube != nil {
+		return e.kube.keeper.serviceURL(name)
+	}
 	if info, ok := e.svc.Info()[name]; ok && info.State == services.StateReady {
 		return info.URL
 	}
@@ -120,6 +158,10 @@ func (e *Engine) SetAPIAddr(addr string) {
 // updateScrapeTargets points promon at the engine and every local action
 // server, each as its own job (the module's name).
 func (e *Engine) updateScrapeTargets() error {
+	if e.kube != nil {
+		e.kube.keeper.setScrapeTargets(e.kubeScrapeTargets())
+		return nil
+	}
 	targets := map[string][]string{}
 	e.mu.Lock()
 	if e.apiAddr != "" {
@@ -146,7 +188,7 @@ func (e *Engine) updateScrapeTargets() error {
 
 // ServiceNames lists the kept-alive services, sorted.
 func (e *Engine) ServiceNames() []string {
-	info := e.svc.Info()
+	info := e.ServiceInfo()
 	out := make([]string, 0, len(info))
 	for k := range info {
 		out = append(out, k)

@@ -70,6 +70,13 @@ func (e *Engine) launchServer(_ context.Context, m *module, cfg ActionConfig) (r
 	if cfg.URL != "" {
 		return e.watchExternal(m, cfg.URL), nil
 	}
+	if e.kube != nil {
+		srv, err := e.launchKube(m, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return srv, nil
+	}
 	argv, env, err := e.serverCommand(m.name, cfg)
 	if err != nil {
 		return nil, err
