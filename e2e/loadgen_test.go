@@ -19,20 +19,21 @@ import (
 )
 
 // BenchmarkLoadGeneratorVsWrk drives the same endpoint — one call of the
-// echo module in module mode through the engine's HTTP API — with jsorc's
-// load generator and with wrk, both closed loops of the same number of
-// connections, and reports both tools' mean and median latency and their
-// ratio (target: within 10%). It needs wrk (apt-get install wrk).
+// built-in synth module (2 ms of real CPU) in module mode through the
+// engine's HTTP API — with jsorc's load generator and with wrk, each a
+// closed loop on one connection (so neither client competes with the server
+// for the two cores), and reports both tools' mean and median latency and
+// their ratio (target: within 10%). It needs wrk (apt-get install wrk).
 func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 	wrk, err := exec.LookPath("wrk")
 	if err != nil {
 		b.Skip("*** SKIPPED: wrk is not installed (apt-get install wrk) ***")
 	}
 	e := startEngine(b, b.TempDir())
-	e.load(b, "echo", "module")
-	const clients = 4
+	e.load(b, "synth", "module")
+	const clients = 1
 	const dur = 5 * time.Second
-	body := []byte(`{"name":"echo.echo","ctx":{"value":"hello"}}`)
+	body := []byte(`{"name":"synth.infer","ctx":{"data":"hello"}}`)
 	url := e.URL + "/js_admin/actions_call"
 	for b.Loop() {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
@@ -67,7 +68,7 @@ func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 		if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
 			b.Fatal(err)
 		}
-		out, err := exec.Command(wrk, "-t", "2", "-c", strconv.Itoa(clients), "-d", fmt.Sprintf("%ds", int(dur.Seconds())),
+		out, err := exec.Command(wrk, "-t", "1", "-c", strconv.Itoa(clients), "-d", fmt.Sprintf("%ds", int(dur.Seconds())),
 			"-s", script, "--latency", url).CombinedOutput()
 		if err != nil {
 			b.Fatalf("wrk: %v\n%s", err, out)
