@@ -71,19 +71,11 @@ func runConsole(ctx context.Context, r *runner, _ []string) error {
 		log.Info("console attached", "engine", client.Base())
 		return ui.Run(ctx, client, uo)
 	}
-	addr := r.o.addr
-	if addr == "" {
-		addr = r.env.Getenv("JSORC_ADDR")
-	}
-	if addr == "" {
-		addr = api.DefaultAddr
-	}
-	backend, err := r.backendOptions()
+	so, err := r.serveOptions(dir, log)
 	if err != nil {
 		return err
 	}
-	r.routeLogs(log)
-	return consoleInProcess(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend}, uo)
+	return consoleInProcess(ctx, so, uo)
 }
 
 // consoleInProcess runs an engine and its API (ServeEngine) beside the

@@ -162,6 +162,20 @@ func runServe(ctx context.Context, r *runner, _ []string) error {
 	if err != nil {
 		return err
 	}
+	so, err := r.serveOptions(dir, log)
+	if err != nil {
+		return err
+	}
+	so.Ready = func(e *engine.Engine, a string) {
+		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on http://%s (data %s, %s backend); Ctrl+C stops it\n", a, dir, e.Backend())
+	}
+	return ServeEngine(ctx, so)
+}
+
+// serveOptions gathers what serve and console share to run an engine: the
+// API address (--addr, $JSORC_ADDR, the default), the backend, and the
+// logger, to which client-go's logs are routed too.
+func (r *runner) serveOptions(dir string, log *slog.Logger) (ServeOptions, error) {
 	addr := r.o.addr
 	if addr == "" {
 		addr = r.env.Getenv("JSORC_ADDR")
@@ -171,12 +185,10 @@ func runServe(ctx context.Context, r *runner, _ []string) error {
 	}
 	backend, err := r.backendOptions()
 	if err != nil {
-		return err
+		return ServeOptions{}, err
 	}
 	r.routeLogs(log)
-	return ServeEngine(ctx, ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend, Ready: func(e *engine.Engine, a string) {
-		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on http://%s (data %s, %s backend); Ctrl+C stops it\n", a, dir, e.Backend())
-	}})
+	return ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend}, nil
 }
 
 // routeLogs hands the engine's logger to Env.RouteLogs, if set.
