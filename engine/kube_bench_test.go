@@ -8,6 +8,7 @@ import (
 
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 // BenchmarkKubeLoadToReady measures `actions load NAME -mode remote` to
@@ -17,14 +18,14 @@ import (
 func BenchmarkKubeLoadToReady(b *testing.B) {
 	c := needKube(b)
 	ns := c.namespace("jsorc-bench")
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	e := c.engine(kubeEngine{meta: testMeta(ns), counter: counter})
 	ctx := ctxT(b)
 	// Warm the discovery mapper, as a running engine's is.
 	if _, err := e.Load(ctx, "textenc", "remote", engine.LoadOptions{Wait: true}); err != nil {
 		b.Fatal(err)
 	}
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	i := 0
 	for b.Loop() {
 		b.StopTimer()
@@ -40,7 +41,7 @@ func BenchmarkKubeLoadToReady(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	_, total := counter.since(before)
+	_, total := counter.Since(before)
 	b.ReportMetric(float64(total)/float64(i), "requests/load")
 }
 
@@ -81,7 +82,7 @@ func tenServices(n int) []byte {
 func BenchmarkKubeKeepAliveTick(b *testing.B) {
 	c := needKube(b)
 	ns := c.namespace("jsorc-bench")
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	meta := testMeta(ns)
 	meta.Automation = true
 	e := c.engine(kubeEngine{meta: meta, counter: counter})
@@ -98,14 +99,14 @@ func BenchmarkKubeKeepAliveTick(b *testing.B) {
 	}
 	ctx := ctxT(b)
 	engine.KubeKeepAliveTick(ctx, e)
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	ticks := 0
 	for b.Loop() {
 		engine.KubeKeepAliveTick(ctx, e)
 		ticks++
 	}
 	b.StopTimer()
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	b.ReportMetric(float64(total)/float64(ticks), "requests/tick")
 	b.ReportMetric(float64(reqs["LIST"])/float64(ticks), "lists/tick")
 	if in := e.ServiceInfo()[names[0]]; in.Restarts != 0 {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	authv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -137,17 +136,7 @@ func (c *kubeCluster) applyDeploy(ctx context.Context, ns string) []map[string]a
 // with a token from the TokenRequest API.
 func (c *kubeCluster) tokenFor(ctx context.Context, ns, account string) *rest.Config {
 	c.t.Helper()
-	expiry := int64(3600)
-	tok, err := c.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, account,
-		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
-	if err != nil {
-		c.t.Fatalf("TokenRequest: %v", err)
-	}
-	return &rest.Config{
-		Host:            c.admin.Host,
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.admin.CAData, CAFile: c.admin.CAFile, ServerName: c.admin.ServerName},
-		BearerToken:     tok.Status.Token,
-	}
+	return c.TokenConfig(ctx, ns, account)
 }
 
 // deploy/'s manifests are accepted and the engine's pod becomes ready; an

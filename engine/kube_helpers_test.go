@@ -2,19 +2,12 @@ package engine_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -22,18 +15,12 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/kube/kubetest"
 	"github.com/jsorc/jsorc/store"
 )
-
-// The engine's kube tests need a cluster, as package kube's do: its
-// kubeconfig comes from JSORC_TEST_KUBECONFIG, else KUBECONFIG. With
-// neither they skip, loudly, except under CI=true where they fail.
-const kubeSkipMessage = "KUBE TESTS SKIPPED: set JSORC_TEST_KUBECONFIG (or KUBECONFIG) to the kubeconfig of a cluster " +
-	"where you may create namespaces (kind, k3d, a dev cluster, or ../shared/k8s/start-control-plane.sh)"
 
 // testImage is the image of the action servers the tests start; kwok never
 // pulls it.
@@ -46,17 +33,9 @@ var (
 	pvcGVR         = schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
 )
 
-var kubeSkipBanner sync.Once
-
-func testKubeconfig() string {
-	if p := os.Getenv("JSORC_TEST_KUBECONFIG"); p != "" {
-		return p
-	}
-	return os.Getenv("KUBECONFIG")
-}
-
 // kubeCluster is an admin view of the test cluster.
 type kubeCluster struct {
+	*kubetest.Cluster
 	t     testing.TB
 	admin *rest.Config
 	cs    kubernetes.Interface
@@ -66,52 +45,12 @@ type kubeCluster struct {
 // needKube connects to the test cluster, or skips (fails under CI).
 func needKube(t testing.TB) *kubeCluster {
 	t.Helper()
-	path := testKubeconfig()
-	if path == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("KUBE TESTS FAILED: no cluster, and CI=true forbids skipping them. " +
-				strings.TrimPrefix(kubeSkipMessage, "KUBE TESTS SKIPPED: "))
-		}
-		kubeSkipBanner.Do(func() { fmt.Fprintf(os.Stderr, "\n*** %s ***\n\n", kubeSkipMessage) })
-		t.Skip(kubeSkipMessage)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", path)
-	if err != nil {
-		t.Fatalf("kubeconfig %s: %v", path, err)
-	}
-	cfg.QPS, cfg.Burst = 100, 200
-	c := &kubeCluster{t: t, admin: cfg}
-	if c.cs, err = kubernetes.NewForConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
-	if c.dyn, err = dynamic.NewForConfig(cfg); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	kc := kubetest.Connect(t)
+	return &kubeCluster{Cluster: kc, t: t, admin: kc.Admin, cs: kc.Clientset, dyn: kc.Dynamic}
 }
 
 // namespace creates a fresh namespace, deleted without waiting at the end.
-func (c *kubeCluster) namespace(prefix string) string {
-	c.t.Helper()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := prefix + "-" + hex.EncodeToString(b)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	_, err := c.cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{"jsorc.dev/test": "true"}},
-	}, metav1.CreateOptions{})
-	if err != nil {
-		c.t.Fatalf("create namespace %s: %v", name, err)
-	}
-	c.t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		bg := metav1.DeletePropagationBackground
-		_ = c.cs.CoreV1().Namespaces().Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &bg})
-	})
-	return name
-}
+func (c *kubeCluster) namespace(prefix string) string { return c.Namespace(prefix) }
 
 // kubeEngine says how to open an engine on the kube backend.
 type kubeEngine struct {
@@ -121,7 +60,7 @@ type kubeEngine struct {
 	// rest authenticates the engine; nil means the admin's.
 	rest *rest.Config
 	// counter, when set, counts the engine's API requests.
-	counter *requestCounter
+	counter *kubetest.RequestCounter
 	// dir is the data directory; empty means a fresh one.
 	dir string
 }
@@ -150,7 +89,7 @@ func (c *kubeCluster) open(o kubeEngine) (*engine.Engine, error) {
 	rc = rest.CopyConfig(rc)
 	rc.QPS, rc.Burst = 0, 0 // the kube package's defaults
 	if o.counter != nil {
-		rc.Wrap(o.counter.wrap)
+		rc.Wrap(o.counter.Wrap)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -215,16 +154,10 @@ func (c *kubeCluster) get(ns string, gvr schema.GroupVersionResource, name strin
 	return u
 }
 
-// eventually fails the test unless cond holds within d, checking every 50 ms.
+// eventually fails the test unless cond holds within d.
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("not within %s: %s", d, what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	kubetest.Eventually(t, d, what, cond)
 }
 
 // waitRemote polls a module's status, as JSORC's users did, until it is
@@ -252,79 +185,4 @@ func waitKubeService(t testing.TB, e *engine.Engine, name string, within time.Du
 		return cond(in)
 	})
 	return in
-}
-
-// requestCounter counts API requests by class: LIST, WATCH, GET, PATCH,
-// DELETE, POST, DISCOVERY.
-type requestCounter struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func newRequestCounter() *requestCounter { return &requestCounter{counts: map[string]int{}} }
-
-func (rc *requestCounter) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripper(func(req *http.Request) (*http.Response, error) {
-		rc.mu.Lock()
-		rc.counts[requestClass(req)]++
-		rc.mu.Unlock()
-		return next.RoundTrip(req)
-	})
-}
-
-func (rc *requestCounter) snapshot() map[string]int {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	out := make(map[string]int, len(rc.counts))
-	for k, v := range rc.counts {
-		out[k] = v
-	}
-	return out
-}
-
-// since returns the requests made after before, by class, and their total.
-func (rc *requestCounter) since(before map[string]int) (map[string]int, int) {
-	diff := map[string]int{}
-	total := 0
-	for k, v := range rc.snapshot() {
-		if d := v - before[k]; d > 0 {
-			diff[k] = d
-			total += d
-		}
-	}
-	return diff, total
-}
-
-type roundTripper func(*http.Request) (*http.Response, error)
-
-func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// requestClass names the kind of API request r is.
-func requestClass(r *http.Request) string {
-	if r.Method != http.MethodGet {
-		return r.Method
-	}
-	if w := r.URL.Query().Get("watch"); w == "true" || w == "1" {
-		return "WATCH"
-	}
-	parts := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
-	var rest []string
-	switch {
-	case len(parts) >= 2 && parts[0] == "api":
-		rest = parts[2:]
-	case len(parts) >= 3 && parts[0] == "apis":
-		rest = parts[3:]
-	default:
-		return "DISCOVERY"
-	}
-	if len(rest) >= 2 && rest[0] == "namespaces" {
-		rest = rest[2:]
-	}
-	switch len(rest) {
-	case 0:
-		return "DISCOVERY"
-	case 1:
-		return "LIST"
-	}
-	return "GET"
 }

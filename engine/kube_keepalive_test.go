@@ -15,6 +15,7 @@ import (
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 // ownerLabels are the labels jsorc puts on an object of a kept-alive
@@ -38,7 +39,7 @@ func TestKubeKeepAlive(t *testing.T) {
 	meta := testMeta(ns)
 	meta.Automation = true
 	meta.KeepAlive = []string{"redis", "promon", "db", "task"}
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	e := c.engine(kubeEngine{meta: meta, counter: counter})
 	interval := time.Duration(meta.BackoffInterval) * time.Second
 	ctx := ctxT(t)
@@ -69,9 +70,9 @@ func TestKubeKeepAlive(t *testing.T) {
 	checkJsorcLabels(t, redis, "service.redis")
 
 	// Steady state: ticks read the cache only.
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	time.Sleep(interval + time.Second)
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	t.Logf("API requests over one keep-alive interval in steady state (3 services): %d %v", total, reqs)
 	if reqs["LIST"] > 0 || reqs["PATCH"] > 0 {
 		t.Errorf("steady state made requests: %v", reqs)

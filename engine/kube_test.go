@@ -17,6 +17,7 @@ import (
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 // checkJsorcLabels fails unless u carries jsorc's labels for owner.
@@ -278,7 +279,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	t.Parallel()
 	c := needKube(t)
 	ns := c.namespace("jsorc-fifty")
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	e := c.engine(kubeEngine{meta: testMeta(ns), counter: counter})
 	const n = 50
 	names, err := e.ConfigureActions("all", "fifty.yaml", fiftyModules(n))
@@ -310,7 +311,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 		}
 	}()
 
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, name := range names {
@@ -333,7 +334,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	ready := time.Since(start)
 	close(stop)
 	<-probed
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	slices.Sort(lat)
 	if len(lat) == 0 {
 		t.Fatal("no API request measured")

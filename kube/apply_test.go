@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 var (
@@ -111,7 +112,7 @@ func toStrings(xs []any) []string {
 
 func TestApplyTwiceChangesNothing(t *testing.T) {
 	c := needCluster(t)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(t, 60*time.Second)
 
@@ -135,11 +136,11 @@ func TestApplyTwiceChangesNothing(t *testing.T) {
 	}
 	time.Sleep(500 * time.Millisecond)
 	before := rv()
-	reqs := counter.snapshot()
+	reqs := counter.Snapshot()
 	if err := kc.Apply(ctx, "textenc", objs); err != nil {
 		t.Fatal(err)
 	}
-	diff, total := counter.since(reqs)
+	diff, total := counter.Since(reqs)
 	after := rv()
 	for k := range before {
 		if before[k] != after[k] {
@@ -327,7 +328,7 @@ func TestPruneRemovesWhatAnOlderDefinitionCreated(t *testing.T) {
 
 func TestChangeByHandIsCorrected(t *testing.T) {
 	c := needCluster(t)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(t, 60*time.Second)
 
@@ -392,11 +393,11 @@ func TestChangeByHandIsCorrected(t *testing.T) {
 				d, err := kc.Diff(ctx, "tfm_ner", objs)
 				return err == nil && len(d.Changed) == 1 && d.Changed[0].Kind == "Deployment"
 			})
-			before := counter.snapshot()
+			before := counter.Snapshot()
 			if err := kc.Apply(ctx, "tfm_ner", objs); err != nil {
 				t.Fatal(err)
 			}
-			reqs, _ := counter.since(before)
+			reqs, _ := counter.Since(before)
 			t.Logf("repair: %v", reqs)
 			live := c.mustGet(deploymentsGVR, name)
 			if r, _, _ := unstructured.NestedInt64(live.Object, "spec", "replicas"); r != 2 {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 // BenchmarkApplyToReady measures one action server from Apply to a ready
@@ -14,14 +15,14 @@ import (
 // takes once the cache has synced.
 func BenchmarkApplyToReady(b *testing.B) {
 	c := needCluster(b)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(b, 10*time.Minute)
 	// warm the discovery RESTMapper, as a running engine's is
 	if err := kc.Apply(ctx, "warm", kube.ActionServerManifests("warm", testImage, 8000, nil, 1)); err != nil {
 		b.Fatal(err)
 	}
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
@@ -35,7 +36,7 @@ func BenchmarkApplyToReady(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	b.ReportMetric(float64(total)/float64(i), "requests/op")
 	b.ReportMetric(float64(reqs["LIST"])/float64(i), "lists/op")
 }
@@ -44,7 +45,7 @@ func BenchmarkApplyToReady(b *testing.B) {
 // steady state: readiness and drift from the cache, no repair needed.
 func BenchmarkKeepAliveTick(b *testing.B) {
 	c := needCluster(b)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(b, 5*time.Minute)
 	defs := map[string][]map[string]any{}
@@ -63,7 +64,7 @@ func BenchmarkKeepAliveTick(b *testing.B) {
 	if _, err := keepAliveTick(ctx, kc, defs); err != nil {
 		b.Fatal(err)
 	}
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	ticks := 0
 	applied := 0
 	for b.Loop() {
@@ -75,7 +76,7 @@ func BenchmarkKeepAliveTick(b *testing.B) {
 		ticks++
 	}
 	b.StopTimer()
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	b.ReportMetric(float64(total)/float64(ticks), "requests/tick")
 	b.ReportMetric(float64(reqs["LIST"])/float64(ticks), "lists/tick")
 	b.ReportMetric(float64(applied)/float64(ticks), "applies/tick")

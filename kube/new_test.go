@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 func TestNewErrors(t *testing.T) {
@@ -51,7 +52,7 @@ func TestNewFromKubeconfig(t *testing.T) {
 	c := needCluster(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	kc, err := kube.New(ctx, kube.Config{Kubeconfig: kubeconfigPath()})
+	kc, err := kube.New(ctx, kube.Config{Kubeconfig: kubetest.Kubeconfig()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	authv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,17 +50,7 @@ func (c *cluster) engineCredentials(ctx context.Context, ns string) *rest.Config
 	if _, err := c.dynamic.Resource(bindingGVR).Namespace(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		c.t.Fatalf("create RoleBinding: %v", err)
 	}
-	expiry := int64(3600)
-	tok, err := c.clientset.CoreV1().ServiceAccounts(ns).CreateToken(ctx, "jsorc-engine",
-		&authv1.TokenRequest{Spec: authv1.TokenRequestSpec{ExpirationSeconds: &expiry}}, metav1.CreateOptions{})
-	if err != nil {
-		c.t.Fatalf("TokenRequest: %v", err)
-	}
-	return &rest.Config{
-		Host:            c.admin.Host,
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.admin.CAData, CAFile: c.admin.CAFile, ServerName: c.admin.ServerName},
-		BearerToken:     tok.Status.Token,
-	}
+	return c.TokenConfig(ctx, ns, "jsorc-engine")
 }
 
 func TestNamespaceScopedRole(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/kube/kubetest"
 )
 
 // keepAliveTick is what the engine's keep-alive loop does for each owner on
@@ -42,12 +43,12 @@ func keepAliveTick(ctx context.Context, kc *kube.Client, defs map[string][]map[s
 
 func TestFiftyActionServersAtOnce(t *testing.T) {
 	c := needCluster(t)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(t, 3*time.Minute)
 	const n = 50
 
-	afterSync := counter.snapshot()
+	afterSync := counter.Snapshot()
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -79,7 +80,7 @@ func TestFiftyActionServersAtOnce(t *testing.T) {
 		return
 	}
 	total := time.Since(start)
-	reqs, sum := counter.since(afterSync)
+	reqs, sum := counter.Since(afterSync)
 	sort.Slice(readyAt, func(i, j int) bool { return readyAt[i] < readyAt[j] })
 	sort.Slice(appliedAt, func(i, j int) bool { return appliedAt[i] < appliedAt[j] })
 	t.Logf("50 action servers: every Apply returned within %s", appliedAt[n-1])
@@ -100,7 +101,7 @@ func TestFiftyActionServersAtOnce(t *testing.T) {
 
 func TestSteadyKeepAliveTickMakesNoRequest(t *testing.T) {
 	c := needCluster(t)
-	counter := newRequestCounter()
+	counter := kubetest.NewRequestCounter()
 	kc := c.client(nil, c.ns, counter)
 	ctx := ctxTimeout(t, 2*time.Minute)
 
@@ -121,7 +122,7 @@ func TestSteadyKeepAliveTickMakesNoRequest(t *testing.T) {
 	if _, err := keepAliveTick(ctx, kc, defs); err != nil {
 		t.Fatal(err)
 	}
-	before := counter.snapshot()
+	before := counter.Snapshot()
 	const ticks = 20
 	for range ticks {
 		applied, err := keepAliveTick(ctx, kc, defs)
@@ -132,7 +133,7 @@ func TestSteadyKeepAliveTickMakesNoRequest(t *testing.T) {
 			t.Errorf("a steady tick re-applied %d owners", applied)
 		}
 	}
-	reqs, total := counter.since(before)
+	reqs, total := counter.Since(before)
 	t.Logf("%d keep-alive ticks over 10 owners in steady state: %d API requests %v (%.1f per tick; watches stay open)",
 		ticks, total, reqs, float64(total)/ticks)
 	if reqs["LIST"] != 0 || total != 0 {
