@@ -30,3 +30,21 @@ func physicalMemory() (uint64, bool) {
 	}
 	return uint64(si.Totalram) * uint64(si.Unit), true
 }
+
+// mapMemory maps n bytes of private anonymous memory; its pages become
+// resident as they are touched.
+func mapMemory(n int) ([]byte, error) {
+	mem, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANONYMOUS)
+	if err != nil {
+		return nil, fmt.Errorf("mapping %d bytes: %w", n, err)
+	}
+	return mem, nil
+}
+
+// unmapMemory returns a mapping made by mapMemory to the system.
+func unmapMemory(mem []byte) error {
+	if err := unix.Munmap(mem); err != nil {
+		return fmt.Errorf("unmapping %d bytes: %w", len(mem), err)
+	}
+	return nil
+}

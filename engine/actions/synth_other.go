@@ -17,3 +17,9 @@ func threadCPUTime() (time.Duration, error) {
 
 // physicalMemory reports that the machine's memory is unknown.
 func physicalMemory() (uint64, bool) { return 0, false }
+
+// mapMemory allocates n bytes on the Go heap.
+func mapMemory(n int) ([]byte, error) { return make([]byte, n), nil }
+
+// unmapMemory leaves the memory to the collector.
+func unmapMemory([]byte) error { return nil }

@@ -236,8 +236,8 @@ func TestSynthMemoryIsResident(t *testing.T) {
 	debug.FreeOSMemory()
 	after := residentBytes(t)
 	t.Logf("RSS %d MiB after close", after/mb)
-	if loaded-after < memMB*mb/2 {
-		t.Errorf("RSS fell by %d MiB after close, want most of %d", (loaded-after)/mb, memMB)
+	if loaded-after < memMB*mb*9/10 {
+		t.Errorf("RSS fell by %d MiB after close, want about %d", (loaded-after)/mb, memMB)
 	}
 	runtime.KeepAlive(inst)
 }
