@@ -2,17 +2,16 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
 // fixture is a real engine behind an httptest server.
@@ -26,17 +25,7 @@ type fixture struct {
 // API; both stop when the test ends.
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	e, err := engine.New(engine.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := e.Close(ctx); err != nil {
-			t.Errorf("engine.Close: %v", err)
-		}
-	})
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir()}).Engine
 	srv := httptest.NewServer(api.NewServer(e, nil))
 	t.Cleanup(srv.Close)
 	return &fixture{e: e, srv: srv, client: api.NewClient(srv.URL)}

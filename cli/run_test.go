@@ -20,23 +20,14 @@ import (
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/cli"
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
 // engineServer starts an engine behind an httptest server; both stop when
 // the test ends.
 func engineServer(t *testing.T) (*engine.Engine, string) {
 	t.Helper()
-	e, err := engine.New(engine.Options{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := e.Close(ctx); err != nil {
-			t.Errorf("engine.Close: %v", err)
-		}
-	})
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir()}).Engine
 	srv := httptest.NewServer(api.NewServer(e, nil))
 	t.Cleanup(srv.Close)
 	return e, srv.URL

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/internal/run"
 )
 
 const defaultAddrHelp = "$JSORC_ADDR or " + api.DefaultAddr
@@ -103,11 +104,15 @@ type ServeOptions struct {
 }
 
 // ServeEngine opens an engine and serves its API until ctx is done, then
-// shuts both down cleanly.
+// shuts both down cleanly: the engine's loops and the API server run in one
+// group, which stops the API first, then the engine's loops, its modules
+// and its backend; the store closes last.
 func ServeEngine(ctx context.Context, o ServeOptions) error {
-	e, err := engine.New(engine.Options{
+	g := run.NewGroup(run.Options{Logger: o.Logger})
+	e, err := engine.New(ctx, engine.Options{
 		DataDir:    o.DataDir,
 		Logger:     o.Logger,
+		Group:      g,
 		Backend:    o.Backend.Backend,
 		Kubeconfig: o.Backend.Kubeconfig,
 		InCluster:  o.Backend.InCluster,
@@ -118,11 +123,8 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 		return err
 	}
 	defer func() {
-		o.Logger.Info("stopping engine")
-		cctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := e.Close(cctx); err != nil {
-			o.Logger.Error("engine stopped with errors", "err", err)
+		if err := e.Close(); err != nil {
+			o.Logger.Error("closing the engine", "err", err)
 			return
 		}
 		o.Logger.Info("engine stopped")
@@ -131,25 +133,54 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("API address %s: %w", o.Addr, err)
 	}
-	srv := &http.Server{Handler: api.NewServer(e, o.Logger), ReadHeaderTimeout: 10 * time.Second}
-	o.Logger.Info("engine API listening", "addr", ln.Addr().String(), "data", o.DataDir, "backend", e.Backend())
-	if o.Ready != nil {
-		o.Ready(e, ln.Addr().String())
+	as := &apiServer{
+		ln:  ln,
+		srv: &http.Server{Handler: api.NewServer(e, o.Logger), ReadHeaderTimeout: 10 * time.Second},
+		ready: func(addr string) {
+			o.Logger.Info("engine API listening", "addr", addr, "data", o.DataDir, "backend", e.Backend())
+			if o.Ready != nil {
+				o.Ready(e, addr)
+			}
+		},
 	}
+	if err := g.Add(run.StageServe, "API server", as); err != nil {
+		_ = ln.Close()
+		return err
+	}
+	return g.Run(ctx)
+}
+
+// apiShutdownTimeout bounds the wait for in-flight API requests at
+// shutdown; connections still open then are closed.
+const apiShutdownTimeout = 10 * time.Second
+
+// apiServer serves the engine's API on a listener (a run.Runnable).
+type apiServer struct {
+	ln    net.Listener
+	srv   *http.Server
+	ready func(addr string)
+}
+
+// Start serves until ctx ends, then stops accepting and waits for the
+// requests in flight (at most apiShutdownTimeout).
+func (a *apiServer) Start(ctx context.Context) error {
+	a.ready(a.ln.Addr().String())
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- a.srv.Serve(a.ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("API server: %w", err)
+		return err
 	case <-ctx.Done():
 	}
-	o.Logger.Info("stopping API server")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("stopping the API server: %w", err)
+	if err := a.srv.Shutdown(sctx); err != nil {
+		_ = a.srv.Close()
+		return fmt.Errorf("stopping: %w", err)
 	}
-	o.Logger.Info("API server stopped")
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
 	return nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	jsorc "github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/measure"
 )
 
@@ -89,11 +90,7 @@ func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 // closed-loop requests that call the echo module in module mode in-process
 // (target: at least 20,000 requests/s on two cores).
 func BenchmarkLoadGeneratorModuleMode(b *testing.B) {
-	e, err := jsorc.New(jsorc.Options{DataDir: b.TempDir()})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = e.Close(context.Background()) })
+	e := enginetest.Start(b, jsorc.Options{DataDir: b.TempDir()})
 	if _, err := e.Load(context.Background(), "echo", "module", jsorc.LoadOptions{}); err != nil {
 		b.Fatal(err)
 	}

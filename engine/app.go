@@ -93,7 +93,7 @@ func (e *Engine) ConfigureApps(source string, content []byte) ([]string, error) 
 		e.apps[name] = a
 	}
 	e.mu.Unlock()
-	e.events.publish(Event{Kind: "apps"})
+	e.publish(EventApps, "", "")
 	return sortedKeys(apps), nil
 }
 

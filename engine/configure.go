@@ -53,7 +53,9 @@ func (e *Engine) ConfigureActions(name, source string, content []byte) ([]string
 		return nil, fmt.Errorf("engine: storing action configs: %w", err)
 	}
 	for _, n := range names {
-		e.addModule(n, ConfiguredAction{ActionConfig: set[n], Source: source})
+		if _, err := e.addModule(n, ConfiguredAction{ActionConfig: set[n], Source: source}); err != nil {
+			return nil, err
+		}
 	}
 	return names, nil
 }

@@ -9,4 +9,14 @@
 // the CLI and the console all go through them. The engine knows nothing of
 // HTTP routing, terminals or Bubble Tea; it imports only its own
 // sub-packages, package store and package kube.
+//
+// # Loops
+//
+// New starts no goroutine. It adds the engine's loops — the backend's
+// (keep-alive, informers), the sampler, the policy loop and one reconciler
+// per module — to the run group given in Options (package internal/run),
+// which the caller runs beside its API server: the group starts the
+// backend first and stops it last, after the API has stopped accepting
+// requests and the modules have drained. Close then releases the rest and
+// closes the store.
 package engine

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/engine/track"
+	"github.com/jsorc/jsorc/internal/pubsub"
+	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
 )
 
@@ -53,6 +54,10 @@ type Options struct {
 	// Image is the container image of built-in action servers on the kube
 	// backend (default DefaultKubeImage); its entrypoint must be jsorc.
 	Image string
+	// Group runs the engine's loops (required). New adds them; the caller
+	// runs the group, with the API server in it, and calls Close after it
+	// has stopped.
+	Group *run.Group
 	// KubeREST, when set, is the kube backend's client configuration, used
 	// as is instead of Kubeconfig or InCluster. Tests use it to count
 	// requests or to authenticate with a service-account token.
@@ -62,6 +67,9 @@ type Options struct {
 func (o *Options) setDefaults() error {
 	if o.DataDir == "" {
 		return errorf(ErrInvalid, "engine: no data directory")
+	}
+	if o.Group == nil {
+		return errorf(ErrInvalid, "engine: no run group (Options.Group)")
 	}
 	if o.Executable == "" {
 		exe, err := os.Executable()
@@ -92,8 +100,9 @@ func (o *Options) setDefaults() error {
 	return nil
 }
 
-// Engine is a running jsorc engine. All its methods are safe for concurrent
-// use; Close ends it.
+// Engine is a jsorc engine. All its methods are safe for concurrent use.
+// New prepares it; its loops run in the run group given in Options, which
+// the caller runs; Close releases what is left once the group has stopped.
 type Engine struct {
 	opts     Options
 	log      *slog.Logger
@@ -101,17 +110,11 @@ type Engine struct {
 	builtins *actions.Registry
 	client   *protocol.Client
 	tracks   *track.Set
-
-	// ctx lives as long as the engine; background work derives from it.
-	ctx    context.Context
-	cancel context.CancelFunc
+	group    *run.Group
 
 	// routes is the routing table, replaced whole (copy on write) under mu
 	// so calls read it without a lock.
 	routes atomic.Pointer[routeTable]
-
-	// loops tracks the engine's background loops; Close waits for them.
-	loops sync.WaitGroup
 
 	mu     sync.Mutex
 	meta   MetaConfig
@@ -126,16 +129,19 @@ type Engine struct {
 	nodeMemOnce sync.Once
 	nodeMem     float64
 
-	events *broker
+	events *pubsub.Broker[Event]
 	stats  *statsState
 	meas   *measuring
 }
 
 // New opens the data directory, restores what the store remembers — META_CONFIG,
-// action configs, apps, the policy and each module's desired mode — and starts
-// bringing every module back to its mode (restarting remote servers that are
-// gone). On first start it configures the built-in modules.
-func New(opts Options) (*Engine, error) {
+// action configs, apps, the policy and each module's desired mode — and adds
+// the engine's loops to opts.Group: the backend's, the sampler, the policy
+// loop and one reconciler per module, which bring every module back to its
+// mode once the group runs. On first start it configures the built-in
+// modules. New starts no goroutine; ctx bounds only the opening itself (the
+// kube backend's first contact with its cluster).
+func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -143,7 +149,6 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
 	copts := protocol.ClientOptions{Timeout: opts.CallTimeout}
 	var kb *kubeBackend
 	if opts.Backend == BackendKube {
@@ -152,7 +157,6 @@ func New(opts Options) (*Engine, error) {
 			kb, err = newKubeBackend(ctx, opts, meta)
 		}
 		if err != nil {
-			cancel()
 			_ = st.Close()
 			return nil, err
 		}
@@ -165,31 +169,25 @@ func New(opts Options) (*Engine, error) {
 		log:      opts.Logger,
 		store:    st,
 		kube:     kb,
+		group:    opts.Group,
 		builtins: actions.NewRegistry(),
 		client:   protocol.NewClient(copts),
 		tracks:   track.NewSet(),
-		ctx:      ctx,
-		cancel:   cancel,
 		apps:     make(map[string]App),
-		events:   newBroker(),
+		events:   newEvents(),
 		stats:    newStatsState(),
 		meas:     newMeasuring(),
 		pol:      newPolicyRunner(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
 	fail := func(err error) (*Engine, error) {
-		cancel()
-		e.loops.Wait()
-		if kb != nil {
-			kb.close()
-		}
 		_ = st.Close()
 		return nil, err
 	}
 	if kb != nil {
-		// The informers sync before any module is restored, so no action
-		// server acts on an empty cache.
-		if err := kb.start(ctx, &e.loops); err != nil {
+		// The informers sync before any module starts (the group waits for
+		// them), so no action server acts on an empty cache.
+		if err := kb.addRunnables(e.group); err != nil {
 			return fail(err)
 		}
 		e.log.Info("kube backend", "namespace", kb.kc.Namespace(), "cluster", kb.how, "in_cluster", kb.inCluster)
@@ -197,18 +195,17 @@ func New(opts Options) (*Engine, error) {
 	if err := e.restore(); err != nil {
 		return fail(err)
 	}
-	if err := e.startKeepAlive(ctx); err != nil {
+	if err := e.addKeepAlive(); err != nil {
 		return fail(err)
 	}
-	e.loops.Add(2)
-	go func() {
-		defer e.loops.Done()
-		e.sampleLoop(ctx)
-	}()
-	go func() {
-		defer e.loops.Done()
-		e.policyLoop(ctx)
-	}()
+	for _, r := range []struct {
+		name string
+		r    run.Func
+	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}} {
+		if err := e.group.Add(run.StageLoops, r.name, r.r); err != nil {
+			return fail(err)
+		}
+	}
 	return e, nil
 }
 
@@ -256,7 +253,10 @@ func (e *Engine) restore() error {
 		if err := json.Unmarshal(v, &c); err != nil {
 			return fmt.Errorf("engine: stored action config %q: %w", name, err)
 		}
-		m := e.addModule(name, c)
+		m, err := e.addModule(name, c)
+		if err != nil {
+			return err
+		}
 		if v, ok := modes[name]; ok {
 			var d desiredRecord
 			if err := json.Unmarshal(v, &d); err != nil {
@@ -277,9 +277,9 @@ type desiredRecord struct {
 	Retire bool `json:"retire_svc,omitempty"`
 }
 
-// addModule creates the state of a newly configured module and starts its
-// reconciler. The caller persists the config.
-func (e *Engine) addModule(name string, cfg ConfiguredAction) *module {
+// addModule creates the state of a newly configured module and adds its
+// reconciler to the run group. The caller persists the config.
+func (e *Engine) addModule(name string, cfg ConfiguredAction) (*module, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	cur := e.routes.Load()
@@ -288,14 +288,16 @@ func (e *Engine) addModule(name string, cfg ConfiguredAction) *module {
 		m.cfg = cfg
 		m.notifyLocked()
 		m.mu.Unlock()
-		return m
+		return m, nil
+	}
+	m := newModule(e, name, cfg)
+	if err := e.group.Add(run.StageModules, "module "+name, m); err != nil {
+		return nil, errorf(ErrUnavailable, "module %q: %w", name, err)
 	}
 	next := cur.clone()
-	m := newModule(e, name, cfg)
 	next.mods[name] = m
 	e.routes.Store(next)
-	go m.run(e.ctx)
-	return m
+	return m, nil
 }
 
 // module returns the configured module called name.
@@ -330,10 +332,12 @@ func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
 	return nil
 }
 
-// Close stops every module — draining in-flight calls, unloading in-process
-// instances and stopping the action servers the engine started — and closes
-// the store. Desired modes stay stored, so the next start brings them back.
-func (e *Engine) Close(ctx context.Context) error {
+// Close releases what the engine holds once its run group has stopped —
+// the modules drained and their action servers stopped, the backend's
+// loops ended: the backend's connections, the event subscriptions and the
+// store. Desired modes stay stored, so the next start brings them back.
+// Call it after the group's Run has returned, or instead of running it.
+func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -341,25 +345,15 @@ func (e *Engine) Close(ctx context.Context) error {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	e.cancel()
-	var errs []error
-	for name, m := range e.routes.Load().mods {
-		select {
-		case <-m.done:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("engine: module %q did not stop in time: %w", name, ctx.Err()))
-		}
-	}
-	e.loops.Wait()
 	if e.kube != nil {
 		e.kube.close()
 	}
 	e.client.CloseIdleConnections()
-	e.events.close()
+	e.events.Shutdown()
 	if err := e.store.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("engine: closing the store: %w", err))
+		return fmt.Errorf("engine: closing the store: %w", err)
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // DataDir returns the engine's data directory.

@@ -13,7 +13,9 @@ import (
 
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/internal/run"
 )
 
 func TestLoadCallUnloadModule(t *testing.T) {
@@ -172,8 +174,8 @@ func TestExternalServer(t *testing.T) {
 func TestRestoreAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	e := openEngine(t, dir)
-	load(t, e, "echo", "module")
-	st := load(t, e, "textenc", "remote")
+	load(t, e.Engine, "echo", "module")
+	st := load(t, e.Engine, "textenc", "remote")
 	pid := st.Remote.PID
 	if pid == 0 || st.Remote.Status != "READY" {
 		t.Fatalf("remote status %+v", st.Remote)
@@ -195,7 +197,7 @@ func TestRestoreAfterRestart(t *testing.T) {
 			t.Errorf("%s restored with mode %v, want %s", name, st.Mode, mode)
 		}
 	}
-	st = load(t, e2, "textenc", "remote") // waits for READY
+	st = load(t, e2.Engine, "textenc", "remote") // waits for READY
 	if st.Remote.PID == pid || st.Remote.PID == 0 {
 		t.Errorf("remote server pid %d after restart (was %d)", st.Remote.PID, pid)
 	}
@@ -211,7 +213,7 @@ func TestSecondEngineOnSameDataDir(t *testing.T) {
 	dir := t.TempDir()
 	openEngine(t, dir)
 	start := time.Now()
-	_, err := engine.New(engine.Options{DataDir: dir, LockTimeout: 200 * time.Millisecond})
+	_, err := engine.New(context.Background(), engine.Options{DataDir: dir, LockTimeout: 200 * time.Millisecond, Group: run.NewGroup(run.Options{})})
 	if err == nil {
 		t.Fatal("second engine opened the same data directory")
 	}
@@ -294,10 +296,7 @@ func TestMetaConfig(t *testing.T) {
 
 func TestNoGoroutineLeak(t *testing.T) {
 	base := runtime.NumGoroutine()
-	e, err := engine.New(engine.Options{DataDir: t.TempDir(), Executable: mustExe(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: mustExe(t)})
 	ctx := context.Background()
 	if _, err := e.Load(ctx, "echo", "module", engine.LoadOptions{}); err != nil {
 		t.Fatal(err)

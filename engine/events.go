@@ -1,69 +1,56 @@
 package engine
 
-import "sync"
+import (
+	"context"
+	"time"
 
-// Event tells a watcher that something of the engine changed: a module's
-// state (Kind "module"), the policy, or the apps. Watchers re-read what they
-// show through the API; events carry no state of their own.
+	"github.com/jsorc/jsorc/internal/pubsub"
+)
+
+// EventType says what an Event is about.
+type EventType string
+
+// The engine's event types.
+const (
+	// EventModule: a module's state changed (requested mode, serving
+	// placement, its action server's phase). Name is the module.
+	EventModule EventType = "module"
+	// EventPolicy: the policy was set, or it moved modules. Name is the
+	// policy; Message says what it did.
+	EventPolicy EventType = "policy"
+	// EventApps: apps were defined.
+	EventApps EventType = "apps"
+	// EventLoadTest: a running load test made progress. Name is the app.
+	EventLoadTest EventType = "loadtest"
+)
+
+// Event tells a watcher that something of the engine changed. Watchers
+// re-read what they show through the API; an event carries only what
+// changed, when, and an optional message.
 type Event struct {
-	Kind string
-	Name string
+	Type    EventType `json:"type"`
+	Name    string    `json:"name,omitempty"`
+	At      time.Time `json:"at"`
+	Message string    `json:"message,omitempty"`
 }
 
-// broker fans events out to subscribers. Publishing never blocks: a
-// subscriber that is behind misses events, which is harmless because each
-// event only says "look again".
-type broker struct {
-	mu     sync.Mutex
-	subs   map[chan Event]struct{}
-	closed bool
-}
-
-func newBroker() *broker { return &broker{subs: make(map[chan Event]struct{})} }
-
-func (b *broker) publish(ev Event) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for ch := range b.subs {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
-}
-
-func (b *broker) subscribe(size int) (<-chan Event, func()) {
-	ch := make(chan Event, size)
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
-		close(ch)
-		return ch, func() {}
-	}
-	b.subs[ch] = struct{}{}
-	return ch, func() {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		if _, ok := b.subs[ch]; ok {
-			delete(b.subs, ch)
-			close(ch)
-		}
-	}
-}
-
-func (b *broker) close() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.closed = true
-	for ch := range b.subs {
-		delete(b.subs, ch)
-		close(ch)
-	}
+// newEvents returns the engine's broker. It coalesces by type and name: a
+// subscriber that is behind gets the latest event of each thing that
+// changed, never an unbounded backlog, and loses no thing's latest change.
+func newEvents() *pubsub.Broker[Event] {
+	return pubsub.NewBroker(pubsub.Options[Event]{
+		Key: func(ev Event) string { return string(ev.Type) + "\x00" + ev.Name },
+	})
 }
 
 // Subscribe returns a channel of engine events and a function that ends the
 // subscription. The channel is closed when the engine closes.
-func (e *Engine) Subscribe() (<-chan Event, func()) { return e.events.subscribe(64) }
+func (e *Engine) Subscribe() (<-chan Event, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	return e.events.Subscribe(ctx), cancel
+}
 
-// publish tells subscribers that module name changed.
-func (e *Engine) publish(name string) { e.events.publish(Event{Kind: "module", Name: name}) }
+// publish tells every subscriber of a change (must-deliver).
+func (e *Engine) publish(t EventType, name, message string) {
+	e.events.Publish(Event{Type: t, Name: name, At: time.Now(), Message: message})
+}

@@ -9,34 +9,30 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
 // newEngine opens an engine on a fresh data directory whose local backend
-// runs this test binary as jsorc. It is closed when the test ends.
+// runs this test binary as jsorc. It is stopped when the test ends.
 func newEngine(t testing.TB) *engine.Engine {
 	t.Helper()
-	return openEngine(t, t.TempDir())
+	return openEngine(t, t.TempDir()).Engine
 }
 
-func openEngine(t testing.TB, dir string) *engine.Engine {
+// openEngine runs an engine on dir until the test ends or closeEngine.
+func openEngine(t testing.TB, dir string) *enginetest.Engine {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(engine.Options{DataDir: dir, Executable: exe})
-	if err != nil {
-		t.Fatalf("engine.New: %v", err)
-	}
-	t.Cleanup(func() { closeEngine(t, e) })
-	return e
+	return enginetest.Start(t, engine.Options{DataDir: dir, Executable: exe})
 }
 
-func closeEngine(t testing.TB, e *engine.Engine) {
+// closeEngine stops an engine's loops and closes it.
+func closeEngine(t testing.TB, e *enginetest.Engine) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if err := e.Close(ctx); err != nil {
+	if err := e.Stop(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
 )
 
@@ -18,20 +19,19 @@ import (
 // processes, probed every backoff_interval seconds; with automation off they
 // are only observed.
 
-// startKeepAlive creates the service manager and starts its loop; on the
-// kube backend, it starts the kube keep-alive loop instead.
-func (e *Engine) startKeepAlive(ctx context.Context) error {
+// addKeepAlive creates the service manager, hands it META_CONFIG and adds
+// its loop to the run group; on the kube backend, the kube keep-alive loop
+// instead.
+func (e *Engine) addKeepAlive() error {
 	if e.kube != nil {
 		if err := e.applyMeta(); err != nil {
 			return err
 		}
 		e.kube.keeper.begin()
-		e.loops.Add(1)
-		go func() {
-			defer e.loops.Done()
+		return e.group.Add(run.StageBackend, "kube keep-alive", run.Func(func(ctx context.Context) error {
 			e.kube.keeper.run(ctx)
-		}()
-		return nil
+			return nil
+		}))
 	}
 	mgr, err := services.NewManager(services.Options{DataDir: e.opts.DataDir, Host: e.opts.Host, Logger: e.log})
 	if err != nil {
@@ -41,14 +41,7 @@ func (e *Engine) startKeepAlive(ctx context.Context) error {
 	if err := e.applyMeta(); err != nil {
 		return err
 	}
-	e.loops.Add(1)
-	go func() {
-		defer e.loops.Done()
-		if err := mgr.Run(ctx); err != nil && ctx.Err() == nil {
-			e.log.Error("keep-alive loop ended", "err", err)
-		}
-	}()
-	return nil
+	return e.group.Add(run.StageBackend, "keep-alive", run.Func(mgr.Run))
 }
 
 // applyMeta hands META_CONFIG's keep_alive, automation and backoff_interval

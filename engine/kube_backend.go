@@ -14,6 +14,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/kube"
 )
 
@@ -126,31 +127,62 @@ func newKubeBackend(ctx context.Context, opts Options, meta MetaConfig) (*kubeBa
 		listeners: map[string]func(){},
 	}
 	if !kb.inCluster {
-		kb.dialer = newClusterDialer(ctx, kc)
+		kb.dialer = newClusterDialer(kc)
 	}
 	kb.keeper = newKubeKeeper(kb)
 	return kb, nil
 }
 
-// start runs the informers and the routing of their events until ctx ends,
-// each as a goroutine counted in wg, and waits for the caches to sync. A
-// Role that forbids watching the namespace fails at once, naming the refusal.
-func (kb *kubeBackend) start(ctx context.Context, wg *sync.WaitGroup) error {
-	events := kb.kc.Watch(ctx)
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		if err := kb.kc.Start(ctx); err != nil && ctx.Err() == nil {
-			kb.log.Error("kube informers ended", "err", err)
+// addRunnables adds the kube backend's loops to the run group: the
+// informers (ready once their caches synced), the routing of their events,
+// and, outside the cluster, the port-forwards' lifetime.
+func (kb *kubeBackend) addRunnables(g *run.Group) error {
+	rs := []struct {
+		name string
+		r    run.Runnable
+	}{
+		{"kube informers", kubeInformers{kb}},
+		{"kube events", run.Func(kb.dispatchEvents)},
+	}
+	if kb.dialer != nil {
+		rs = append(rs, struct {
+			name string
+			r    run.Runnable
+		}{"kube port-forwards", run.Func(kb.dialer.Start)})
+	}
+	for _, r := range rs {
+		if err := g.Add(run.StageBackend, r.name, r.r); err != nil {
+			return err
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		for ev := range events {
-			kb.dispatch(ev)
-		}
-	}()
-	return kb.waitSynced(ctx, kubeSyncTimeout)
+	}
+	return nil
+}
+
+// kubeInformers runs the kube client's informers; it is ready once their
+// caches synced.
+type kubeInformers struct{ kb *kubeBackend }
+
+// Start runs the informers until ctx ends. Ending before the caches synced
+// is not an error of its own: Ready says why.
+func (i kubeInformers) Start(ctx context.Context) error {
+	if err := i.kb.kc.Start(ctx); err != nil && ctx.Err() == nil {
+		return err
+	}
+	return nil
+}
+
+// Ready waits for the caches to sync. A Role that forbids watching the
+// namespace fails at once, naming the refusal.
+func (i kubeInformers) Ready(ctx context.Context) error {
+	return i.kb.waitSynced(ctx, kubeSyncTimeout)
+}
+
+// dispatchEvents routes the informers' events until ctx ends.
+func (kb *kubeBackend) dispatchEvents(ctx context.Context) error {
+	for ev := range kb.kc.Watch(ctx) {
+		kb.dispatch(ev)
+	}
+	return nil
 }
 
 // waitSynced waits for the informer caches, failing early when the API
@@ -173,7 +205,7 @@ func (kb *kubeBackend) waitSynced(ctx context.Context, timeout time.Duration) er
 	return nil
 }
 
-// close ends the port-forwards; the informers end with the engine's context.
+// close ends the port-forwards left; the informers end with the group.
 func (kb *kubeBackend) close() {
 	if kb.dialer != nil {
 		kb.dialer.closeAll()
@@ -256,10 +288,10 @@ func (e *clusterUnreachableError) Unwrap() []error { return []error{ErrUnavailab
 // directly.
 type clusterDialer struct {
 	kc   *kube.Client
-	ctx  context.Context // tunnels live at most as long as this
 	base net.Dialer
 
 	mu     sync.Mutex
+	ctx    context.Context // Start's: tunnels live at most as long as this
 	routes map[string]*tunnel
 }
 
@@ -275,13 +307,34 @@ type tunnel struct {
 	errAt time.Time
 }
 
-func newClusterDialer(ctx context.Context, kc *kube.Client) *clusterDialer {
+func newClusterDialer(kc *kube.Client) *clusterDialer {
 	return &clusterDialer{
 		kc:     kc,
-		ctx:    ctx,
 		base:   net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
 		routes: map[string]*tunnel{},
 	}
+}
+
+// Start lets tunnels open until ctx ends, then closes them all (a
+// run.Runnable).
+func (d *clusterDialer) Start(ctx context.Context) error {
+	d.mu.Lock()
+	d.ctx = ctx
+	d.mu.Unlock()
+	<-ctx.Done()
+	d.closeAll()
+	return nil
+}
+
+// lifetime is the context tunnels live in, or an error when Start is not
+// running.
+func (d *clusterDialer) lifetime() (context.Context, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.ctx == nil || d.ctx.Err() != nil {
+		return nil, errors.New("the engine's port-forwarding is not running")
+	}
+	return d.ctx, nil
 }
 
 // route makes calls to the module's in-cluster address go through a
@@ -341,7 +394,11 @@ func (t *tunnel) dial(ctx context.Context, d *clusterDialer, network string) (ne
 			if t.err != nil && time.Since(t.errAt) < forwardRetryAfter {
 				return nil, &clusterUnreachableError{module: t.module, url: t.url, err: t.err}
 			}
-			local, stop, err := d.kc.PortForward(d.ctx, "", t.service, t.port)
+			life, err := d.lifetime()
+			if err != nil {
+				return nil, &clusterUnreachableError{module: t.module, url: t.url, err: err}
+			}
+			local, stop, err := d.kc.PortForward(life, "", t.service, t.port)
 			if err != nil {
 				t.err, t.errAt = err, time.Now()
 				return nil, &clusterUnreachableError{module: t.module, url: t.url, err: err}

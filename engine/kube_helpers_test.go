@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/kube/kubetest"
 	"github.com/jsorc/jsorc/store"
@@ -75,8 +76,8 @@ func testMeta(ns string) engine.MetaConfig {
 	return m
 }
 
-// open starts an engine on the kube backend, closed when the test ends.
-func (c *kubeCluster) open(o kubeEngine) (*engine.Engine, error) {
+// open starts an engine on the kube backend, stopped when the test ends.
+func (c *kubeCluster) open(o kubeEngine) (*enginetest.Engine, error) {
 	c.t.Helper()
 	if o.dir == "" {
 		o.dir = c.t.TempDir()
@@ -95,7 +96,7 @@ func (c *kubeCluster) open(o kubeEngine) (*engine.Engine, error) {
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	return engine.New(engine.Options{
+	return enginetest.Open(c.t, engine.Options{
 		DataDir:    o.dir,
 		Executable: exe,
 		Backend:    engine.BackendKube,
@@ -112,8 +113,7 @@ func (c *kubeCluster) engine(o kubeEngine) *engine.Engine {
 	if err != nil {
 		c.t.Fatalf("engine.New (kube): %v", err)
 	}
-	c.t.Cleanup(func() { closeEngine(c.t, e) })
-	return e
+	return e.Engine
 }
 
 // testLogger logs to stderr when JSORC_TEST_LOG is set, else nowhere.

@@ -186,10 +186,8 @@ type kubeServer struct {
 	// cannot be reached from outside the cluster.
 	fallback map[string][]string
 
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	wake   chan struct{}
+	*serverLoop
+	wake chan struct{}
 
 	// The fields below belong to the run goroutine.
 	last    RemoteState
@@ -210,27 +208,21 @@ func (e *Engine) launchKube(m *module, cfg ActionConfig) (*kubeServer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(e.ctx)
-	return &kubeServer{
+	s := &kubeServer{
 		e: e, kb: e.kube, m: m, owner: m.name, plan: plan, fallback: fallback,
-		ctx: ctx, cancel: cancel, done: make(chan struct{}), wake: make(chan struct{}, 1),
-	}, nil
+		wake: make(chan struct{}, 1),
+	}
+	s.serverLoop = newServerLoop(s.run)
+	return s, nil
 }
-
-func (s *kubeServer) start() { go s.run(s.ctx) }
 
 // stop stops following the server. Retiring it (an unload with retire_svc,
 // a move to module mode) deletes the owner's objects, in foreground, and
-// waits until they are gone. When the engine closes, the objects stay: the
+// waits until they are gone. When the engine stops, the objects stay: the
 // next start finds them and applies the same definition again.
-func (s *kubeServer) stop(ctx context.Context) {
-	s.cancel()
-	select {
-	case <-s.done:
-	case <-ctx.Done():
-		return
-	}
-	if s.e.ctx.Err() != nil {
+func (s *kubeServer) stop(ctx context.Context, retire bool) {
+	s.serverLoop.stop(ctx, retire)
+	if !retire || ctx.Err() != nil {
 		return
 	}
 	kc := s.kb.kc
@@ -256,7 +248,6 @@ func (s *kubeServer) poke() {
 
 // run applies the server's objects, then follows them until ctx ends.
 func (s *kubeServer) run(ctx context.Context) {
-	defer close(s.done)
 	defer s.kb.listen(s.owner, s.poke)()
 	if s.kb.dialer != nil {
 		defer s.kb.dialer.route(s.m.name, s.plan)()

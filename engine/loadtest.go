@@ -173,7 +173,7 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 	e.lt.mu.Lock()
 	e.lt.status.Policy, e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = pol, 0, 0, 0
 	e.lt.mu.Unlock()
-	defer e.unloadAll(mods)
+	defer e.unloadAll(ctx, mods)
 	defer func() {
 		if _, err := e.PolicySet(DefaultPolicy, nil); err != nil {
 			e.log.Warn("loadtest: resetting the policy", "err", err)
@@ -226,7 +226,8 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 			e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = lp.Elapsed.Seconds(), lp.Done, lp.Errors
 			e.lt.status.LastP50 = lp.Last.P50
 			e.lt.mu.Unlock()
-			e.events.publish(Event{Kind: "loadtest", Name: p.Experiment})
+			// Progress comes often: a subscriber that is behind skips some.
+			e.events.TryPublish(Event{Type: EventLoadTest, Name: p.Experiment, At: time.Now()})
 		},
 	}
 	lr, err := measure.Load(ctx, func(ctx context.Context) error {
@@ -256,9 +257,10 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 	}, nil
 }
 
-// unloadAll unloads modules with their servers retired, after a run.
-func (e *Engine) unloadAll(mods []string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(e.ctx), time.Minute)
+// unloadAll unloads modules with their servers retired, after a run, even
+// when the run's ctx has ended.
+func (e *Engine) unloadAll(ctx context.Context, mods []string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	for _, m := range mods {
 		if _, err := e.Unload(ctx, m, "auto", true); err != nil {

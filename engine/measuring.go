@@ -50,13 +50,13 @@ func (e *Engine) sampleProcs(now time.Time, pids map[string]int) map[string]meas
 }
 
 // measureTick feeds trackact and tracksys once per sample interval.
-func (e *Engine) measureTick(now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) {
+func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) {
 	placement := e.placement()
 	if _, on := e.meas.acts.Active(); on {
 		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
 	}
 	if _, on := e.meas.sys.Active(); on {
-		stats, source := e.promStats(now)
+		stats, source := e.promStats(ctx, now)
 		if stats == nil {
 			stats, source = procs, measure.SourceProc
 		}
@@ -72,7 +72,7 @@ const promWindow = 10 * time.Second
 // servers' CPU, memory and network, each scraped as its own job. It returns
 // nil when promon is not running or does not answer in time, and tracksys
 // then falls back to /proc and says so.
-func (e *Engine) promStats(now time.Time) (map[string]measure.ProcStats, string) {
+func (e *Engine) promStats(ctx context.Context, now time.Time) (map[string]measure.ProcStats, string) {
 	url := e.ServiceURL("promon")
 	if url == "" {
 		return nil, ""
@@ -81,7 +81,7 @@ func (e *Engine) promStats(now time.Time) (map[string]measure.ProcStats, string)
 	if err != nil {
 		return nil, ""
 	}
-	ctx, cancel := context.WithTimeout(e.ctx, 800*time.Millisecond)
+	ctx, cancel := context.WithTimeout(ctx, 800*time.Millisecond)
 	defer cancel()
 	stats, err := src.With(measure.LocalQueries("job")).Query(ctx, now, promWindow)
 	if err != nil || len(stats) == 0 {

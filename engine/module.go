@@ -22,8 +22,6 @@ type module struct {
 
 	// kick wakes the reconciler; buffered so a kick is never lost or blocking.
 	kick chan struct{}
-	// done is closed when the reconciler has returned.
-	done chan struct{}
 
 	mu      sync.Mutex
 	cfg     ConfiguredAction
@@ -59,7 +57,6 @@ func newModule(e *Engine, name string, cfg ConfiguredAction) *module {
 		e:       e,
 		cfg:     cfg,
 		kick:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
 		changed: make(chan struct{}),
 	}
 }
@@ -83,7 +80,7 @@ func (m *module) acquire() *binding {
 func (m *module) notifyLocked() {
 	close(m.changed)
 	m.changed = make(chan struct{})
-	m.e.publish(m.name)
+	m.e.publish(EventModule, m.name, "")
 }
 
 func (m *module) wake() {
@@ -107,15 +104,14 @@ func (m *module) setDesired(mode Mode, retire bool) uint64 {
 	return gen
 }
 
-// run is the reconciler: it acts on every kick until ctx is done, then
-// releases whatever the module holds.
-func (m *module) run(ctx context.Context) {
-	defer close(m.done)
+// Start is the reconciler (a run.Runnable): it acts on every kick until
+// ctx ends, then drains the module's calls and stops its server.
+func (m *module) Start(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			m.shutdown()
-			return
+			m.shutdown(ctx)
+			return nil
 		case <-m.kick:
 			m.reconcile(ctx)
 		}
@@ -140,7 +136,7 @@ func (m *module) reconcile(ctx context.Context) {
 			m.swap(ctx, b)
 		}
 		if server != nil && !cfg.KeepWarm {
-			m.stopServer(ctx, server)
+			m.stopServer(ctx, server, true)
 		}
 	case ModeRemote:
 		if server == nil {
@@ -160,7 +156,7 @@ func (m *module) reconcile(ctx context.Context) {
 			m.swap(ctx, nil)
 		}
 		if server != nil && retire {
-			m.stopServer(ctx, server)
+			m.stopServer(ctx, server, true)
 		}
 	}
 }
@@ -222,14 +218,15 @@ func (m *module) startServer(ctx context.Context, cfg ActionConfig) error {
 	m.rstate = RemoteState{Phase: PhaseStarting, External: cfg.URL != ""}
 	m.notifyLocked()
 	m.mu.Unlock()
-	srv.start()
+	srv.start(ctx)
 	return nil
 }
 
 // stopServer detaches the module's remote action server and stops it in
 // the background, so a server slow to exit does not hold up the next
-// placement; waitServerGone waits for the stop to finish.
-func (m *module) stopServer(ctx context.Context, srv remoteServer) {
+// placement; waitServerGone waits for the stop to finish. retire also
+// removes what the backend keeps of a server beyond the engine's life.
+func (m *module) stopServer(ctx context.Context, srv remoteServer, retire bool) {
 	m.mu.Lock()
 	if m.server == srv {
 		m.server = nil
@@ -241,7 +238,7 @@ func (m *module) stopServer(ctx context.Context, srv remoteServer) {
 	go func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		srv.stop(stopCtx)
+		srv.stop(stopCtx, retire)
 		m.mu.Lock()
 		m.stopping--
 		m.notifyLocked()
@@ -262,17 +259,19 @@ func (m *module) onServerState(srv remoteServer, st RemoteState) {
 	m.wake()
 }
 
-// shutdown releases the serving binding and stops the remote server when the
-// engine closes. Desired modes stay in the store for the next start.
-func (m *module) shutdown() {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// shutdown releases the serving binding — its in-flight calls drain first
+// — and then stops the remote server, when the engine stops. Desired modes
+// stay in the store for the next start, and a server that outlives the
+// engine (on Kubernetes) is left running for it.
+func (m *module) shutdown(runCtx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
 	defer cancel()
 	m.swap(ctx, nil)
 	m.mu.Lock()
 	srv := m.server
 	m.mu.Unlock()
 	if srv != nil {
-		m.stopServer(ctx, srv)
+		m.stopServer(ctx, srv, false)
 	}
 	if err := m.waitServerGone(ctx); err != nil {
 		m.e.log.Warn("stopping action server", "module", m.name, "err", err)

@@ -111,7 +111,7 @@ func (e *Engine) PolicySet(name string, params map[string]any) (string, error) {
 	if err := e.store.SetPolicy(name, raw); err != nil {
 		return "", fmt.Errorf("engine: storing the policy: %w", err)
 	}
-	e.events.publish(Event{Kind: "policy", Name: name})
+	e.publish(EventPolicy, name, "policy set to "+name)
 	return fmt.Sprintf("policy set to %s", name), nil
 }
 
@@ -143,12 +143,13 @@ func (e *Engine) PolicyGet() PolicyState {
 	return st
 }
 
-// policyLoop runs a policy tick for every window the sampler hands over.
-func (e *Engine) policyLoop(ctx context.Context) {
+// policyLoop runs a policy tick for every window the sampler hands over,
+// until ctx ends (a run.Runnable).
+func (e *Engine) policyLoop(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case t := <-e.pol.ticks:
 			e.runPolicy(ctx, t)
 		}
@@ -195,8 +196,12 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 		r.state.Decisions = append([]PolicyMove{}, r.state.Decisions[n:]...)
 	}
 	r.mu.Unlock()
-	if len(applied) > 0 {
-		e.events.publish(Event{Kind: "policy", Name: d.Policy})
+	for _, pm := range applied {
+		msg := fmt.Sprintf("moved %s from %s to %s: %s", pm.Module, dashIfEmpty(pm.From), pm.To, pm.Reason)
+		if pm.Error != "" {
+			msg = fmt.Sprintf("could not move %s to %s: %s", pm.Module, pm.To, pm.Error)
+		}
+		e.publish(EventPolicy, d.Policy, msg)
 	}
 }
 

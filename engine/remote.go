@@ -57,11 +57,42 @@ type RemoteState struct {
 
 // remoteServer is a running remote action server the engine looks after.
 type remoteServer interface {
-	// start begins running (or watching) the server. It is called once the
-	// module knows the server, so no state report can arrive before that.
-	start()
+	// start begins running (or watching) the server until stop. It is
+	// called once the module knows the server, so no state report can
+	// arrive before that. ctx carries values only: its end does not stop
+	// the server.
+	start(ctx context.Context)
 	// stop ends the server (or, for an external one, stops watching it).
-	stop(ctx context.Context)
+	// retire also removes what the backend keeps beyond the engine's life.
+	stop(ctx context.Context, retire bool)
+}
+
+// serverLoop is the goroutine of a local or an external server: run until
+// stop.
+type serverLoop struct {
+	run    func(ctx context.Context)
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newServerLoop(run func(ctx context.Context)) *serverLoop {
+	return &serverLoop{run: run, done: make(chan struct{})}
+}
+
+func (s *serverLoop) start(ctx context.Context) {
+	ctx, s.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	go func() {
+		defer close(s.done)
+		s.run(ctx)
+	}()
+}
+
+func (s *serverLoop) stop(ctx context.Context, _ bool) {
+	s.cancel()
+	select {
+	case <-s.done:
+	case <-ctx.Done():
+	}
 }
 
 // launchServer prepares the module's remote action server on the engine's
@@ -113,22 +144,10 @@ func (e *Engine) serverCommand(name string, cfg ActionConfig) ([]string, []strin
 // localServer is a module's action server run by the local backend as a
 // supervised child process.
 type localServer struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	run    func()
+	*serverLoop
 
 	mu   sync.Mutex
 	spec map[string][]string
-}
-
-func (s *localServer) start() { go s.run() }
-
-func (s *localServer) stop(ctx context.Context) {
-	s.cancel()
-	select {
-	case <-s.done:
-	case <-ctx.Done():
-	}
 }
 
 // lastSpec is the action spec the last successful probe read.
@@ -142,8 +161,7 @@ func (s *localServer) lastSpec() map[string][]string {
 // each (re)start gets a fresh loopback port, readiness is the spec endpoint
 // answering, and a crash restarts it with back-off.
 func (e *Engine) superviseLocal(m *module, argv, env []string) *localServer {
-	ctx, cancel := context.WithCancel(e.ctx)
-	srv := &localServer{cancel: cancel, done: make(chan struct{})}
+	srv := &localServer{}
 	host := e.opts.Host
 	prepare := func(context.Context) (local.Spec, string, error) {
 		port, err := local.FreePort(host)
@@ -204,39 +222,19 @@ func (e *Engine) superviseLocal(m *module, argv, env []string) *localServer {
 		}
 	}
 	sup := local.NewSupervisor(local.Spec{Name: "action-" + m.name}, local.SupervisorOptions{Prepare: prepare, Probe: probe, OnState: onState})
-	srv.run = func() {
-		defer close(srv.done)
+	srv.serverLoop = newServerLoop(func(ctx context.Context) {
 		if err := sup.Run(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("action server supervisor ended", "module", m.name, "err", err)
 		}
-	}
+	})
 	return srv
-}
-
-// externalServer watches an action server that someone else runs.
-type externalServer struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	run    func()
-}
-
-func (s *externalServer) start() { go s.run() }
-
-func (s *externalServer) stop(ctx context.Context) {
-	s.cancel()
-	select {
-	case <-s.done:
-	case <-ctx.Done():
-	}
 }
 
 // watchExternal polls an external server's spec until it answers (READY),
 // then checks its health periodically, reporting every change.
-func (e *Engine) watchExternal(m *module, url string) *externalServer {
-	ctx, cancel := context.WithCancel(e.ctx)
-	srv := &externalServer{cancel: cancel, done: make(chan struct{})}
-	srv.run = func() {
-		defer close(srv.done)
+func (e *Engine) watchExternal(m *module, url string) *serverLoop {
+	var srv *serverLoop
+	srv = newServerLoop(func(ctx context.Context) {
 		interval := 100 * time.Millisecond
 		var last RemoteState
 		for {
@@ -265,6 +263,6 @@ func (e *Engine) watchExternal(m *module, url string) *externalServer {
 			case <-time.After(interval):
 			}
 		}
-	}
+	})
 	return srv
 }

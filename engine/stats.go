@@ -55,10 +55,14 @@ type Stats struct {
 	Series  []Sample             `json:"series"`
 }
 
-// statsState is the sampler loop's state.
+// statsState is the sampler loop's state. prev belongs to the sampler
+// alone; mu guards what Stats reads, which the sampler replaces whole once
+// a sample is computed, so a read never waits for a sample (and its
+// Prometheus query) to be taken.
 type statsState struct {
+	prev map[string]track.Snapshot
+
 	mu     sync.Mutex
-	prev   map[string]track.Snapshot
 	last   map[string]CallStats
 	series []Sample // ring, oldest at head once full
 	head   int
@@ -68,28 +72,29 @@ func newStatsState() *statsState {
 	return &statsState{prev: map[string]track.Snapshot{}, last: map[string]CallStats{}}
 }
 
-// sampleLoop samples every SampleInterval until ctx is done.
-func (e *Engine) sampleLoop(ctx context.Context) {
+// sampleLoop samples every SampleInterval until ctx ends (a run.Runnable).
+func (e *Engine) sampleLoop(ctx context.Context) error {
 	t := time.NewTicker(SampleInterval)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case now := <-t.C:
-			e.sample(now)
+			e.sample(ctx, now)
 		}
 	}
 }
 
-// sample takes one sample of every recorder.
-func (e *Engine) sample(now time.Time) {
+// sample takes one sample of every recorder. It computes without the
+// lock — the Prometheus query of tracksys may take up to 800 ms — and swaps
+// the results in under it.
+func (e *Engine) sample(ctx context.Context, now time.Time) {
 	cur := e.tracks.Snapshot()
 	st := e.stats
-	st.mu.Lock()
-	defer st.mu.Unlock()
 	var all track.Snapshot
 	deltas := make(map[string]track.Snapshot, len(cur))
+	last := make(map[string]CallStats, len(cur))
 	for name, s := range cur {
 		s.At = now
 		d := s.Sub(st.prev[name])
@@ -98,7 +103,7 @@ func (e *Engine) sample(now time.Time) {
 		}
 		deltas[name] = d
 		st.prev[name] = s
-		st.last[name] = callStats(s, d)
+		last[name] = callStats(s, d)
 		if !strings.HasPrefix(name, "app/") {
 			all = all.Merge(d)
 		}
@@ -109,8 +114,11 @@ func (e *Engine) sample(now time.Time) {
 		smp.CPUCores += p.CPUCores
 		smp.MemBytes += p.MemBytes
 	}
-	e.measureTick(now, cur, procs)
+	e.measureTick(ctx, now, cur, procs)
 	e.offerTick(now, deltas)
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.last = last
 	if len(st.series) < seriesLen {
 		st.series = append(st.series, smp)
 	} else {

@@ -20,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/jsorc/jsorc/internal/pubsub"
 )
 
 // Labels and annotations jsorc sets on every object it applies.
@@ -106,7 +108,7 @@ type Client struct {
 	factory   dynamicinformer.DynamicSharedInformerFactory
 	informers map[schema.GroupVersionResource]informerHandle
 
-	events *broker
+	events *pubsub.Broker[Event]
 
 	errMu   sync.Mutex
 	lastErr error // latest list/watch error
@@ -176,7 +178,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(disco))
 
-	c.events = newBroker()
+	c.events = newWatchBroker()
 	if err := c.setupInformers(); err != nil {
 		return nil, err
 	}

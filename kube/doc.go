@@ -42,9 +42,11 @@
 //
 // # What it must not know
 //
-// Package kube imports nothing of this project. It knows owners only as
-// strings and objects only as unstructured maps; the engine decides what an
-// owner is (an action module, a service) and when to apply, prune or delete.
+// Package kube imports nothing of this project but the leaf package
+// internal/pubsub, the broker its watch events go through. It knows owners
+// only as strings and objects only as unstructured maps; the engine decides
+// what an owner is (an action module, a service) and when to apply, prune or
+// delete.
 //
 // # Permissions
 //

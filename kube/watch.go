@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic/dynamicinformer"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/jsorc/jsorc/internal/pubsub"
 )
 
 // ownerIndex is the informer index of objects by their owner label.
@@ -134,7 +135,7 @@ func (c *Client) publish(t EventType, obj any) {
 	if owner == "" {
 		return
 	}
-	c.events.publish(Event{Type: t, Owner: owner, Ref: refOf(u)})
+	c.events.Publish(Event{Type: t, Owner: owner, Ref: refOf(u)})
 }
 
 // Start starts the informers, waits for their caches to sync, and blocks
@@ -300,102 +301,15 @@ func (c *Client) DeploymentReady(owner, name string) (ready, desired int32, exis
 // its own channel; a slow reader never blocks the informers nor other
 // readers, and loses no object's latest event.
 func (c *Client) Watch(ctx context.Context) <-chan Event {
-	return c.events.subscribe(ctx)
+	return c.events.Subscribe(ctx)
 }
 
-// broker fans events out to subscribers.
-type broker struct {
-	mu   sync.Mutex
-	subs map[*subscriber]struct{}
-}
-
-func newBroker() *broker {
-	return &broker{subs: map[*subscriber]struct{}{}}
-}
-
-func (b *broker) publish(e Event) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for s := range b.subs {
-		s.push(e)
-	}
-}
-
-func (b *broker) subscribe(ctx context.Context) <-chan Event {
-	s := &subscriber{
-		pending: map[string]Event{},
-		wake:    make(chan struct{}, 1),
-		out:     make(chan Event),
-	}
-	b.mu.Lock()
-	b.subs[s] = struct{}{}
-	b.mu.Unlock()
-	go func() {
-		defer close(s.out)
-		defer func() {
-			b.mu.Lock()
-			delete(b.subs, s)
-			b.mu.Unlock()
-		}()
-		s.run(ctx)
-	}()
-	return s.out
-}
-
-// subscriber is a coalescing queue: one pending event per object, delivered
-// in the order objects first changed.
-type subscriber struct {
-	mu      sync.Mutex
-	order   []string
-	pending map[string]Event
-	wake    chan struct{}
-	out     chan Event
-}
-
-func (s *subscriber) push(e Event) {
-	k := e.Owner + "\x00" + e.Ref.key()
-	s.mu.Lock()
-	if _, ok := s.pending[k]; !ok {
-		s.order = append(s.order, k)
-	}
-	s.pending[k] = e
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *subscriber) pop() (Event, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.order) == 0 {
-		return Event{}, false
-	}
-	k := s.order[0]
-	s.order = s.order[1:]
-	e := s.pending[k]
-	delete(s.pending, k)
-	return e, true
-}
-
-func (s *subscriber) run(ctx context.Context) {
-	for {
-		e, ok := s.pop()
-		if !ok {
-			select {
-			case <-s.wake:
-				continue
-			case <-ctx.Done():
-				return
-			}
-		}
-		select {
-		case s.out <- e:
-		case <-ctx.Done():
-			return
-		}
-	}
+// newWatchBroker returns the broker of watch events: it coalesces by
+// object, so a subscriber holds at most one pending event per object.
+func newWatchBroker() *pubsub.Broker[Event] {
+	return pubsub.NewBroker(pubsub.Options[Event]{
+		Key: func(e Event) string { return e.Owner + "\x00" + e.Ref.key() },
+	})
 }
 
 // WaitDeploymentReady blocks until the owner's Deployment name exists in the

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
 // BenchmarkView draws the whole 200×60 screen with 200 configured modules
@@ -136,11 +137,7 @@ func TestIdleChild(t *testing.T) {
 	if os.Getenv(idleChildEnv) != "1" {
 		t.Skip("run by TestIdleCost")
 	}
-	e, err := engine.New(engine.Options{DataDir: t.TempDir(), Executable: "/bin/false"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(context.Background())
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: "/bin/false"}).Engine
 	var cfg strings.Builder
 	for i := 0; i < 197; i++ {
 		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)

@@ -25,7 +25,7 @@
 // report, the load test's progress, and tracksys (each second while it runs,
 // every fifth otherwise: its report holds every state) — and is re-armed by
 // its answer, so a slow engine slows the refresh instead of piling reads up. Engine events (Options.Events, the engine's broker:
-// lossy, each event only says "look again") trigger an immediate status
+// coalescing, each event only says "look again") trigger an immediate status
 // read; results of loads, unloads and policy changes are messages, which the
 // program delivers reliably. A remote load asks the engine not to wait and
 // is followed, with a spinner and its elapsed time, on each status read

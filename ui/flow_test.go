@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/themes"
 )
@@ -82,17 +83,7 @@ func startConsole(t *testing.T) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := engine.New(engine.Options{DataDir: t.TempDir(), Executable: bin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := e.Close(ctx); err != nil {
-			t.Errorf("closing the engine: %v", err)
-		}
-	})
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: bin}).Engine
 	theme, _ := themes.Builtin("dark")
 	scr := &screen{}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -135,7 +135,7 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 		return nil
 	}
 	what := readStatus
-	if ev.Kind == "policy" {
+	if ev.Type == engine.EventPolicy {
 		what = readPolicy
 	}
 	return tea.Batch(m.read(what), listen(m.events))
