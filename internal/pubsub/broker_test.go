@@ -30,18 +30,6 @@ func drain[T any](t *testing.T, ch <-chan T, n int) []T {
 	return out
 }
 
-// quiet fails the test if ch delivers anything within a short while.
-func quiet[T any](t *testing.T, ch <-chan T) {
-	t.Helper()
-	select {
-	case v, ok := <-ch:
-		if ok {
-			t.Fatalf("unexpected value %v", v)
-		}
-	case <-time.After(50 * time.Millisecond):
-	}
-}
-
 // A subscriber that never reads blocks neither the publisher nor another
 // subscriber.
 func TestSlowSubscriberBlocksNoOne(t *testing.T) {
