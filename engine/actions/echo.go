@@ -158,7 +158,7 @@ func echoSleep(ctx context.Context, args map[string]any) (any, error) {
 		return nil, fmt.Errorf("echo.sleep: ms: want a number, got %T", v)
 	}
 	if math.IsNaN(ms) || ms < 0 || ms > MaxEchoSleepMs {
-		return nil, fmt.Errorf("echo.sleep: ms is %v, want 0..%d", ms, MaxEchoSleepMs)
+		return nil, RangeError("echo.sleep", "ms", fmt.Sprintf("%v is out of range: want 0..%d", ms, MaxEchoSleepMs))
 	}
 	timer := time.NewTimer(time.Duration(ms * float64(time.Millisecond)))
 	defer timer.Stop()

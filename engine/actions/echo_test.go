@@ -236,8 +236,8 @@ func TestEchoSleep(t *testing.T) {
 		args      map[string]any
 		argsError bool
 	}{
-		{name: "negative", args: map[string]any{"ms": -1.0}},
-		{name: "too long", args: map[string]any{"ms": 1e12}},
+		{name: "negative", args: map[string]any{"ms": -1.0}, argsError: true},
+		{name: "too long", args: map[string]any{"ms": 1e12}, argsError: true},
 		{name: "string", args: map[string]any{"ms": "10"}, argsError: true},
 		{name: "missing", args: map[string]any{}, argsError: true},
 	}

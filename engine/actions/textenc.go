@@ -6,6 +6,7 @@ package actions
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -341,7 +342,7 @@ func (t *textenc) encode(_ context.Context, args map[string]any) (any, error) {
 	case []any, []string:
 		texts, err := stringList(v)
 		if err != nil {
-			return nil, fmt.Errorf("textenc.encode: text: %w", err)
+			return nil, RangeError("textenc.encode", "text", err.Error())
 		}
 		out := make([][]float64, len(texts))
 		for i, s := range texts {
@@ -351,18 +352,18 @@ func (t *textenc) encode(_ context.Context, args map[string]any) (any, error) {
 	case nil:
 		return nil, fmt.Errorf("textenc.encode: text is required")
 	default:
-		return nil, fmt.Errorf("textenc.encode: text: want a string or a list of strings, got %T", v)
+		return nil, RangeError("textenc.encode", "text", fmt.Sprintf("want a string or a list of strings, got %T", v))
 	}
 }
 
 func (t *textenc) cosSim(_ context.Context, args map[string]any) (any, error) {
 	a, err := t.vectorArg(args, "text1")
 	if err != nil {
-		return nil, fmt.Errorf("textenc.cos_sim: %w", err)
+		return nil, RangeError("textenc.cos_sim", "text1", err.Error())
 	}
 	b, err := t.vectorArg(args, "text2")
 	if err != nil {
-		return nil, fmt.Errorf("textenc.cos_sim: %w", err)
+		return nil, RangeError("textenc.cos_sim", "text2", err.Error())
 	}
 	s, err := Cosine(a, b)
 	if err != nil {
@@ -379,47 +380,47 @@ func (t *textenc) vectorArg(args map[string]any, name string) ([]float64, error)
 		return t.enc.Encode(v), nil
 	case []float64:
 		if len(v) != t.enc.dim {
-			return nil, fmt.Errorf("%s: vector of %d components, want %d", name, len(v), t.enc.dim)
+			return nil, fmt.Errorf("vector of %d components, want %d", len(v), t.enc.dim)
 		}
 		return v, nil
 	case []any:
 		if len(v) != t.enc.dim {
-			return nil, fmt.Errorf("%s: vector of %d components, want %d", name, len(v), t.enc.dim)
+			return nil, fmt.Errorf("vector of %d components, want %d", len(v), t.enc.dim)
 		}
 		out := make([]float64, len(v))
 		for i, x := range v {
 			f, ok := toFloat(x)
 			if !ok {
-				return nil, fmt.Errorf("%s[%d]: want a number, got %T", name, i, x)
+				return nil, fmt.Errorf("item %d: want a number, got %T", i, x)
 			}
 			if math.IsNaN(f) || math.IsInf(f, 0) {
-				return nil, fmt.Errorf("%s[%d]: want a finite number, got %v", name, i, f)
+				return nil, fmt.Errorf("item %d: want a finite number, got %v", i, f)
 			}
 			out[i] = f
 		}
 		return out, nil
 	case nil:
-		return nil, fmt.Errorf("%s is required", name)
+		return nil, errors.New("field required")
 	default:
-		return nil, fmt.Errorf("%s: want a string or a list of numbers, got %T", name, v)
+		return nil, fmt.Errorf("want a string or a list of numbers, got %T", v)
 	}
 }
 
 func (t *textenc) topk(_ context.Context, args map[string]any) (any, error) {
 	query, ok := args["query"].(string)
 	if !ok {
-		return nil, fmt.Errorf("textenc.topk: query: want a string, got %T", args["query"])
+		return nil, RangeError("textenc.topk", "query", fmt.Sprintf("want a string, got %T", args["query"]))
 	}
 	cands, err := stringList(args["candidates"])
 	if err != nil {
-		return nil, fmt.Errorf("textenc.topk: candidates: %w", err)
+		return nil, RangeError("textenc.topk", "candidates", err.Error())
 	}
 	k, err := Int(args, "k", 3)
 	if err != nil {
-		return nil, fmt.Errorf("textenc.topk: %w", err)
+		return nil, RangeError("textenc.topk", "k", fmt.Sprintf("want an integer, got %v", args["k"]))
 	}
 	if k < 1 {
-		return nil, fmt.Errorf("textenc.topk: k is %d, want at least 1", k)
+		return nil, RangeError("textenc.topk", "k", fmt.Sprintf("%d is out of range: want at least 1", k))
 	}
 	k = min(k, len(cands))
 

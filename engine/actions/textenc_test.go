@@ -243,10 +243,10 @@ func TestEncodeBadInput(t *testing.T) {
 		{name: "missing", args: map[string]any{}, argsError: true},
 		{name: "null", args: map[string]any{"text": nil}, argsError: true},
 		{name: "extra key", args: map[string]any{"text": "a", "lang": "en"}, argsError: true},
-		{name: "number", args: map[string]any{"text": 3.0}},
-		{name: "object", args: map[string]any{"text": map[string]any{"a": "b"}}},
-		{name: "list with a number", args: map[string]any{"text": []any{"a", 1.0}}},
-		{name: "list of numbers", args: map[string]any{"text": []float64{1, 2}}},
+		{name: "number", args: map[string]any{"text": 3.0}, argsError: true},
+		{name: "object", args: map[string]any{"text": map[string]any{"a": "b"}}, argsError: true},
+		{name: "list with a number", args: map[string]any{"text": []any{"a", 1.0}}, argsError: true},
+		{name: "list of numbers", args: map[string]any{"text": []float64{1, 2}}, argsError: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,11 +344,11 @@ func TestCosSimBadInput(t *testing.T) {
 		argsError bool
 	}{
 		{name: "missing text2", args: map[string]any{"text1": "a"}, argsError: true},
-		{name: "wrong dimension", args: map[string]any{"text1": short, "text2": "a"}},
-		{name: "wrong go dimension", args: map[string]any{"text1": "a", "text2": make([]float64, 17)}},
-		{name: "non-number component", args: map[string]any{"text1": withString, "text2": "a"}},
-		{name: "number", args: map[string]any{"text1": 1.0, "text2": "a"}},
-		{name: "object", args: map[string]any{"text1": "a", "text2": map[string]any{}}},
+		{name: "wrong dimension", args: map[string]any{"text1": short, "text2": "a"}, argsError: true},
+		{name: "wrong go dimension", args: map[string]any{"text1": "a", "text2": make([]float64, 17)}, argsError: true},
+		{name: "non-number component", args: map[string]any{"text1": withString, "text2": "a"}, argsError: true},
+		{name: "number", args: map[string]any{"text1": 1.0, "text2": "a"}, argsError: true},
+		{name: "object", args: map[string]any{"text1": "a", "text2": map[string]any{}}, argsError: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -467,12 +467,12 @@ func TestTopkBadInput(t *testing.T) {
 		args      map[string]any
 		argsError bool
 	}{
-		{name: "k zero", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": 0}},
-		{name: "k negative", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": -2.0}},
+		{name: "k zero", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": 0}, argsError: true},
+		{name: "k negative", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": -2.0}, argsError: true},
 		{name: "k fraction", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": 1.5}, argsError: true},
 		{name: "query list", args: map[string]any{"query": []any{"q"}, "candidates": []any{"a"}}, argsError: true},
 		{name: "candidates string", args: map[string]any{"query": "q", "candidates": "a"}, argsError: true},
-		{name: "candidates numbers", args: map[string]any{"query": "q", "candidates": []any{"a", 2.0}}},
+		{name: "candidates numbers", args: map[string]any{"query": "q", "candidates": []any{"a", 2.0}}, argsError: true},
 		{name: "missing candidates", args: map[string]any{"query": "q"}, argsError: true},
 	}
 	for _, tt := range tests {

@@ -39,6 +39,19 @@ func (e *ArgsError) Error() string {
 	return msg
 }
 
+// RangeError is the argument error an action returns for a value of the
+// right type that it cannot take (a negative count, a sleep too long): the
+// same *ArgsError a missing or mistyped parameter gives, so the caller is
+// told it was their input (HTTP 422 from an action server, 400 from the
+// engine's API) in module and remote mode alike.
+func RangeError(action, param, msg string) *ArgsError {
+	return &ArgsError{Action: action, Fields: []FieldError{{
+		Loc:  []any{"body", param},
+		Msg:  msg,
+		Type: "value_error",
+	}}}
+}
+
 // Validate checks args against an action's parameters: every required
 // parameter present and non-null, no unknown key unless the action takes
 // **opts, and each value of its declared type. It returns nil when the
