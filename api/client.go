@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,19 +20,48 @@ const DefaultAddr = "127.0.0.1:8799"
 
 // Client calls a running engine's API.
 type Client struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
+// ClientOption configures NewClient.
+type ClientOption func(*clientConfig)
+
+type clientConfig struct {
+	token string
+	tls   *tls.Config
+}
+
+// WithToken sends token with every request ("Authorization: Bearer").
+func WithToken(token string) ClientOption { return func(c *clientConfig) { c.token = token } }
+
+// WithTLS uses cfg for an https:// engine (e.g. RootCAs holding the
+// engine's own certificate).
+func WithTLS(cfg *tls.Config) ClientOption { return func(c *clientConfig) { c.tls = cfg } }
+
 // NewClient returns a client of the engine at base (e.g.
-// "http://127.0.0.1:8799"); a bare HOST:PORT gets http:// added.
-func NewClient(base string) *Client {
+// "http://127.0.0.1:8799"); a bare HOST:PORT gets http:// added, or
+// https:// when a TLS config is given.
+func NewClient(base string, opts ...ClientOption) *Client {
+	var cfg clientConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if !strings.Contains(base, "://") {
-		base = "http://" + base
+		scheme := "http://"
+		if cfg.tls != nil {
+			scheme = "https://"
+		}
+		base = scheme + base
 	}
 	return &Client{
-		base: strings.TrimRight(base, "/"),
-		http: &http.Client{Transport: &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second}},
+		base:  strings.TrimRight(base, "/"),
+		token: cfg.token,
+		http: &http.Client{Transport: &http.Transport{
+			Proxy: nil, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second,
+			TLSClientConfig: cfg.tls,
+		}},
 	}
 }
 
@@ -77,6 +107,9 @@ func (c *Client) post(ctx context.Context, path string, params, out any) error {
 		return fmt.Errorf("building the request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		if isConnRefused(err) {

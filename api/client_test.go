@@ -31,7 +31,7 @@ func TestClientAgainstEngine(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	c := api.NewClient(strings.TrimPrefix(f.srv.URL, "http://"))
+	c := api.NewClient(strings.TrimPrefix(f.srv.URL, "http://"), api.WithToken(testToken))
 
 	var load struct {
 		Success bool `json:"success"`

@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/jsorc/jsorc/engine"
 )
@@ -47,17 +45,12 @@ func (s *Server) actionsLoad(ctx context.Context, body []byte) (map[string]any, 
 	if err := required("mode", p.Mode); err != nil {
 		return nil, err
 	}
-	if p.Timeout < 0 {
-		return nil, fmt.Errorf("%w: timeout %v is negative", errBadRequest, p.Timeout)
+	if err := p.Check(); err != nil {
+		return nil, err
 	}
-	timeout := 60 * time.Second
+	timeout := loadTimeout
 	if p.Timeout > 0 {
-		// A timeout too long for a time.Duration would overflow to a
-		// negative one and expire at once; take it as no bound.
-		timeout = time.Duration(math.MaxInt64)
-		if p.Timeout < float64(math.MaxInt64/int64(time.Second)) {
-			timeout = time.Duration(p.Timeout * float64(time.Second))
-		}
+		timeout = secondsDuration(p.Timeout)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -95,7 +88,7 @@ func (s *Server) actionsUnload(ctx context.Context, body []byte) (map[string]any
 	if p.RetireSvc != nil {
 		retire = *p.RetireSvc
 	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, unloadBudget)
 	defer cancel()
 	msg, err := s.e.Unload(ctx, p.Name, p.Mode, retire)
 	if err != nil {
@@ -120,8 +113,10 @@ func (s *Server) actionsCall(ctx context.Context, body []byte) (map[string]any, 
 }
 
 func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
+	const name = "app_run"
 	var p CallParams
-	body, err := readBody(w, r)
+	body, release, err := s.readParams(w, r, name)
+	defer release()
 	if err == nil {
 		err = decode(body, &p)
 	}
@@ -129,12 +124,14 @@ func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
 		err = required("name", p.Name)
 	}
 	if err != nil {
-		writeErr(w, statusOf(err), err)
+		s.refuse(w, name, err)
 		return
 	}
-	res, err := s.e.RunApp(r.Context(), p.Name, p.Ctx)
+	ctx, cancel := withBudget(w, r, budget(name, body))
+	defer cancel()
+	res, err := s.e.RunApp(ctx, p.Name, p.Ctx)
 	if err != nil {
-		writeErr(w, statusOf(err), err)
+		s.refuse(w, name, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "result": res.Result, "latency_ms": res.LatencyMS, "steps_ms": res.StepsMS})
@@ -244,6 +241,9 @@ func (s *Server) stats(_ context.Context, body []byte) (map[string]any, error) {
 	if err := decode(body, &p); err != nil {
 		return nil, err
 	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
 	return map[string]any{"stats": s.e.Stats(p.Samples)}, nil
 }
 
@@ -284,12 +284,4 @@ func notImplemented(name, what string) endpoint {
 	return func(context.Context, []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("%w: %s needs %s, which this jsorc does not have yet", engine.ErrNotImplemented, name, what)
 	}
-}
-
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	b, err := readAll(w, r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: reading the request body: %w", errBadRequest, err)
-	}
-	return b, nil
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
+// testToken is the API token of the test fixtures.
+const testToken = "test-token-0123456789abcdef"
+
 // fixture is a real engine behind an httptest server.
 type fixture struct {
 	e      *engine.Engine
@@ -26,9 +29,13 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir()}).Engine
-	srv := httptest.NewServer(api.NewServer(e, nil))
+	h, err := api.NewServer(e, api.Options{Token: testToken})
+	if err != nil {
+		t.Fatalf("api.NewServer: %v", err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{e: e, srv: srv, client: api.NewClient(srv.URL)}
+	return &fixture{e: e, srv: srv, client: api.NewClient(srv.URL, api.WithToken(testToken))}
 }
 
 // answer is one decoded API answer with its HTTP status.
@@ -62,9 +69,10 @@ func (f *fixture) do(t *testing.T, method, path, body string) answer {
 	if err != nil {
 		t.Fatalf("NewRequest: %v", err)
 	}
-	if body != "" {
+	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := f.srv.Client().Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)

@@ -73,6 +73,9 @@ func (s *Server) reports(_ context.Context, body []byte) (map[string]any, error)
 	if err := required("kind", p.Kind); err != nil {
 		return nil, err
 	}
+	if err := p.Check(); err != nil {
+		return nil, err
+	}
 	rs, err := s.e.Reports(p.Kind, p.Limit)
 	if err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sort"
@@ -17,27 +16,40 @@ import (
 	"github.com/jsorc/jsorc/engine/actions"
 )
 
-// maxBody bounds a request body.
-const maxBody = 32 << 20
-
 // endpoint handles one admin API call: it decodes its parameters from body
 // and returns the fields of a successful answer ("success" is added).
 type endpoint func(ctx context.Context, body []byte) (map[string]any, error)
 
-// Server is the HTTP face of an engine.
+// Server is the HTTP face of an engine. Every request passes, in order, the
+// Host and Origin checks (guard.go), the token (auth.go) and, for a POST,
+// the JSON content type; an API call then has its body bounded and checked
+// (limits.go) and its time bounded (deadlines.go) before its endpoint runs.
 type Server struct {
 	e         *engine.Engine
 	log       *slog.Logger
 	endpoints map[string]endpoint
 	mux       *http.ServeMux
+	auth      authorizer
+	guard     guard
+	limits    Limits
+	heavy     heavySlots
 }
 
-// NewServer returns the API handler of engine e.
-func NewServer(e *engine.Engine, log *slog.Logger) *Server {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// NewServer returns the API handler of engine e. Options must carry the
+// token.
+func NewServer(e *engine.Engine, o Options) (*Server, error) {
+	if err := o.check(); err != nil {
+		return nil, err
 	}
-	s := &Server{e: e, log: log, mux: http.NewServeMux()}
+	g, err := newGuard(o)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		e: e, log: o.Logger, mux: http.NewServeMux(),
+		auth: newAuthorizer(o.Token), guard: g,
+		limits: o.Limits, heavy: make(heavySlots, o.Limits.Heavy),
+	}
 	s.endpoints = map[string]endpoint{
 		"jsorc_actions_config":   s.actionsConfig,
 		"jsorc_actions_load":     s.actionsLoad,
@@ -83,7 +95,7 @@ func NewServer(e *engine.Engine, log *slog.Logger) *Server {
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, fmt.Errorf("no endpoint %s %s (the admin API is POST /js_admin/<name>; GET /js_admin/ lists the names)", r.Method, r.URL.Path))
 	})
-	return s
+	return s, nil
 }
 
 // ServeHTTP serves the API; a panic in a handler becomes a 500 answer.
@@ -94,6 +106,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErr(w, http.StatusInternalServerError, fmt.Errorf("internal error: %v", p))
 		}
 	}()
+	if !s.guardRequest(w, r) || !s.requireToken(w, r) || !requireJSON(w, r) {
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -112,23 +127,24 @@ func (s *Server) list(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	ep, ok := s.endpoints[strings.TrimSuffix(name, "/")]
+	name := strings.TrimSuffix(r.PathValue("name"), "/")
+	ep, ok := s.endpoints[name]
 	if !ok {
 		writeErr(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %q (GET /js_admin/ lists them)", name))
 		return
 	}
-	body, err := readAll(w, r)
+	body, release, err := s.readParams(w, r, name)
+	defer release()
 	if err != nil {
-		writeErr(w, http.StatusRequestEntityTooLarge, fmt.Errorf("reading the request body: %w", err))
+		s.refuse(w, name, err)
 		return
 	}
+	ctx, cancel := withBudget(w, r, budget(name, body))
+	defer cancel()
 	start := time.Now()
-	out, err := ep(r.Context(), body)
+	out, err := ep(ctx, body)
 	if err != nil {
-		code := statusOf(err)
-		s.log.Debug("api call failed", "endpoint", name, "status", code, "err", err)
-		writeErr(w, code, err)
+		s.refuse(w, name, err)
 		return
 	}
 	s.log.Debug("api call", "endpoint", name, "took", time.Since(start))
@@ -137,6 +153,17 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	}
 	out["success"] = true
 	writeJSON(w, http.StatusOK, out)
+}
+
+// refuse answers a failed call with the status of its error.
+func (s *Server) refuse(w http.ResponseWriter, endpoint string, err error) {
+	code := statusOf(err)
+	s.log.Debug("api call failed", "endpoint", endpoint, "status", code, "err", err)
+	if code == http.StatusTooManyRequests {
+		writeBusy(w, err)
+		return
+	}
+	writeErr(w, code, err)
 }
 
 // decode reads an endpoint's parameters strictly: malformed JSON and
@@ -185,8 +212,4 @@ func writeErr(w http.ResponseWriter, code int, err error) {
 		}
 	}
 	writeJSON(w, code, map[string]any{"success": false, "errors": msgs})
-}
-
-func readAll(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 }

@@ -135,7 +135,7 @@ func TestActionsLoad(t *testing.T) {
 		{name: "unknown module", endpoint: "jsorc_actions_load", body: `{"name":"nosuch","mode":"module"}`, code: 404, want: []string{"nosuch"}},
 		{name: "missing name", endpoint: "jsorc_actions_load", body: `{"mode":"module"}`, code: 400, want: []string{`"name"`}},
 		{name: "missing mode", endpoint: "jsorc_actions_load", body: `{"name":"echo"}`, code: 400, want: []string{`"mode"`}},
-		{name: "huge timeout does not overflow", endpoint: "jsorc_actions_load", body: `{"name":"echo","mode":"module","timeout":1e300}`, code: 200},
+		{name: "huge timeout is refused naming the limit", endpoint: "jsorc_actions_load", body: `{"name":"echo","mode":"module","timeout":1e300}`, code: 400, want: []string{"timeout", "3600"}},
 		{name: "negative timeout", endpoint: "jsorc_actions_load", body: `{"name":"echo","mode":"module","timeout":-1}`, code: 400, want: []string{"negative"}},
 		{name: "remote-only config in module mode", endpoint: "jsorc_actions_load", body: `{"name":"far","mode":"module"}`, code: 409,
 			setup: func(t *testing.T, f *fixture) {

@@ -104,8 +104,13 @@ func (r *runner) ctxArgs() (map[string]any, error) {
 // admin calls an admin endpoint and prints the answer: raw JSON with -o
 // json, otherwise through table (which may be nil: then "ok").
 func (r *runner) admin(ctx context.Context, name string, params, out any, table func()) error {
+	c, err := r.client()
+	if err != nil {
+		return err
+	}
 	var raw json.RawMessage
-	if err := r.client().Admin(ctx, name, params, &raw); err != nil {
+	if err := c.Admin(ctx, name, params, &raw); err != nil {
+		err = r.explain(err)
 		var apiErr *api.Error
 		if r.o.output == "json" && errors.As(err, &apiErr) {
 			printJSON(r.env.Stdout, map[string]any{"success": false, "errors": apiErr.Errors})

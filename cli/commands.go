@@ -22,7 +22,7 @@ func commands() []command {
 				fs.StringVar(&o.name, "name", "", "module name the spec reports (default MODULE)")
 				fs.StringVar(&o.params, "params", "", "JSON object of the module's parameters")
 				fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
-			}, run: runServeAction},
+			}, run: runServeAction, offline: true},
 		{path: "actions config", usage: "NAME SOURCE", summary: "configure module NAME (or all) from SOURCE: a YAML/JSON file or `builtin`", min: 2, max: 2, run: runActionsConfig},
 		{path: "actions load", usage: "NAME -mode module|local|remote [-wait] [-timeout SECONDS]", summary: "load a module in-process or as a remote action server", min: 1, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) {
@@ -61,11 +61,11 @@ func commands() []command {
 		{path: "tracksys report", summary: "print the system samples", run: plain("jsorc_tracksys_report")},
 		{path: "tracksys stop", summary: "stop sampling and print the samples", run: plain("jsorc_tracksys_stop")},
 		{path: "loadtest", usage: "-experiment APP -policy POLICY[,POLICY] [-mem GB] [-experiment_duration S] [-clients N | -rate R] [-plot FILE.svg]", summary: "run JSORC's load test experiment", flags: loadtestFlags, run: runLoadtest},
-		{path: "simulate", usage: "[-seed N]", summary: "compare the policies on JSORC's experiment in a deterministic simulation", max: 0, flags: simulateFlags, run: runSimulate},
+		{path: "simulate", usage: "[-seed N]", summary: "compare the policies on JSORC's experiment in a deterministic simulation", max: 0, flags: simulateFlags, run: runSimulate, offline: true},
 		{path: "reports", usage: "KIND [-limit N]", summary: "stored reports: benchmark, trackact, tracksys or loadtest", min: 1, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) { fs.Float64Var(&o.limit, "limit", 10, "how many of the newest") },
 			run:   runReports},
-		{path: "version", summary: "print jsorc's version", run: runVersion},
+		{path: "version", summary: "print jsorc's version", run: runVersion, offline: true},
 	}
 }
 
@@ -74,6 +74,7 @@ func ctxFlag(fs *flag.FlagSet, o *opts) {
 }
 
 func serveFlags(fs *flag.FlagSet, o *opts) {
+	serveTrustFlags(fs, o)
 	fs.StringVar(&o.addr, "addr", "", "address of the API (default "+defaultAddrHelp+")")
 	fs.StringVar(&o.data, "data", "", "data directory (default $JSORC_DATA or the user's data directory)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")

@@ -11,7 +11,6 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
-	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/themes"
 	"github.com/jsorc/jsorc/ui"
@@ -66,7 +65,10 @@ func runConsole(ctx context.Context, r *runner, _ []string) error {
 	}
 	uo := ui.Options{Theme: theme, Logger: log}
 	if r.o.attach != "" {
-		client := api.NewClient(r.o.attach)
+		client, err := r.clientOf(r.o.attach)
+		if err != nil {
+			return err
+		}
 		uo.Engine = client.Base()
 		log.Info("console attached", "engine", client.Base())
 		return ui.Run(ctx, client, uo)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/measure"
 )
@@ -66,13 +67,17 @@ func runLoadtest(ctx context.Context, r *runner, _ []string) error {
 	if args != nil {
 		params["ctx"] = args
 	}
-	done := make(chan struct{})
-	go r.showLoadtestProgress(ctx, done)
-	var raw json.RawMessage
-	err = r.client().Admin(ctx, "jsorc_loadtest", params, &raw)
-	close(done)
+	c, err := r.client()
 	if err != nil {
 		return err
+	}
+	done := make(chan struct{})
+	go r.showLoadtestProgress(ctx, c, done)
+	var raw json.RawMessage
+	err = c.Admin(ctx, "jsorc_loadtest", params, &raw)
+	close(done)
+	if err != nil {
+		return r.explain(err)
 	}
 	var res map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &res); err != nil {
@@ -112,7 +117,7 @@ func runLoadtest(ctx context.Context, r *runner, _ []string) error {
 
 // showLoadtestProgress prints a progress line on stderr every second until
 // done is closed.
-func (r *runner) showLoadtestProgress(ctx context.Context, done <-chan struct{}) {
+func (r *runner) showLoadtestProgress(ctx context.Context, c *api.Client, done <-chan struct{}) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	shown := false
@@ -130,7 +135,7 @@ func (r *runner) showLoadtestProgress(ctx context.Context, done <-chan struct{})
 		case <-tick.C:
 		}
 		var st engine.LoadTestStatus
-		if err := r.client().Admin(ctx, "jsorc_loadtest_status", nil, &st); err != nil || !st.Running {
+		if err := c.Admin(ctx, "jsorc_loadtest_status", nil, &st); err != nil || !st.Running {
 			continue
 		}
 		line := fmt.Sprintf("%s under %s: %3.0f/%.0f s  %d requests  %d errors  p50 %.2f ms",

@@ -38,6 +38,8 @@ type command struct {
 	run   func(ctx context.Context, r *runner, pos []string) error
 	// min and max bound the positional arguments (max -1: no bound).
 	min, max int
+	// offline marks a verb that talks to no engine: it takes no token.
+	offline bool
 }
 
 // opts holds every flag value a verb may define.
@@ -54,6 +56,10 @@ type opts struct {
 	// serve's backend flags (serveFlags).
 	backend, kubeconfig, namespace, image string
 	inCluster                             bool
+	// the token and TLS (clientFlags, serveTrustFlags).
+	token, tokenFile, tlsCA, tlsCert, tlsKey string
+	allowOrigins, allowHosts                 listFlag
+	maxConns                                 int
 }
 
 // runner carries what every verb needs.
@@ -61,19 +67,8 @@ type runner struct {
 	env  Env
 	o    *opts
 	path string
-}
-
-// client returns a client of the engine named by --server, JSORC_SERVER or
-// the default loopback address.
-func (r *runner) client() *api.Client {
-	s := r.o.server
-	if s == "" {
-		s = r.env.Getenv("JSORC_SERVER")
-	}
-	if s == "" {
-		s = api.DefaultAddr
-	}
-	return api.NewClient(s)
+	// tokenSource says which token the client sent (clientToken).
+	tokenSource string
 }
 
 // ErrUsage marks a mistake in the command line; main exits with status 2.
@@ -111,6 +106,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&o.output, "o", "table", "output: table or json (the API answer)")
 	if cmd.flags != nil {
 		cmd.flags(fs, o)
+	}
+	if !cmd.offline {
+		clientFlags(fs, o)
 	}
 	pos, err := parse(fs, rest)
 	if errors.Is(err, errHelp) {
@@ -173,7 +171,8 @@ func printHelp(w io.Writer, cmds []command) {
 		fmt.Fprintf(w, "  %-46s %s\n", strings.TrimSpace(c.path+" "+c.usage), c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every command that talks to an engine takes --server URL (or $JSORC_SERVER) and -o json.")
+	fmt.Fprintln(w, "Every command that talks to an engine takes --server URL (or $JSORC_SERVER) and -o json; it sends")
+	fmt.Fprintln(w, "the engine's API token from --token, $JSORC_TOKEN or the data directory (--data, $JSORC_DATA).")
 	fmt.Fprintln(w, "`jsorc COMMAND -h` shows a command's flags.")
 }
 
@@ -189,8 +188,10 @@ func moveLeadingFlags(args []string) []string {
 	var lead []string
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
-		if name != "server" && name != "o" {
-			break
+		switch name {
+		case "server", "o", "token", "data", "tls-ca":
+		default:
+			return append(append([]string(nil), args...), lead...)
 		}
 		n := 2
 		if hasValue {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,12 +24,20 @@ import (
 	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
+// testToken is the API token of the engines the tests start; run sends it
+// unless the test's environment sets JSORC_TOKEN itself.
+const testToken = "cli-test-token-0123456789"
+
 // engineServer starts an engine behind an httptest server; both stop when
 // the test ends.
 func engineServer(t *testing.T) (*engine.Engine, string) {
 	t.Helper()
 	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir()}).Engine
-	srv := httptest.NewServer(api.NewServer(e, nil))
+	h, err := api.NewServer(e, api.Options{Token: testToken})
+	if err != nil {
+		t.Fatalf("api.NewServer: %v", err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return e, srv.URL
 }
@@ -72,10 +81,18 @@ type result struct {
 	err            error
 }
 
-// run runs the command line with an environment of env.
+// run runs the command line with an environment of env, which holds
+// JSORC_TOKEN=testToken unless env names JSORC_TOKEN.
 func run(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut syncBuffer
+	if _, ok := env["JSORC_TOKEN"]; !ok {
+		env = maps.Clone(env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["JSORC_TOKEN"] = testToken
+	}
 	err := cli.Run(context.Background(), args, cli.Env{
 		Stdout:  &out,
 		Stderr:  &errOut,
@@ -485,6 +502,7 @@ func TestServeEngine(t *testing.T) {
 		done <- cli.ServeEngine(ctx, cli.ServeOptions{
 			Addr:    "127.0.0.1:0",
 			DataDir: t.TempDir(),
+			Token:   testToken,
 			Logger:  newLogger(&logs),
 			Ready:   func(_ *engine.Engine, addr string) { addrc <- addr },
 		})
@@ -523,7 +541,7 @@ func TestRunServe(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- cli.Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn"},
-			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: tokenEnv})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "serving on") {
@@ -562,6 +580,15 @@ func TestRunServeBusyAddress(t *testing.T) {
 	if r.err == nil || !strings.Contains(r.err.Error(), ln.Addr().String()) {
 		t.Errorf("serve on a busy address: %v", r.err)
 	}
+}
+
+// tokenEnv is the environment of an engine the tests start with the CLI:
+// JSORC_TOKEN=testToken only.
+func tokenEnv(k string) string {
+	if k == "JSORC_TOKEN" {
+		return testToken
+	}
+	return ""
 }
 
 func newLogger(w *syncBuffer) *slog.Logger {

@@ -99,8 +99,27 @@ type ServeOptions struct {
 	Logger  *slog.Logger
 	// Backend chooses the engine's backend; the zero value is local.
 	Backend BackendOptions
+	// Token is the API token, and TokenSource where it came from; an empty
+	// Token means the file in the data directory, created at first start.
+	Token, TokenSource string
+	// AllowOrigins, AllowHosts and MaxConns are api.Options' and
+	// api.HTTPOptions'; TLSCert and TLSKey make the API serve HTTPS.
+	AllowOrigins, AllowHosts []string
+	MaxConns                 int
+	TLSCert, TLSKey          string
 	// Ready is called with the engine and the API's bound address.
 	Ready func(e *engine.Engine, addr string)
+	// Warn, when set, is given warnings for the user (a listening address
+	// reachable from other machines without TLS) besides the log.
+	Warn func(msg string)
+}
+
+// TokenDescription says where the engine's token is, for the start banner.
+func (o ServeOptions) TokenDescription() string {
+	if o.Token != "" {
+		return "API token from " + o.TokenSource
+	}
+	return "API token in " + api.TokenPath(o.DataDir)
 }
 
 // ServeEngine opens an engine and serves its API until ctx is done, then
@@ -129,15 +148,19 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 		}
 		o.Logger.Info("engine stopped")
 	}()
+	srv, err := newAPIServer(e, &o)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {
 		return fmt.Errorf("API address %s: %w", o.Addr, err)
 	}
 	as := &apiServer{
 		ln:  ln,
-		srv: &http.Server{Handler: api.NewServer(e, o.Logger), ReadHeaderTimeout: 10 * time.Second},
+		srv: srv,
 		ready: func(addr string) {
-			o.Logger.Info("engine API listening", "addr", addr, "data", o.DataDir, "backend", e.Backend())
+			o.Logger.Info("engine API listening", "addr", addr, "tls", srv.TLS(), "data", o.DataDir, "backend", e.Backend())
 			if o.Ready != nil {
 				o.Ready(e, addr)
 			}
@@ -157,7 +180,7 @@ const apiShutdownTimeout = 10 * time.Second
 // apiServer serves the engine's API on a listener (a run.Runnable).
 type apiServer struct {
 	ln    net.Listener
-	srv   *http.Server
+	srv   *api.HTTPServer
 	ready func(addr string)
 }
 
@@ -197,8 +220,13 @@ func runServe(ctx context.Context, r *runner, _ []string) error {
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if so.TLSCert != "" {
+		scheme = "https"
+	}
+	so.Warn = func(msg string) { fmt.Fprintln(r.env.Stderr, "jsorc: WARNING:", msg) }
 	so.Ready = func(e *engine.Engine, a string) {
-		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on http://%s (data %s, %s backend); Ctrl+C stops it\n", a, dir, e.Backend())
+		fmt.Fprintf(r.env.Stdout, "jsorc engine serving on %s://%s (data %s, %s backend; %s); Ctrl+C stops it\n", scheme, a, dir, e.Backend(), so.TokenDescription())
 	}
 	return ServeEngine(ctx, so)
 }
@@ -218,8 +246,17 @@ func (r *runner) serveOptions(dir string, log *slog.Logger) (ServeOptions, error
 	if err != nil {
 		return ServeOptions{}, err
 	}
+	tok, source, err := r.serverToken()
+	if err != nil {
+		return ServeOptions{}, err
+	}
 	r.routeLogs(log)
-	return ServeOptions{Addr: addr, DataDir: dir, Logger: log, Backend: backend}, nil
+	return ServeOptions{
+		Addr: addr, DataDir: dir, Logger: log, Backend: backend,
+		Token: tok, TokenSource: source,
+		AllowOrigins: r.o.allowOrigins, AllowHosts: r.o.allowHosts, MaxConns: r.o.maxConns,
+		TLSCert: r.o.tlsCert, TLSKey: r.o.tlsKey,
+	}, nil
 }
 
 // routeLogs hands the engine's logger to Env.RouteLogs, if set.

@@ -90,7 +90,7 @@ func TestServeKube(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- cli.Run(ctx, []string{"serve", "--backend", "kube", "--image", "jsorc:test", "--addr", "127.0.0.1:0", "--data", data, "--log-level", "warn"},
-			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: tokenEnv})
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "serving on") {

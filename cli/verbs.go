@@ -51,9 +51,13 @@ func runAppRun(ctx context.Context, r *runner, pos []string) error {
 	if err != nil {
 		return err
 	}
-	var raw json.RawMessage
-	if err := r.client().AppRun(ctx, pos[0], args, &raw); err != nil {
+	c, err := r.client()
+	if err != nil {
 		return err
+	}
+	var raw json.RawMessage
+	if err := c.AppRun(ctx, pos[0], args, &raw); err != nil {
+		return r.explain(err)
 	}
 	if r.o.output == "json" {
 		printJSON(r.env.Stdout, raw)

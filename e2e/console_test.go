@@ -154,7 +154,7 @@ func TestConsoleInTmux(t *testing.T) {
 			} `json:"remote"`
 		} `json:"action_status"`
 	}
-	r := runCLI(t, "actions", "status", "textenc", "-o", "json", "--server", "http://"+addr)
+	r := runCLI(t, "actions", "status", "textenc", "-o", "json", "--server", "http://"+addr, "--data", dir)
 	if r.Code != 0 {
 		t.Fatalf("the CLI beside the console: %v", r)
 	}

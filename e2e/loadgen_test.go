@@ -36,6 +36,7 @@ func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 	const dur = 5 * time.Second
 	body := []byte(`{"name":"synth.infer","ctx":{"data":"hello"}}`)
 	url := e.URL + "/js_admin/actions_call"
+	auth := "Bearer " + e.token(b)
 	for b.Loop() {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 		res, err := measure.Load(context.Background(), func(ctx context.Context) error {
@@ -44,6 +45,7 @@ func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 				return err
 			}
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", auth)
 			resp, err := client.Do(req)
 			if err != nil {
 				return err
@@ -65,7 +67,7 @@ func BenchmarkLoadGeneratorVsWrk(b *testing.B) {
 		ourMean, ourP50 := ms(s.Mean()), ms(s.Quantile(0.5))
 
 		script := filepath.Join(b.TempDir(), "post.lua")
-		lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = '%s'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n", body)
+		lua := fmt.Sprintf("wrk.method = \"POST\"\nwrk.body = '%s'\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = \"%s\"\n", body, auth)
 		if err := os.WriteFile(script, []byte(lua), 0o600); err != nil {
 			b.Fatal(err)
 		}

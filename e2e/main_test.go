@@ -89,7 +89,7 @@ func childEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		switch k, _, _ := strings.Cut(kv, "="); k {
-		case "JSORC_SERVER", "JSORC_ADDR", "JSORC_DATA":
+		case "JSORC_SERVER", "JSORC_ADDR", "JSORC_DATA", "JSORC_TOKEN", "JSORC_TOKEN_FILE", "JSORC_TLS_CA":
 			continue
 		}
 		env = append(env, kv)
@@ -319,10 +319,21 @@ func runCLIEnv(t testing.TB, env []string, args ...string) cliResult {
 	return res
 }
 
-// cli runs the binary against this engine (--server URL).
+// cli runs the binary against this engine (--server URL), reading its
+// API token from its data directory (--data DIR) as a user's CLI does.
 func (e *engine) cli(t testing.TB, args ...string) cliResult {
 	t.Helper()
-	return runCLI(t, append(args, "--server", e.URL)...)
+	return runCLI(t, append(args, "--server", e.URL, "--data", e.DataDir)...)
+}
+
+// token reads the engine's API token from its data directory.
+func (e *engine) token(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(e.DataDir, "api-token"))
+	if err != nil {
+		t.Fatalf("the engine's API token: %v", err)
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // mustCLI runs a command that must succeed and returns its stdout.

@@ -79,6 +79,7 @@ func TestRequestErrors(t *testing.T) {
 		}, engine.ErrInvalid},
 		{"unknown config", func() error { _, err := e.ConfigGet("OTHER"); return err }, engine.ErrNotFound},
 		{"backoff below floor", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 2}`) }, engine.ErrInvalid},
+		{"backoff above limit", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 10000000000}`) }, engine.ErrInvalid},
 		{"meta unknown field", func() error { return e.ConfigSet(engine.MetaConfigName, `{"automatic": true}`) }, engine.ErrInvalid},
 		{"unknown policy", func() error { _, err := e.PolicySet("random", nil); return err }, engine.ErrInvalid},
 		{"unknown app", func() error { _, err := e.RunApp(ctxT(t), "nope", nil); return err }, engine.ErrNotFound},

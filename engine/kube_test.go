@@ -286,9 +286,13 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	if err != nil || len(names) != n {
 		t.Fatalf("configure: %v, %v", names, err)
 	}
-	srv := httptest.NewServer(api.NewServer(e, nil))
+	h, err := api.NewServer(e, api.Options{Token: "kube-test-token"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	defer srv.Close()
-	client := api.NewClient(srv.URL)
+	client := api.NewClient(srv.URL, api.WithToken("kube-test-token"))
 
 	// Measure the API while the modules start: jsorc_actions_status of all.
 	stop := make(chan struct{})

@@ -121,6 +121,9 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 }
 
 func (e *Engine) checkLoadTest(p *LoadTestParams) ([]string, []string, error) {
+	if err := p.CheckBounds(); err != nil {
+		return nil, nil, err
+	}
 	e.mu.Lock()
 	app, ok := e.apps[p.Experiment]
 	e.mu.Unlock()

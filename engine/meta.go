@@ -29,6 +29,10 @@ type KubeAccess struct {
 // MinBackoffInterval is the floor JSORC put on backoff_interval, in seconds.
 const MinBackoffInterval = 5
 
+// MaxBackoffInterval bounds backoff_interval (one day, in seconds): beyond
+// it the period would overflow a time.Duration and stop the keep-alive loop.
+const MaxBackoffInterval = 86400
+
 // DefaultMeta returns JSORC's default META_CONFIG.
 func DefaultMeta() MetaConfig {
 	return MetaConfig{
@@ -62,6 +66,9 @@ func ParseMeta(data []byte) (MetaConfig, error) {
 func (m MetaConfig) Validate() error {
 	if m.BackoffInterval < MinBackoffInterval {
 		return errorf(ErrInvalid, "META_CONFIG: backoff_interval %d is below the floor of %d seconds", m.BackoffInterval, MinBackoffInterval)
+	}
+	if m.BackoffInterval > MaxBackoffInterval {
+		return errorf(ErrInvalid, "META_CONFIG: backoff_interval %d is above the limit of %d seconds (one day)", m.BackoffInterval, MaxBackoffInterval)
 	}
 	if m.Namespace == "" {
 		return errorf(ErrInvalid, "META_CONFIG: namespace is empty")

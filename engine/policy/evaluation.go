@@ -15,6 +15,9 @@ const MaxEvaluationModules = 16
 // maxHold caps the doubling of the evaluation policy's hold.
 const maxHold = 24 * time.Hour
 
+// maxPhase bounds eval_phase and perf_phase, in seconds (one day, as maxHold).
+const maxPhase = 86400
+
 // Evaluation phases.
 const (
 	phaseEvaluating = "evaluating"
@@ -26,8 +29,8 @@ const (
 // evaluationSpecs are the evaluation policy's parameters.
 func evaluationSpecs() []paramSpec {
 	return append([]paramSpec{
-		{name: "eval_phase", kind: kindSeconds, def: 10, min: 0, minOpen: true},
-		{name: "perf_phase", kind: kindSeconds, def: 100, min: 0, minOpen: true},
+		{name: "eval_phase", kind: kindSeconds, def: 10, min: 0, minOpen: true, max: maxPhase},
+		{name: "perf_phase", kind: kindSeconds, def: 100, min: 0, minOpen: true, max: maxPhase},
 	}, budgetSpecs()...)
 }
 

@@ -27,8 +27,20 @@ type paramSpec struct {
 	// min is the smallest accepted value; minOpen makes it exclusive.
 	min     float64
 	minOpen bool
-	max     float64 // 0: no maximum
+	max     float64 // 0: defaultMax
 }
+
+// defaultMax bounds a parameter that names no maximum of its own: every
+// value is finite and small enough to stay meaningful as a count or a
+// duration.
+const defaultMax = 1e6
+
+// minSeconds is the shortest duration a seconds parameter takes (1 ms):
+// shorter ones are typing mistakes that would spin the policy loop.
+const minSeconds = 0.001
+
+// maxNodeMemMB bounds node_mem_mb and base_mem_mb (16 TiB).
+const maxNodeMemMB = 16 << 20
 
 // parseParams checks in against specs and returns every parameter's value,
 // defaults filled in.
@@ -131,8 +143,15 @@ func paramValue(s paramSpec, raw any) (float64, error) {
 		}
 		return 0, fmt.Errorf("want a value %s %v, got %v", op, s.min, v)
 	}
-	if s.max > 0 && v > s.max {
-		return 0, fmt.Errorf("want a value <= %v, got %v", s.max, v)
+	if s.kind == kindSeconds && v < minSeconds {
+		return 0, fmt.Errorf("want at least %v seconds, got %v", minSeconds, v)
+	}
+	limit := s.max
+	if limit == 0 {
+		limit = defaultMax
+	}
+	if v > limit {
+		return 0, fmt.Errorf("want a value <= %v, got %v", limit, v)
 	}
 	return v, nil
 }
@@ -155,8 +174,8 @@ func exportParams(specs []paramSpec, vals map[string]float64) map[string]any {
 // "from the observation".
 func budgetSpecs() []paramSpec {
 	return []paramSpec{
-		{name: "node_mem_mb", kind: kindNumber, def: 0, min: 0},
-		{name: "base_mem_mb", kind: kindNumber, def: 0, min: 0},
+		{name: "node_mem_mb", kind: kindNumber, def: 0, min: 0, max: maxNodeMemMB},
+		{name: "base_mem_mb", kind: kindNumber, def: 0, min: 0, max: maxNodeMemMB},
 	}
 }
 

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,5 +137,32 @@ func TestBudget(t *testing.T) {
 	o := policy.Observation{NodeMemMB: 1000}
 	if o.Budget().BaseMemMB != policy.DefaultBaseMemMB || o.WindowLen() != time.Second {
 		t.Errorf("observation defaults: %+v %v", o.Budget(), o.WindowLen())
+	}
+}
+
+// TestParamBounds: every numeric parameter has a finite range, named in the
+// error, so a value like 1e300 or 1e-12 seconds never reaches a policy.
+func TestParamBounds(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		policy string
+		params map[string]any
+		want   string
+	}{
+		{"evaluation", map[string]any{"eval_phase": 1e300}, "want a value <= 86400"},
+		{"evaluation", map[string]any{"perf_phase": 1e-12}, "want at least 0.001 seconds"},
+		{"evaluation", map[string]any{"eval_phase": "1000000h"}, "want a value <= 86400"},
+		{"evaluation", map[string]any{"node_mem_mb": 1e18}, "want a value <= 1.6777216e+07"},
+		{"costmodel", map[string]any{"min_dwell": 1e300}, "want a value <= 1e+06"},
+		{"costmodel", map[string]any{"hop_ms": 1e9}, "want a value <= 1e+06"},
+	}
+	for _, tc := range cases {
+		t.Run(fmt.Sprint(tc.policy, tc.params), func(t *testing.T) {
+			_, err := policy.New(tc.policy, tc.params)
+			var pe *policy.Error
+			if !errors.As(err, &pe) || pe.Kind != policy.ErrBadParam || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %v, want ErrBadParam saying %q", err, tc.want)
+			}
+		})
 	}
 }
