@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -34,6 +35,13 @@ func callOutcome(t *testing.T, e *engine, action, ctx string) outcome {
 	return outcome{result: v}
 }
 
+// modeCase is one call TestModesAgree makes in both modes.
+type modeCase struct {
+	name, action, ctx string
+	fails             bool   // the call must fail in both modes
+	mention           string // a failure must name this
+}
+
 // TestModesAgree: where a module runs must not change what a call answers.
 // The same calls are made in module mode and in remote mode and compared,
 // results and failures alike.
@@ -41,11 +49,7 @@ func TestModesAgree(t *testing.T) {
 	slow(t)
 	t.Parallel()
 	e := startEngine(t, t.TempDir())
-	cases := []struct {
-		name, action, ctx string
-		fails             bool   // the call must fail in both modes
-		mention           string // a failure must name this
-	}{
+	cases := []modeCase{
 		{"encode one", "textenc.encode", `{"text":"hello world"}`, false, ""},
 		{"encode list", "textenc.encode", `{"text":["a b c","d e f"]}`, false, ""},
 		{"cos_sim", "textenc.cos_sim", cosSimCtx(textCat, textCatToo), false, ""},
@@ -65,13 +69,26 @@ func TestModesAgree(t *testing.T) {
 		{"args wire-form **opts", "echo.args", `{"first":1,"**opts":{"k":null}}`, false, ""},
 		{"args missing first", "echo.args", `{"second":2}`, true, "first"},
 		{"fail", "echo.fail", `{"message":"boom"}`, true, "boom"},
+		{"sleep ms=-1", "echo.sleep", `{"ms":-1}`, true, "ms"},
+		{"sleep ms too long", "echo.sleep", `{"ms":1e12}`, true, "ms"},
+		{"topk k=-1", "textenc.topk", `{"query":"cat","candidates":["dog"],"k":-1}`, true, "k"},
+		{"topk k=0", "textenc.topk", `{"query":"cat","candidates":["dog"],"k":0}`, true, "k"},
+		{"cos_sim wrong dimension", "textenc.cos_sim", `{"text1":[1,2],"text2":"a"}`, true, "text1"},
+	}
+	// An argument error is the caller's in both modes: HTTP 400, never 500.
+	argErrors := map[string]bool{"sleep ms=-1": true, "sleep ms too long": true, "topk k=-1": true, "topk k=0": true, "cos_sim wrong dimension": true, "topk bad candidates": true}
+	statusOf := func(c modeCase) int {
+		code, _ := e.post(t, "/js_admin/actions_call", fmt.Sprintf(`{"name":%q,"ctx":%s}`, c.action, c.ctx), e.authJSON(t))
+		return code
 	}
 
 	e.load(t, "textenc", "module")
 	e.load(t, "echo", "module")
 	inModule := make([]outcome, len(cases))
+	moduleCode := make([]int, len(cases))
 	for i, c := range cases {
 		inModule[i] = callOutcome(t, e, c.action, c.ctx)
+		moduleCode[i] = statusOf(c)
 	}
 	for _, m := range []string{"textenc", "echo"} {
 		if st := e.load(t, m, "remote", "-wait"); st.Serving != "remote" {
@@ -88,6 +105,9 @@ func TestModesAgree(t *testing.T) {
 				if o.failed && c.mention != "" && !strings.Contains(o.stderr, c.mention) {
 					t.Errorf("%s mode: error %q does not name %q", mode, o.stderr, c.mention)
 				}
+			}
+			if remCode := statusOf(c); remCode != moduleCode[i] || (argErrors[c.name] && remCode != 400) {
+				t.Errorf("HTTP %d in module mode, %d in remote mode; want the same (400 for an argument error)", moduleCode[i], remCode)
 			}
 			if !mod.failed && !rem.failed && !reflect.DeepEqual(mod.result, rem.result) {
 				mj, _ := json.Marshal(mod.result)

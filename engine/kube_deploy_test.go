@@ -10,9 +10,13 @@ import (
 	"testing"
 	"time"
 
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 
@@ -99,6 +103,8 @@ func resourceOf(t testing.TB, kind string) schema.GroupVersionResource {
 		return deploymentsGVR
 	case "Service":
 		return servicesGVR
+	case "PersistentVolumeClaim":
+		return schema.GroupVersionResource{Version: "v1", Resource: "persistentvolumeclaims"}
 	}
 	t.Fatalf("deploy/ has a %s; teach the test its resource", kind)
 	return schema.GroupVersionResource{}
@@ -148,9 +154,12 @@ func TestKubeDeployAndRole(t *testing.T) {
 	ns := c.namespace("jsorc-deploy")
 	ctx := ctxT(t)
 
+	// What the README has the user do first: the API token's Secret. And
+	// what a cluster's provisioner would do: a volume for the data claim.
+	c.prepareDeploy(ctx, ns)
 	objs := c.applyDeploy(ctx, ns)
-	if len(objs) != 5 {
-		t.Errorf("deploy/ applied %d objects, want ServiceAccount, Role, RoleBinding, Deployment, Service", len(objs))
+	if len(objs) != 6 {
+		t.Errorf("deploy/ applied %d objects, want ServiceAccount, Role, RoleBinding, PersistentVolumeClaim, Deployment, Service", len(objs))
 	}
 	eventually(t, 30*time.Second, "the engine's Deployment ready", func() bool {
 		d, err := c.cs.AppsV1().Deployments(ns).Get(ctx, "jsorc", metav1.GetOptions{})
@@ -163,6 +172,7 @@ func TestKubeDeployAndRole(t *testing.T) {
 			t.Errorf("the engine's args %v lack %s", args, want)
 		}
 	}
+	checkDeployTrust(t, d)
 
 	// The engine as the deployed ServiceAccount, in its namespace.
 	cred := c.tokenFor(ctx, ns, "jsorc")
@@ -207,5 +217,80 @@ func TestKubeDeployAndRole(t *testing.T) {
 	}
 	if err := kc.Apply(ctx, "textenc", kube.ActionServerManifests("textenc", testImage, 8000, nil, 1)); !apierrors.IsForbidden(err) {
 		t.Errorf("apply in another namespace with the Role: %v; want Forbidden", err)
+	}
+}
+
+// prepareDeploy creates in ns what deploy/ expects to find: the API
+// token's Secret, and a volume for the data claim (the test cluster has no
+// provisioner), removed at the end of the test.
+func (c *kubeCluster) prepareDeploy(ctx context.Context, ns string) {
+	c.t.Helper()
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: "jsorc-api-token", Namespace: ns},
+		StringData: map[string]string{"token": "deploy-test-token"},
+	}
+	if _, err := c.cs.CoreV1().Secrets(ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		c.t.Fatalf("the token's Secret: %v", err)
+	}
+	pv := &corev1.PersistentVolume{
+		ObjectMeta: metav1.ObjectMeta{Name: ns + "-data"},
+		Spec: corev1.PersistentVolumeSpec{
+			Capacity:               corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+			AccessModes:            []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			PersistentVolumeSource: corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/tmp/" + ns}},
+			ClaimRef:               &corev1.ObjectReference{Namespace: ns, Name: "jsorc-data"},
+		},
+	}
+	if _, err := c.cs.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{}); err != nil {
+		c.t.Fatalf("a volume for the data claim: %v", err)
+	}
+	c.t.Cleanup(func() {
+		_ = c.cs.CoreV1().PersistentVolumes().Delete(context.Background(), pv.Name, metav1.DeleteOptions{})
+	})
+}
+
+// checkDeployTrust: the engine's token comes from the Secret, its data
+// lives on the claim, and one replica at a time owns it.
+func checkDeployTrust(t *testing.T, d *appsv1.Deployment) {
+	t.Helper()
+	if d.Spec.Replicas == nil || *d.Spec.Replicas != 1 || d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("replicas %v strategy %s; want one replica, Recreate", d.Spec.Replicas, d.Spec.Strategy.Type)
+	}
+	tokenFromSecret := false
+	for _, env := range d.Spec.Template.Spec.Containers[0].Env {
+		if env.Name == "JSORC_TOKEN" && env.ValueFrom != nil && env.ValueFrom.SecretKeyRef != nil &&
+			env.ValueFrom.SecretKeyRef.Name == "jsorc-api-token" && env.ValueFrom.SecretKeyRef.Key == "token" {
+			tokenFromSecret = true
+		}
+	}
+	if !tokenFromSecret {
+		t.Error("JSORC_TOKEN does not come from the Secret jsorc-api-token, key token")
+	}
+	onClaim := false
+	for _, v := range d.Spec.Template.Spec.Volumes {
+		if v.Name == "data" && v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "jsorc-data" {
+			onClaim = true
+		}
+	}
+	if !onClaim {
+		t.Error("the data volume is not the claim jsorc-data")
+	}
+}
+
+// TestDeployManifestsTrust checks deploy/'s Deployment without a cluster:
+// the token from the Secret, the data on the claim, one Recreate replica.
+func TestDeployManifestsTrust(t *testing.T) {
+	t.Parallel()
+	obj := findKind(deployManifests(t), "Deployment")
+	if obj == nil {
+		t.Fatal("deploy/ has no Deployment")
+	}
+	var d appsv1.Deployment
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(obj, &d); err != nil {
+		t.Fatal(err)
+	}
+	checkDeployTrust(t, &d)
+	if findKind(deployManifests(t), "PersistentVolumeClaim") == nil {
+		t.Error("deploy/ has no PersistentVolumeClaim")
 	}
 }
