@@ -90,15 +90,36 @@ type stage struct {
 	ctx     context.Context
 	cancel  context.CancelFunc
 	started bool
-	queued  []task
-	running map[*task]struct{}
+	queued  []*Task
+	running map[*Task]struct{}
 	wg      sync.WaitGroup
 }
 
-type task struct {
+// Task is one runnable in a group.
+type Task struct {
 	name string
 	r    Runnable
+	done chan struct{}
+
+	mu      sync.Mutex
+	cancel  context.CancelFunc // set once started
+	stopped bool               // Stop came first
 }
+
+// Stop ends the task's runnable alone (its context ends); Done says when it
+// has returned. A task stopped before its stage started never starts.
+func (t *Task) Stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.stopped = true
+	if t.cancel != nil {
+		t.cancel()
+	}
+}
+
+// Done is closed once the runnable has returned (or, stopped before it
+// started, once its stage starts or the group stops).
+func (t *Task) Done() <-chan struct{} { return t.done }
 
 // Options configure a Group.
 type Options struct {
@@ -123,23 +144,25 @@ func NewGroup(o Options) *Group {
 
 // Add registers r under name in stage s. Before Run, and while Run has not
 // reached s, r waits for its stage; once s has started, r starts at once.
-// After the group began to stop, Add returns ErrStopping.
-func (g *Group) Add(s Stage, name string, r Runnable) error {
+// After the group began to stop, Add returns ErrStopping. The Task it
+// returns stops r alone, before the group does.
+func (g *Group) Add(s Stage, name string, r Runnable) (*Task, error) {
 	if s < 0 || s >= numStages {
-		return fmt.Errorf("run: %s: no such stage", s)
+		return nil, fmt.Errorf("run: %s: no such stage", s)
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.stopping {
-		return fmt.Errorf("%w: not starting %s", ErrStopping, name)
+		return nil, fmt.Errorf("%w: not starting %s", ErrStopping, name)
 	}
+	t := &Task{name: name, r: r, done: make(chan struct{})}
 	st := &g.stages[s]
 	if !st.started {
-		st.queued = append(st.queued, task{name: name, r: r})
-		return nil
+		st.queued = append(st.queued, t)
+		return t, nil
 	}
-	g.goLocked(s, task{name: name, r: r})
-	return nil
+	g.goLocked(s, t)
+	return t, nil
 }
 
 // Started is closed once every stage has started and its Readiers are
@@ -164,7 +187,7 @@ func (g *Group) Run(ctx context.Context) error {
 	g.ran, g.fail = true, fail
 	for s := range g.stages {
 		g.stages[s].ctx, g.stages[s].cancel = context.WithCancel(base)
-		g.stages[s].running = map[*task]struct{}{}
+		g.stages[s].running = map[*Task]struct{}{}
 	}
 	g.mu.Unlock()
 
@@ -197,12 +220,12 @@ func (g *Group) Run(ctx context.Context) error {
 
 // startStage starts the runnables queued for stage s and returns those
 // that are Readiers.
-func (g *Group) startStage(s Stage) []task {
+func (g *Group) startStage(s Stage) []*Task {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	st := &g.stages[s]
 	st.started = true
-	var readiers []task
+	var readiers []*Task
 	for _, t := range st.queued {
 		g.goLocked(s, t)
 		if _, ok := t.r.(Readier); ok {
@@ -214,18 +237,27 @@ func (g *Group) startStage(s Stage) []task {
 }
 
 // goLocked starts one runnable. g.mu is held.
-func (g *Group) goLocked(s Stage, t task) {
+func (g *Group) goLocked(s Stage, t *Task) {
 	st := &g.stages[s]
-	tp := &t
-	st.running[tp] = struct{}{}
+	t.mu.Lock()
+	if t.stopped {
+		t.mu.Unlock()
+		close(t.done)
+		return
+	}
+	ctx, cancel := context.WithCancel(st.ctx)
+	t.cancel = cancel
+	t.mu.Unlock()
+	st.running[t] = struct{}{}
 	st.wg.Add(1)
-	ctx := st.ctx
 	g.log.Info("starting", attrRunnable, t.name, attrStage, s.String())
 	go func() {
 		defer st.wg.Done()
+		defer close(t.done)
+		defer cancel()
 		err := t.r.Start(ctx)
 		g.mu.Lock()
-		delete(st.running, tp)
+		delete(st.running, t)
 		g.mu.Unlock()
 		if err != nil {
 			g.log.Error("stopped with an error", attrRunnable, t.name, attrErr, err)
@@ -256,6 +288,10 @@ func (g *Group) stopAll() {
 		st := &g.stages[s]
 		g.mu.Lock()
 		n := len(st.running)
+		for _, t := range st.queued {
+			close(t.done) // its stage never started
+		}
+		st.queued = nil
 		g.mu.Unlock()
 		if n > 0 {
 			g.log.Info("stopping", attrStage, s.String(), "runnables", n)

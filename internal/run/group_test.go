@@ -85,7 +85,7 @@ func TestOrder(t *testing.T) {
 		stage run.Stage
 		name  string
 	}{{run.StageServe, "api"}, {run.StageModules, "module a"}, {run.StageBackend, "informers"}, {run.StageLoops, "policy"}} {
-		if err := g.Add(s.stage, s.name, loop(j, s.name)); err != nil {
+		if _, err := g.Add(s.stage, s.name, loop(j, s.name)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,10 +126,10 @@ func TestReadiness(t *testing.T) {
 			j := &journal{}
 			g := run.NewGroup(run.Options{})
 			ready := make(chan struct{})
-			if err := g.Add(run.StageBackend, "informers", readyLoop{Runnable: loop(j, "informers"), ready: ready, err: tt.err}); err != nil {
+			if _, err := g.Add(run.StageBackend, "informers", readyLoop{Runnable: loop(j, "informers"), ready: ready, err: tt.err}); err != nil {
 				t.Fatal(err)
 			}
-			if err := g.Add(run.StageModules, "module", loop(j, "module")); err != nil {
+			if _, err := g.Add(run.StageModules, "module", loop(j, "module")); err != nil {
 				t.Fatal(err)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
@@ -169,7 +169,7 @@ func TestFailureStopsGroup(t *testing.T) {
 	j := &journal{}
 	g := run.NewGroup(run.Options{})
 	boom := make(chan struct{})
-	_ = g.Add(run.StageServe, "api", run.Func(func(ctx context.Context) error {
+	_, _ = g.Add(run.StageServe, "api", run.Func(func(ctx context.Context) error {
 		select {
 		case <-boom:
 			return errors.New("address in use")
@@ -177,7 +177,7 @@ func TestFailureStopsGroup(t *testing.T) {
 			return nil
 		}
 	}))
-	_ = g.Add(run.StageLoops, "sampler", loop(j, "sampler"))
+	_, _ = g.Add(run.StageLoops, "sampler", loop(j, "sampler"))
 	done := runGroup(t, g, context.Background())
 	wait(t, g.Started(), "the group to start")
 	close(boom)
@@ -198,7 +198,7 @@ func TestAddWhileRunning(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := runGroup(t, g, ctx)
 	wait(t, g.Started(), "the group to start")
-	if err := g.Add(run.StageModules, "late", loop(j, "late")); err != nil {
+	if _, err := g.Add(run.StageModules, "late", loop(j, "late")); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -215,7 +215,7 @@ func TestAddWhileRunning(t *testing.T) {
 	if !slices.Contains(j.get(), "stop late") {
 		t.Error("the late runnable was not stopped")
 	}
-	if err := g.Add(run.StageModules, "too late", loop(j, "too late")); !errors.Is(err, run.ErrStopping) {
+	if _, err := g.Add(run.StageModules, "too late", loop(j, "too late")); !errors.Is(err, run.ErrStopping) {
 		t.Errorf("Add after stop = %v, want ErrStopping", err)
 	}
 	if err := g.Run(context.Background()); err == nil {
@@ -229,7 +229,7 @@ func TestStopTimeout(t *testing.T) {
 	g := run.NewGroup(run.Options{StopTimeout: 100 * time.Millisecond})
 	release := make(chan struct{})
 	defer close(release)
-	_ = g.Add(run.StageModules, "stuck", run.Func(func(context.Context) error {
+	_, _ = g.Add(run.StageModules, "stuck", run.Func(func(context.Context) error {
 		<-release
 		return nil
 	}))
@@ -240,5 +240,42 @@ func TestStopTimeout(t *testing.T) {
 	err := wait(t, done, "Run to return")
 	if err == nil || !strings.Contains(err.Error(), "[stuck] did not stop within 100ms") {
 		t.Fatalf("Run = %v", err)
+	}
+}
+
+// A task stopped alone ends before the group, which goes on; a task
+// stopped before its stage started never starts.
+func TestTaskStop(t *testing.T) {
+	j := &journal{}
+	g := run.NewGroup(run.Options{})
+	early, _ := g.Add(run.StageModules, "early", loop(j, "early"))
+	early.Stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := runGroup(t, g, ctx)
+	wait(t, g.Started(), "the group to start")
+	wait(t, early.Done(), "the stopped task to be done")
+	server, err := g.Add(run.StageBackend, "server", loop(j, "server"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = g.Add(run.StageModules, "module", loop(j, "module"))
+	deadline := time.Now().Add(5 * time.Second)
+	for !slices.Contains(j.get(), "start server") || !slices.Contains(j.get(), "start module") {
+		if time.Now().After(deadline) {
+			t.Fatalf("not started: %v", j.get())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	server.Stop()
+	wait(t, server.Done(), "the server to stop")
+	if got := j.get(); !slices.Contains(got, "stop server") || slices.Contains(got, "stop module") {
+		t.Errorf("after stopping the server alone: %v", got)
+	}
+	cancel()
+	if err := wait(t, done, "Run to return"); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(j.get(), "start early") {
+		t.Error("a task stopped before its stage started ran")
 	}
 }
