@@ -3,7 +3,7 @@ package cli
 import (
 	"flag"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/kube"
 )
 
 // commands is the table of every verb.
@@ -82,5 +82,5 @@ func serveFlags(fs *flag.FlagSet, o *opts) {
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kube backend: kubeconfig of the cluster (default $KUBECONFIG, then META_CONFIG's kubernetes field, then ~/.kube/config)")
 	fs.BoolVar(&o.inCluster, "in-cluster", false, "kube backend: use the service account of the pod jsorc runs in")
 	fs.StringVar(&o.namespace, "namespace", "", "kube backend: namespace to work in (default META_CONFIG's namespace)")
-	fs.StringVar(&o.image, "image", "", "kube backend: image of the built-in action servers (default $JSORC_IMAGE or "+engine.DefaultKubeImage+")")
+	fs.StringVar(&o.image, "image", "", "kube backend: image of the built-in action servers (default $JSORC_IMAGE or "+kube.DefaultImage+")")
 }

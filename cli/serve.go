@@ -15,6 +15,8 @@ import (
 
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/kube"
+	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/internal/run"
 )
 
@@ -49,13 +51,21 @@ func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 // BackendOptions choose where the engine runs remote action servers and
 // kept-alive services (see engine.Options).
 type BackendOptions struct {
-	// Backend is engine.BackendLocal (also when empty) or engine.BackendKube.
+	// Backend is local.Name (also when empty) or kube.Name.
 	Backend string
 	// Kubeconfig, InCluster, Namespace and Image configure the kube backend.
 	Kubeconfig string
 	InCluster  bool
 	Namespace  string
 	Image      string
+}
+
+// opener is the backend b chooses, with its settings.
+func (b BackendOptions) opener() engine.BackendOpener {
+	if b.Backend == kube.Name {
+		return kube.Options{Kubeconfig: b.Kubeconfig, InCluster: b.InCluster, Namespace: b.Namespace, Image: b.Image}
+	}
+	return local.Options{}
 }
 
 // backendOptions reads serve's backend flags, with KUBECONFIG and
@@ -69,14 +79,14 @@ func (r *runner) backendOptions() (BackendOptions, error) {
 		Image:      r.o.image,
 	}
 	switch b.Backend {
-	case "", engine.BackendLocal:
+	case "", local.Name:
 		if b.Kubeconfig != "" || b.InCluster || b.Namespace != "" || b.Image != "" {
-			return b, fmt.Errorf("%w: --kubeconfig, --in-cluster, --namespace and --image go with --backend %s", ErrUsage, engine.BackendKube)
+			return b, fmt.Errorf("%w: --kubeconfig, --in-cluster, --namespace and --image go with --backend %s", ErrUsage, kube.Name)
 		}
 		return b, nil
-	case engine.BackendKube:
+	case kube.Name:
 	default:
-		return b, fmt.Errorf("%w: --backend %q: want %s or %s", ErrUsage, b.Backend, engine.BackendLocal, engine.BackendKube)
+		return b, fmt.Errorf("%w: --backend %q: want %s or %s", ErrUsage, b.Backend, local.Name, kube.Name)
 	}
 	if b.Kubeconfig != "" && b.InCluster {
 		return b, fmt.Errorf("%w: --kubeconfig and --in-cluster exclude each other", ErrUsage)
@@ -129,14 +139,10 @@ func (o ServeOptions) TokenDescription() string {
 func ServeEngine(ctx context.Context, o ServeOptions) error {
 	g := run.NewGroup(run.Options{Logger: o.Logger})
 	e, err := engine.New(ctx, engine.Options{
-		DataDir:    o.DataDir,
-		Logger:     o.Logger,
-		Group:      g,
-		Backend:    o.Backend.Backend,
-		Kubeconfig: o.Backend.Kubeconfig,
-		InCluster:  o.Backend.InCluster,
-		Namespace:  o.Backend.Namespace,
-		Image:      o.Backend.Image,
+		DataDir: o.DataDir,
+		Logger:  o.Logger,
+		Group:   g,
+		Backend: o.Backend.opener(),
 	})
 	if err != nil {
 		return err
@@ -166,7 +172,7 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 			}
 		},
 	}
-	if err := g.Add(run.StageServe, "API server", as); err != nil {
+	if _, err := g.Add(run.StageServe, "API server", as); err != nil {
 		_ = ln.Close()
 		return err
 	}

@@ -7,16 +7,27 @@
 //
 // The engine's exported methods are its API: the HTTP layer (package api),
 // the CLI and the console all go through them. The engine knows nothing of
-// HTTP routing, terminals or Bubble Tea; it imports only its own
-// sub-packages, package store and package kube.
+// HTTP routing, terminals or Bubble Tea, and nothing of processes or
+// Kubernetes: it knows backends through the interfaces of package
+// engine/backend only (the caller chooses one: engine/backend/local or
+// engine/backend/kube), and follows the action servers someone else runs
+// with engine/backend/external on either.
 //
 // # Loops
 //
 // New starts no goroutine. It adds the engine's loops — the backend's
 // (keep-alive, informers), the sampler, the policy loop and one reconciler
 // per module — to the run group given in Options (package internal/run),
-// which the caller runs beside its API server: the group starts the
-// backend first and stops it last, after the API has stopped accepting
-// requests and the modules have drained. Close then releases the rest and
-// closes the store.
+// which the caller runs beside its API server. Each module's remote action
+// server runs in the same group while the module needs it. The group
+// starts the backend first and stops it last, after the API has stopped
+// accepting requests, the loops have stopped and the modules have drained.
+// Close then releases the backend and closes the store.
+//
+// # Events
+//
+// Subscribe delivers typed events (EventModule, EventPolicy, ...) through
+// the broker of package internal/pubsub: every change of a module, the
+// policy or the apps, with a time and a message, coalesced per thing for a
+// subscriber that falls behind.
 package engine

@@ -3,33 +3,35 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"k8s.io/client-go/rest"
-
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/engine/backend/external"
 	"github.com/jsorc/jsorc/engine/protocol"
-	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/engine/track"
 	"github.com/jsorc/jsorc/internal/pubsub"
 	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
 )
 
-// Options configure an Engine. Only DataDir is required.
+// Options configure an Engine. DataDir, Backend and Group are required.
 type Options struct {
 	// DataDir holds the bbolt database and the action servers' logs.
 	DataDir string
-	// Executable is the jsorc binary the local backend runs as
-	// `{jsorc} serve-action`; default: this process's executable.
-	Executable string
-	// Host is the loopback address local action servers bind to.
-	Host string
+	// Backend is where remote action servers and kept-alive services run:
+	// the Options of package engine/backend/local or engine/backend/kube,
+	// opened once the engine has read the META_CONFIG it needs.
+	Backend BackendOpener
+	// Group runs the engine's loops. New adds them; the caller runs the
+	// group, with the API server in it, and calls Close after it has
+	// stopped.
+	Group *run.Group
 	// CallTimeout bounds one remote call unless the module's config says
 	// otherwise (default 30s).
 	CallTimeout time.Duration
@@ -37,65 +39,23 @@ type Options struct {
 	LockTimeout time.Duration
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
-
-	// Backend is where remote action servers and kept-alive services run:
-	// BackendLocal (the default) or BackendKube.
-	Backend string
-	// Kubeconfig is the kubeconfig file of the kube backend's cluster.
-	// Empty means in-cluster when InCluster is set, else META_CONFIG's
-	// kubernetes field, else KUBECONFIG or ~/.kube/config.
-	Kubeconfig string
-	// InCluster makes the kube backend use the service account of the pod
-	// the engine runs in.
-	InCluster bool
-	// Namespace, when set, is where the kube backend works, whatever
-	// META_CONFIG's namespace says (deploy/ passes the pod's own).
-	Namespace string
-	// Image is the container image of built-in action servers on the kube
-	// backend (default DefaultKubeImage); its entrypoint must be jsorc.
-	Image string
-	// Group runs the engine's loops (required). New adds them; the caller
-	// runs the group, with the API server in it, and calls Close after it
-	// has stopped.
-	Group *run.Group
-	// KubeREST, when set, is the kube backend's client configuration, used
-	// as is instead of Kubeconfig or InCluster. Tests use it to count
-	// requests or to authenticate with a service-account token.
-	KubeREST *rest.Config
 }
 
 func (o *Options) setDefaults() error {
 	if o.DataDir == "" {
 		return errorf(ErrInvalid, "engine: no data directory")
 	}
+	if o.Backend == nil {
+		return errorf(ErrInvalid, "engine: no backend (Options.Backend: local.Options or kube.Options)")
+	}
 	if o.Group == nil {
 		return errorf(ErrInvalid, "engine: no run group (Options.Group)")
-	}
-	if o.Executable == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("engine: finding the jsorc binary: %w", err)
-		}
-		o.Executable = exe
-	}
-	if o.Host == "" {
-		o.Host = "127.0.0.1"
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 30 * time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	switch o.Backend {
-	case "":
-		o.Backend = BackendLocal
-	case BackendLocal, BackendKube:
-	default:
-		return errorf(ErrInvalid, "engine: unknown backend %q (want %s or %s)", o.Backend, BackendLocal, BackendKube)
-	}
-	if o.Image == "" {
-		o.Image = DefaultKubeImage
 	}
 	return nil
 }
@@ -107,6 +67,8 @@ type Engine struct {
 	opts     Options
 	log      *slog.Logger
 	store    *store.Store
+	backend  Backend
+	external *external.Launcher
 	builtins *actions.Registry
 	client   *protocol.Client
 	tracks   *track.Set
@@ -116,14 +78,13 @@ type Engine struct {
 	// so calls read it without a lock.
 	routes atomic.Pointer[routeTable]
 
-	mu     sync.Mutex
-	meta   MetaConfig
-	apps   map[string]App
-	closed bool
+	mu      sync.Mutex
+	meta    MetaConfig
+	apps    map[string]App
+	closed  bool
+	apiAddr string
 
-	svc         *services.Manager
-	kube        *kubeBackend // nil on the local backend
-	apiAddr     string
+	scrape      scrapeState
 	pol         *policyRunner
 	lt          loadTester
 	nodeMemOnce sync.Once
@@ -134,13 +95,14 @@ type Engine struct {
 	meas   *measuring
 }
 
-// New opens the data directory, restores what the store remembers — META_CONFIG,
-// action configs, apps, the policy and each module's desired mode — and adds
-// the engine's loops to opts.Group: the backend's, the sampler, the policy
-// loop and one reconciler per module, which bring every module back to its
-// mode once the group runs. On first start it configures the built-in
-// modules. New starts no goroutine; ctx bounds only the opening itself (the
-// kube backend's first contact with its cluster).
+// New opens the data directory and the backend, restores what the store
+// remembers — META_CONFIG, action configs, apps, the policy and each
+// module's desired mode — and adds the engine's loops to opts.Group: the
+// backend's, the sampler, the policy loop and one reconciler per module,
+// which bring every module back to its mode once the group runs. On first
+// start it configures the built-in modules. New starts no goroutine; ctx
+// bounds only the opening itself (the kube backend's first contact with
+// its cluster).
 func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
@@ -149,30 +111,32 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	copts := protocol.ClientOptions{Timeout: opts.CallTimeout}
-	var kb *kubeBackend
-	if opts.Backend == BackendKube {
-		meta, err := storedMeta(st)
-		if err == nil {
-			kb, err = newKubeBackend(ctx, opts, meta)
-		}
-		if err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-		if kb.dialer != nil {
-			copts.DialContext = kb.dialer.DialContext
-		}
+	meta, err := storedMeta(st)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
 	}
+	b, err := opts.Backend.Open(ctx, backend.Env{DataDir: opts.DataDir, Logger: opts.Logger, Meta: backendMeta(meta)})
+	if err != nil {
+		_ = st.Close()
+		return nil, fromBackend(err)
+	}
+	copts := protocol.ClientOptions{Timeout: opts.CallTimeout}
+	if d, ok := b.(backend.Dialer); ok {
+		copts.DialContext = d.DialContext
+	}
+	client := protocol.NewClient(copts)
 	e := &Engine{
 		opts:     opts,
 		log:      opts.Logger,
 		store:    st,
-		kube:     kb,
+		backend:  b,
+		external: external.New(client),
 		group:    opts.Group,
 		builtins: actions.NewRegistry(),
-		client:   protocol.NewClient(copts),
+		client:   client,
 		tracks:   track.NewSet(),
+		meta:     meta,
 		apps:     make(map[string]App),
 		events:   newEvents(),
 		stats:    newStatsState(),
@@ -180,47 +144,42 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		pol:      newPolicyRunner(),
 	}
 	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
-	fail := func(err error) (*Engine, error) {
+	if err := e.start(); err != nil {
+		_ = b.Close()
 		_ = st.Close()
 		return nil, err
 	}
-	if kb != nil {
-		// The informers sync before any module starts (the group waits for
-		// them), so no action server acts on an empty cache.
-		if err := kb.addRunnables(e.group); err != nil {
-			return fail(err)
+	return e, nil
+}
+
+// start restores the stored state and adds the loops to the group: the
+// backend's first, so that the group runs them before any module (a kube
+// backend's informers sync before an action server acts on their cache).
+func (e *Engine) start() error {
+	for _, t := range e.backend.Runnables() {
+		if _, err := e.group.Add(run.StageBackend, t.Name, t.Runnable); err != nil {
+			return err
 		}
-		e.log.Info("kube backend", "namespace", kb.kc.Namespace(), "cluster", kb.how, "in_cluster", kb.inCluster)
 	}
 	if err := e.restore(); err != nil {
-		return fail(err)
+		return err
 	}
-	if err := e.addKeepAlive(); err != nil {
-		return fail(err)
+	if err := e.applyMeta(); err != nil {
+		return err
 	}
 	for _, r := range []struct {
 		name string
 		r    run.Func
 	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}} {
-		if err := e.group.Add(run.StageLoops, r.name, r.r); err != nil {
-			return fail(err)
+		if _, err := e.group.Add(run.StageLoops, r.name, r.r); err != nil {
+			return err
 		}
 	}
-	return e, nil
+	return nil
 }
 
 // restore reads the store and brings the engine to the state it describes.
 func (e *Engine) restore() error {
-	raw, err := e.store.Meta()
-	if err != nil {
-		return fmt.Errorf("engine: reading META_CONFIG: %w", err)
-	}
-	e.meta = DefaultMeta()
-	if raw != nil {
-		if e.meta, err = ParseMeta(raw); err != nil {
-			return fmt.Errorf("engine: stored META_CONFIG: %w", err)
-		}
-	}
 	if err := e.loadPolicy(); err != nil {
 		return err
 	}
@@ -291,7 +250,7 @@ func (e *Engine) addModule(name string, cfg ConfiguredAction) (*module, error) {
 		return m, nil
 	}
 	m := newModule(e, name, cfg)
-	if err := e.group.Add(run.StageModules, "module "+name, m); err != nil {
+	if _, err := e.group.Add(run.StageModules, "module "+name, m); err != nil {
 		return nil, errorf(ErrUnavailable, "module %q: %w", name, err)
 	}
 	next := cur.clone()
@@ -345,23 +304,24 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
-	if e.kube != nil {
-		e.kube.close()
+	var errs []error
+	if err := e.backend.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: closing the %s backend: %w", e.backend.Name(), err))
 	}
 	e.client.CloseIdleConnections()
 	e.events.Shutdown()
 	if err := e.store.Close(); err != nil {
-		return fmt.Errorf("engine: closing the store: %w", err)
+		errs = append(errs, fmt.Errorf("engine: closing the store: %w", err))
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // DataDir returns the engine's data directory.
 func (e *Engine) DataDir() string { return e.opts.DataDir }
 
-// Backend returns where the engine runs remote action servers and kept-alive
-// services: BackendLocal or BackendKube.
-func (e *Engine) Backend() string { return e.opts.Backend }
+// Backend returns the name of the backend where the engine runs remote
+// action servers and kept-alive services ("local", "kube").
+func (e *Engine) Backend() string { return e.backend.Name() }
 
 // storedMeta reads the META_CONFIG a store holds, or the default.
 func storedMeta(st *store.Store) (MetaConfig, error) {

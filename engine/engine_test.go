@@ -4,16 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"runtime"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/actions"
-	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/internal/run"
 )
@@ -172,44 +167,6 @@ func TestExternalServer(t *testing.T) {
 	}
 }
 
-func TestRestoreAfterRestart(t *testing.T) {
-	dir := t.TempDir()
-	e := openEngine(t, dir)
-	load(t, e.Engine, "echo", "module")
-	st := load(t, e.Engine, "textenc", "remote")
-	pid := st.Remote.PID
-	if pid == 0 || st.Remote.Status != "READY" {
-		t.Fatalf("remote status %+v", st.Remote)
-	}
-	closeEngine(t, e)
-	waitGone(t, pid, 5*time.Second)
-	if _, err := os.Stat(filepath.Join(dir, "jsorc.pid")); !os.IsNotExist(err) {
-		t.Errorf("pid file left after Close: %v", err)
-	}
-
-	e2 := openEngine(t, dir)
-	ctx := ctxT(t)
-	for name, mode := range map[string]string{"echo": "module", "textenc": "remote"} {
-		st, err := e2.Status(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if st.Mode == nil || *st.Mode != mode {
-			t.Errorf("%s restored with mode %v, want %s", name, st.Mode, mode)
-		}
-	}
-	st = load(t, e2.Engine, "textenc", "remote") // waits for READY
-	if st.Remote.PID == pid || st.Remote.PID == 0 {
-		t.Errorf("remote server pid %d after restart (was %d)", st.Remote.PID, pid)
-	}
-	if _, err := e2.Call(ctx, "textenc.encode", map[string]any{"text": "back again"}); err != nil {
-		t.Errorf("call after restart: %v", err)
-	}
-	if _, err := e2.Call(ctx, "echo.echo", map[string]any{"value": "x"}); err != nil {
-		t.Errorf("call after restart: %v", err)
-	}
-}
-
 func TestSecondEngineOnSameDataDir(t *testing.T) {
 	dir := t.TempDir()
 	openEngine(t, dir)
@@ -222,32 +179,6 @@ func TestSecondEngineOnSameDataDir(t *testing.T) {
 		t.Errorf("second engine took %v to fail", d)
 	}
 	t.Logf("second engine: %v", err)
-}
-
-func TestCrashedServerComesBack(t *testing.T) {
-	e := newEngine(t)
-	st := load(t, e, "textenc", "remote")
-	old := st.Remote.PID
-	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		st, _ = e.Status("textenc")
-		if st.Remote.Status == "READY" && st.Remote.PID != old && st.Serving == "remote" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not back: %+v", st.Remote)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if st.Remote.Restarts < 1 {
-		t.Errorf("restarts = %d, want ≥ 1", st.Remote.Restarts)
-	}
-	if _, err := e.Call(ctxT(t), "textenc.encode", map[string]any{"text": "still here"}); err != nil {
-		t.Errorf("call after crash: %v", err)
-	}
 }
 
 func TestAppRun(t *testing.T) {
@@ -295,23 +226,6 @@ func TestMetaConfig(t *testing.T) {
 	}
 }
 
-func TestNoGoroutineLeak(t *testing.T) {
-	base := runtime.NumGoroutine()
-	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: mustExe(t)})
-	ctx := context.Background()
-	if _, err := e.Load(ctx, "echo", "module", engine.LoadOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Load(ctx, "textenc", "remote", engine.LoadOptions{Wait: true}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Call(ctx, "textenc.encode", map[string]any{"text": "x"}); err != nil {
-		t.Fatal(err)
-	}
-	closeEngine(t, e)
-	checkGoroutines(t, base)
-}
-
 // echoInstance loads the built-in echo module outside any engine.
 func echoInstance(t testing.TB) actions.Instance {
 	t.Helper()
@@ -324,14 +238,6 @@ func echoInstance(t testing.TB) actions.Instance {
 		t.Fatal(err)
 	}
 	return inst
-}
-
-func mustExe(t testing.TB) string {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exe
 }
 
 func TestStatsCountCalls(t *testing.T) {
@@ -358,49 +264,4 @@ func TestStatsCountCalls(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// TestRemoteWithParams loads a parameterised built-in (synth) remotely: its
-// JSON params travel on the server's command line through the template.
-func TestRemoteWithParams(t *testing.T) {
-	e := newEngine(t)
-	src := []byte("use_qa:\n  builtin: synth\n  params: {mem_mb: 2, cpu_ms: 1, actions: [qa_score]}\n  local_mem_requirement: 2\n")
-	if _, err := e.ConfigureActions("use_qa", "test", src); err != nil {
-		t.Fatal(err)
-	}
-	st := load(t, e, "use_qa", "remote")
-	if st.Remote.Status != "READY" || len(st.Actions) != 1 || st.Actions[0] != "qa_score" {
-		t.Fatalf("status %+v", st)
-	}
-	remote, err := e.Call(ctxT(t), "use_qa.qa_score", map[string]any{"data": "q"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	load(t, e, "use_qa", "module")
-	local, err := e.Call(ctxT(t), "use_qa.qa_score", map[string]any{"data": "q"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, l := remote.(map[string]any), local.(map[string]any); r["digest"] != l["digest"] {
-		t.Errorf("remote and module answers differ: %v vs %v", r, l)
-	}
-}
-
-// TestHopelessServerFailsFast: a waiting remote load of a server that
-// cannot run fails with its error instead of waiting out the timeout.
-func TestHopelessServerFailsFast(t *testing.T) {
-	e := newEngine(t)
-	src := []byte("broken:\n  local: {command: [\"/nonexistent/server\", \"{addr}\"]}\n")
-	if _, err := e.ConfigureActions("broken", "test", src); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	_, err := e.Load(ctxT(t), "broken", "remote", engine.LoadOptions{Wait: true})
-	if !errors.Is(err, engine.ErrUnavailable) {
-		t.Fatalf("load: %v, want ErrUnavailable", err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("took %v to give up", d)
-	}
-	t.Logf("after %v: %v", time.Since(start).Round(time.Millisecond), err)
 }

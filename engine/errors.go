@@ -2,7 +2,8 @@ package engine
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/jsorc/jsorc/engine/backend"
 )
 
 // Error kinds. Every error the engine's API returns wraps at most one of
@@ -26,17 +27,8 @@ var (
 	ErrUnavailable = errors.New("unavailable")
 )
 
-// kindError is an error of one kind (ErrInvalid, ErrNotFound, ...) whose
-// message is the message alone, without the kind's name in front.
-type kindError struct {
-	kind error
-	err  error
-}
-
-func (e *kindError) Error() string   { return e.err.Error() }
-func (e *kindError) Unwrap() []error { return []error{e.kind, e.err} }
-
-// errorf formats an error of the given kind; %w in format wraps as usual.
+// errorf formats an error of the given kind, whose message is the message
+// alone, without the kind's name in front; %w in format wraps as usual.
 func errorf(kind error, format string, args ...any) error {
-	return &kindError{kind: kind, err: fmt.Errorf(format, args...)}
+	return backend.Errorf(kind, format, args...)
 }

@@ -1,67 +1,27 @@
 package engine
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"sort"
-	"strings"
-	"time"
 
 	"github.com/jsorc/jsorc/engine/services"
-	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
 )
 
-// The keep-alive of platform services (JSORC's MetaService) on the local
-// backend: the services named in META_CONFIG's keep_alive run as supervised
-// processes, probed every backoff_interval seconds; with automation off they
-// are only observed.
-
-// addKeepAlive creates the service manager, hands it META_CONFIG and adds
-// its loop to the run group; on the kube backend, the kube keep-alive loop
-// instead.
-func (e *Engine) addKeepAlive() error {
-	if e.kube != nil {
-		if err := e.applyMeta(); err != nil {
-			return err
-		}
-		e.kube.keeper.begin()
-		return e.group.Add(run.StageBackend, "kube keep-alive", run.Func(func(ctx context.Context) error {
-			e.kube.keeper.run(ctx)
-			return nil
-		}))
-	}
-	mgr, err := services.NewManager(services.Options{DataDir: e.opts.DataDir, Host: e.opts.Host, Logger: e.log})
-	if err != nil {
-		return fmt.Errorf("engine: keep-alive: %w", err)
-	}
-	e.svc = mgr
-	if err := e.applyMeta(); err != nil {
-		return err
-	}
-	return e.group.Add(run.StageBackend, "keep-alive", run.Func(mgr.Run))
-}
+// The keep-alive of platform services (JSORC's MetaService) is the
+// backend's Keeper: the engine hands it META_CONFIG with the bundled and
+// user-defined services, and asks it for their state.
 
 // applyMeta hands META_CONFIG's keep_alive, automation and backoff_interval
-// to the keep-alive loop, with the bundled and user-defined services.
+// to the keeper, with the bundled and user-defined services.
 func (e *Engine) applyMeta() error {
-	meta := e.Meta()
 	defs, err := e.serviceDefinitions()
 	if err != nil {
 		return err
 	}
-	if e.kube != nil {
-		e.kube.keeper.set(meta, defs)
-		if err := e.updateScrapeTargets(); err != nil {
-			return err
-		}
-		return e.kube.checkMeta(meta)
-	}
-	e.svc.Every(time.Duration(meta.BackoffInterval) * time.Second)
-	if err := e.svc.Set(meta.KeepAlive, defs, meta.Automation); err != nil {
-		return errorf(ErrInvalid, "keep-alive: %w", err)
+	if err := e.backend.Set(backendMeta(e.Meta()), defs); err != nil {
+		return fromBackend(err)
 	}
 	return e.updateScrapeTargets()
 }
@@ -109,33 +69,14 @@ func (e *Engine) ConfigureServices(source string, content []byte) ([]string, err
 
 // ServiceInfo is jsorc's service_info: each kept-alive service's state,
 // last probe, restarts and last error.
-// On the kube backend the state is read from the informer cache.
-func (e *Engine) ServiceInfo() map[string]services.Info {
-	if e.kube != nil {
-		return e.kube.keeper.info()
-	}
-	return e.svc.Info()
-}
+func (e *Engine) ServiceInfo() map[string]services.Info { return e.backend.Info() }
 
 // refreshService re-creates one kept-alive service (service_refresh NAME).
-func (e *Engine) refreshService(name string) error {
-	if e.kube != nil {
-		return e.kube.keeper.refreshService(name)
-	}
-	return e.svc.Refresh(name)
-}
+func (e *Engine) refreshService(name string) error { return e.backend.Refresh(name) }
 
 // ServiceURL is the base URL of a running service, or "" when it has none
 // (or, on the kube backend, when the engine runs outside the cluster).
-func (e *Engine) ServiceURL(name string) string {
-	if e.kube != nil {
-		return e.kube.keeper.serviceURL(name)
-	}
-	if info, ok := e.svc.Info()[name]; ok && info.State == services.StateReady {
-		return info.URL
-	}
-	return ""
-}
+func (e *Engine) ServiceURL(name string) string { return e.backend.ServiceURL(name) }
 
 // SetAPIAddr tells the engine where its own API listens, so Prometheus
 // (promon) scrapes the engine's /metrics too.
@@ -146,37 +87,6 @@ func (e *Engine) SetAPIAddr(addr string) {
 	if err := e.updateScrapeTargets(); err != nil {
 		e.log.Warn("updating scrape targets", "err", err)
 	}
-}
-
-// updateScrapeTargets points promon at the engine and every local action
-// server, each as its own job (the module's name).
-func (e *Engine) updateScrapeTargets() error {
-	if e.kube != nil {
-		e.kube.keeper.setScrapeTargets(e.kubeScrapeTargets())
-		return nil
-	}
-	targets := map[string][]string{}
-	e.mu.Lock()
-	if e.apiAddr != "" {
-		targets["jsorc"] = []string{e.apiAddr}
-	}
-	e.mu.Unlock()
-	for name, m := range e.routes.Load().mods {
-		m.mu.Lock()
-		url, external := m.rstate.URL, m.rstate.External
-		m.mu.Unlock()
-		if url == "" || external {
-			continue
-		}
-		host := strings.TrimPrefix(strings.TrimPrefix(url, "http://"), "https://")
-		if _, _, err := net.SplitHostPort(host); err == nil {
-			targets[name] = []string{host}
-		}
-	}
-	if err := e.svc.SetScrapeTargets(targets); err != nil {
-		return fmt.Errorf("engine: scrape targets: %w", err)
-	}
-	return nil
 }
 
 // ServiceNames lists the kept-alive services, sorted.

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/internal/run"
 )
 
 // module is the engine's state for one configured module. Requests set the
@@ -38,8 +40,8 @@ type module struct {
 	// how many times it did.
 	servingSince time.Time
 	changes      uint64
-	server       remoteServer
-	rstate       RemoteState
+	server       *serverRun
+	rstate       backend.State
 	// stopping counts servers being stopped in the background.
 	stopping int
 	// slots counts the action slots handed out to this module (see slotOf);
@@ -136,16 +138,16 @@ func (m *module) reconcile(ctx context.Context) {
 			m.swap(ctx, b)
 		}
 		if server != nil && !cfg.KeepWarm {
-			m.stopServer(ctx, server, true)
+			m.stopServer(ctx, server)
 		}
 	case ModeRemote:
 		if server == nil {
-			if err := m.startServer(ctx, cfg.ActionConfig); err != nil {
+			if err := m.startServer(cfg.ActionConfig); err != nil {
 				m.fail(gen, err)
 			}
 			return // the server's state changes kick us again
 		}
-		if rs.Phase == PhaseReady {
+		if rs.Phase == backend.PhaseReady {
 			cur := m.cur.Load()
 			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
 				m.swap(ctx, m.e.remoteBinding(m, cfg.ActionConfig, rs))
@@ -156,7 +158,7 @@ func (m *module) reconcile(ctx context.Context) {
 			m.swap(ctx, nil)
 		}
 		if server != nil && retire {
-			m.stopServer(ctx, server, true)
+			m.stopServer(ctx, server)
 		}
 	}
 }
@@ -207,30 +209,50 @@ func (m *module) swap(ctx context.Context, b *binding) {
 	}
 }
 
-// startServer starts the remote action server of the module.
-func (m *module) startServer(ctx context.Context, cfg ActionConfig) error {
-	srv, err := m.e.launchServer(ctx, m, cfg)
+// serverRun is a module's remote action server, run in the engine's group
+// as a task of the backend stage: it stops after the module has drained.
+type serverRun struct {
+	srv  backend.Server
+	task *run.Task
+}
+
+// startServer launches the module's remote action server and starts it.
+func (m *module) startServer(cfg ActionConfig) error {
+	sr := &serverRun{}
+	srv, err := m.e.launch(m.name, cfg, func(st backend.State) { m.onServerState(sr, st) })
 	if err != nil {
 		return err
 	}
+	sr.srv = srv
+	// The module knows the server before it starts, so no report is lost.
 	m.mu.Lock()
-	m.server = srv
-	m.rstate = RemoteState{Phase: PhaseStarting, External: cfg.URL != ""}
+	m.server = sr
+	m.rstate = backend.State{Phase: backend.PhaseStarting, External: cfg.URL != ""}
 	m.notifyLocked()
 	m.mu.Unlock()
-	srv.start(ctx)
+	task, err := m.e.group.Add(run.StageBackend, "action server "+m.name, m.e.serverRunnable(m.name, srv))
+	if err != nil {
+		m.mu.Lock()
+		if m.server == sr {
+			m.server, m.rstate = nil, backend.State{}
+		}
+		m.notifyLocked()
+		m.mu.Unlock()
+		return errorf(ErrUnavailable, "module %q: %w", m.name, err)
+	}
+	sr.task = task
 	return nil
 }
 
 // stopServer detaches the module's remote action server and stops it in
 // the background, so a server slow to exit does not hold up the next
-// placement; waitServerGone waits for the stop to finish. retire also
+// placement; waitServerGone waits for the stop to finish. Retiring also
 // removes what the backend keeps of a server beyond the engine's life.
-func (m *module) stopServer(ctx context.Context, srv remoteServer, retire bool) {
+func (m *module) stopServer(ctx context.Context, sr *serverRun) {
 	m.mu.Lock()
-	if m.server == srv {
+	if m.server == sr {
 		m.server = nil
-		m.rstate = RemoteState{}
+		m.rstate = backend.State{}
 	}
 	m.stopping++
 	m.notifyLocked()
@@ -238,7 +260,18 @@ func (m *module) stopServer(ctx context.Context, srv remoteServer, retire bool) 
 	go func() {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		srv.stop(stopCtx, retire)
+		sr.task.Stop()
+		select {
+		case <-sr.task.Done():
+			if err := sr.srv.Retire(stopCtx); err != nil {
+				m.e.log.Warn("retiring action server", "module", m.name, "err", err)
+			}
+		case <-stopCtx.Done():
+			m.e.log.Warn("action server did not stop in time", "module", m.name)
+		}
+		if err := m.e.updateScrapeTargets(); err != nil {
+			m.e.log.Warn("updating scrape targets", "err", err)
+		}
 		m.mu.Lock()
 		m.stopping--
 		m.notifyLocked()
@@ -247,34 +280,46 @@ func (m *module) stopServer(ctx context.Context, srv remoteServer, retire bool) 
 }
 
 // onServerState is the remote server's report of a state change.
-func (m *module) onServerState(srv remoteServer, st RemoteState) {
+func (m *module) onServerState(sr *serverRun, st backend.State) {
 	m.mu.Lock()
-	if m.server != srv {
+	if m.server != sr {
 		m.mu.Unlock()
 		return // a report from a server already stopped
 	}
+	prev := m.rstate
 	m.rstate = st
 	m.notifyLocked()
 	m.mu.Unlock()
 	m.wake()
+	if st.Phase == backend.PhaseReady && (prev.Phase != backend.PhaseReady || prev.URL != st.URL) {
+		if err := m.e.updateScrapeTargets(); err != nil {
+			m.e.log.Warn("updating scrape targets", "err", err)
+		}
+	}
 }
 
-// shutdown releases the serving binding — its in-flight calls drain first
-// — and then stops the remote server, when the engine stops. Desired modes
-// stay in the store for the next start, and a server that outlives the
-// engine (on Kubernetes) is left running for it.
+// shutdown releases the serving binding, its in-flight calls drained
+// first, when the engine stops, and waits for servers being stopped. The
+// current server stops after the module, with the backend stage of the
+// group; one that outlives the engine (on Kubernetes) is left running for
+// the next start. Desired modes stay in the store.
 func (m *module) shutdown(runCtx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
 	defer cancel()
 	m.swap(ctx, nil)
-	m.mu.Lock()
-	srv := m.server
-	m.mu.Unlock()
-	if srv != nil {
-		m.stopServer(ctx, srv, false)
-	}
-	if err := m.waitServerGone(ctx); err != nil {
-		m.e.log.Warn("stopping action server", "module", m.name, "err", err)
+	for {
+		m.mu.Lock()
+		stopping, ch := m.stopping, m.changed
+		m.mu.Unlock()
+		if stopping == 0 {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			m.e.log.Warn("stopping action server", "module", m.name, "err", ctx.Err())
+			return
+		}
 	}
 }
 
@@ -338,7 +383,7 @@ func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
 }
 
 // remoteBinding wraps a ready remote server as a binding.
-func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs RemoteState) *binding {
+func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State) *binding {
 	b := newBinding(ModeRemote)
 	b.url = rs.URL
 	b.client = e.client
@@ -370,11 +415,11 @@ func parsePositiveDuration(s string) (time.Duration, error) {
 // hopeless tells a server that keeps failing from one still starting: a
 // waiting load gives up on it instead of waiting out its timeout. The
 // supervisor goes on retrying with back-off all the same.
-func hopeless(rs RemoteState) bool {
+func hopeless(rs backend.State) bool {
 	switch rs.Phase {
-	case PhaseNotInstalled:
+	case backend.PhaseNotInstalled:
 		return true
-	case PhaseCrashed:
+	case backend.PhaseCrashed:
 		return rs.Restarts >= 3
 	}
 	return false

@@ -114,7 +114,8 @@ func notLoaded(module string) error {
 }
 
 // callError classifies a failed call: bad arguments are the caller's fault,
-// anything else is reported as the action's failure with its placement.
+// anything else is reported as the action's failure with its placement (of
+// the backend's kind when the backend says the server is unreachable).
 func callError(name string, mode Mode, err error) error {
 	var ae *actions.ArgsError
 	if errors.As(err, &ae) {
@@ -123,5 +124,5 @@ func callError(name string, mode Mode, err error) error {
 		}
 		return errorf(ErrInvalid, "%w", ae)
 	}
-	return fmt.Errorf("%s (%s mode): %w", name, mode, err)
+	return fromBackend(fmt.Errorf("%s (%s mode): %w", name, mode, err))
 }

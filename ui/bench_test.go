@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/engine/enginetest"
 )
 
@@ -137,7 +138,7 @@ func TestIdleChild(t *testing.T) {
 	if os.Getenv(idleChildEnv) != "1" {
 		t.Skip("run by TestIdleCost")
 	}
-	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: "/bin/false"}).Engine
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: local.Options{Executable: "/bin/false"}}).Engine
 	var cfg strings.Builder
 	for i := 0; i < 197; i++ {
 		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)

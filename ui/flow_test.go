@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/themes"
@@ -83,7 +84,7 @@ func startConsole(t *testing.T) *console {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Executable: bin}).Engine
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: local.Options{Executable: bin}}).Engine
 	theme, _ := themes.Builtin("dark")
 	scr := &screen{}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/internal/run"
 )
 
@@ -28,13 +29,16 @@ type Engine struct {
 	err  error
 }
 
-// Open opens an engine with opts — in a run group of its own unless
-// opts.Group is set — runs the group and waits until everything in it has
-// started. It returns the error of New, or the group's if it stops before
+// Open opens an engine with opts — on the local backend unless
+// opts.Backend is set, in a run group of its own unless opts.Group is set —
+// runs the group and waits until everything in it has started. It returns the error of New, or the group's if it stops before
 // starting (a backend that cannot become ready). The engine stops when the
 // test ends, unless Stop stopped it before.
 func Open(t testing.TB, opts engine.Options) (*Engine, error) {
 	t.Helper()
+	if opts.Backend == nil {
+		opts.Backend = local.Options{}
+	}
 	if opts.Group == nil {
 		opts.Group = run.NewGroup(run.Options{Logger: opts.Logger})
 	}
@@ -91,4 +95,24 @@ func (e *Engine) Stop() error {
 		e.err = errors.Join(runErr, e.Close())
 	})
 	return e.err
+}
+
+// Ctx is a context for one step of a test: it ends after a minute or with
+// the test.
+func Ctx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Load loads module name in mode and waits until it serves there, failing
+// the test otherwise.
+func Load(t testing.TB, e *engine.Engine, name, mode string) engine.ActionStatus {
+	t.Helper()
+	st, err := e.Load(Ctx(t), name, mode, engine.LoadOptions{Wait: true})
+	if err != nil {
+		t.Fatalf("load %s -mode %s: %v", name, mode, err)
+	}
+	return st
 }

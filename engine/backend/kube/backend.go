@@ -1,4 +1,4 @@
-package engine
+package kube
 
 import (
 	"context"
@@ -13,58 +13,86 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/rest"
 
-	"github.com/jsorc/jsorc/internal/run"
-	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/engine/services"
+	k8s "github.com/jsorc/jsorc/kube"
 )
 
-// The backends an engine runs remote action servers and kept-alive
-// services on (Options.Backend).
-const (
-	// BackendLocal runs them as supervised child processes on loopback.
-	BackendLocal = "local"
-	// BackendKube runs them as Deployments and Services in one namespace of
-	// a Kubernetes cluster.
-	BackendKube = "kube"
-)
+// Name is the kube backend's name (`jsorc serve --backend kube`).
+const Name = "kube"
 
-// DefaultKubeImage is the container image of built-in action servers on the
-// kube backend when Options.Image is empty: the image deploy/Dockerfile
-// builds, whose entrypoint is jsorc.
-const DefaultKubeImage = "jsorc:latest"
+// DefaultImage is the container image of built-in action servers when
+// Options.Image is empty: the image deploy/Dockerfile builds, whose
+// entrypoint is jsorc.
+const DefaultImage = "jsorc:latest"
 
-// DefaultKubePort is the port a built-in module's action server listens on
-// in its pod, and its Service's port, unless the config's kube.port says
+// DefaultPort is the port a built-in module's action server listens on in
+// its pod, and its Service's port, unless the config's kube.port says
 // otherwise.
-const DefaultKubePort = 8000
+const DefaultPort = 8000
 
-// kubeSyncTimeout bounds the wait for the informer caches at start-up.
-const kubeSyncTimeout = time.Minute
+// syncTimeout bounds the wait for the informer caches at start-up.
+const syncTimeout = time.Minute
 
 // forwardRetryAfter is how long a failed port-forward is remembered before
 // a call tries to open one again.
 const forwardRetryAfter = 5 * time.Second
 
-// kubeBackend is the engine's handle on its namespace of a cluster: the
-// kube client with its informers, the routing of watch events to the
-// action servers and the keep-alive loop that wait on them, and, outside
-// the cluster, the port-forwards that carry calls to action servers.
-type kubeBackend struct {
-	kc        *kube.Client
+// Options configure the kube backend. Options is a backend.Opener.
+type Options struct {
+	// Kubeconfig is the kubeconfig file of the cluster. Empty means
+	// in-cluster when InCluster is set, else META_CONFIG's kubernetes
+	// field, else KUBECONFIG or ~/.kube/config.
+	Kubeconfig string
+	// InCluster uses the service account of the pod the engine runs in.
+	InCluster bool
+	// Namespace, when set, is where the backend works, whatever
+	// META_CONFIG's namespace says (deploy/ passes the pod's own).
+	Namespace string
+	// Image is the container image of built-in action servers (default
+	// DefaultImage); its entrypoint must be jsorc.
+	Image string
+	// REST, when set, is the client configuration, used as is instead of
+	// Kubeconfig or InCluster. Tests use it to count requests or to
+	// authenticate with a service-account token.
+	REST *rest.Config
+}
+
+// Open connects to the cluster that o and META_CONFIG (env.Meta) name. It
+// starts no informer: the backend's runnables do.
+func (o Options) Open(ctx context.Context, env backend.Env) (backend.Backend[services.Definition, services.Info], error) {
+	return New(ctx, o, env)
+}
+
+// Backend is the engine's handle on its namespace of a cluster: the kube
+// client with its informers, the routing of watch events to the action
+// servers and the keep-alive loop that wait on them, and, outside the
+// cluster, the port-forwards that carry calls to action servers.
+type Backend struct {
+	kc        *k8s.Client
 	log       *slog.Logger
 	image     string
 	inCluster bool
 	// how says where the cluster configuration came from, for logs.
 	how string
-	// access is META_CONFIG's kubernetes field at start; a change takes
-	// effect at the next start.
-	access KubeAccess
+	// inClusterMeta and kubeconfigMeta are META_CONFIG's kubernetes field at
+	// start; a change takes effect at the next start.
+	inClusterMeta  bool
+	kubeconfigMeta string
 	// nsFixed is set when Options.Namespace chose the namespace, so
 	// META_CONFIG's namespace does not apply.
 	nsFixed bool
 	// dialer reaches in-cluster action servers from outside; nil in cluster.
 	dialer *clusterDialer
-	keeper *kubeKeeper
+	// base dials in the cluster, where no port-forward is needed.
+	base     net.Dialer
+	keeper   *keeper
+	client   *protocol.Client // reads action servers' spec endpoints
+	builtins *actions.Registry
 
 	mu        sync.Mutex
 	listeners map[string]func()
@@ -75,28 +103,29 @@ type kubeBackend struct {
 // passes as Kubeconfig), --in-cluster, META_CONFIG's kubernetes.config,
 // META_CONFIG's kubernetes.in_cluster when the engine runs in a pod, and
 // last the usual kubeconfig loading rules (~/.kube/config).
-func kubeConfig(opts Options, meta MetaConfig, getenv func(string) string) (cfg kube.Config, how string, err error) {
-	cfg = kube.Config{Namespace: meta.Namespace, Logger: opts.Logger}
+func kubeConfig(opts Options, env backend.Env, getenv func(string) string) (cfg k8s.Config, how string, err error) {
+	meta := env.Meta
+	cfg = k8s.Config{Namespace: meta.Namespace, Logger: env.Logger}
 	if opts.Namespace != "" {
 		cfg.Namespace = opts.Namespace
 	}
 	inPod := getenv("KUBERNETES_SERVICE_HOST") != ""
 	switch {
-	case opts.KubeREST != nil:
-		cfg.REST = opts.KubeREST
+	case opts.REST != nil:
+		cfg.REST = opts.REST
 		how = "the REST configuration given to the engine"
 	case opts.Kubeconfig != "" && opts.InCluster:
-		return cfg, "", errorf(ErrInvalid, "engine: kube backend: choose either a kubeconfig or in-cluster, not both")
+		return cfg, "", backend.Errorf(backend.ErrInvalid, "engine: kube backend: choose either a kubeconfig or in-cluster, not both")
 	case opts.Kubeconfig != "":
 		cfg.Kubeconfig = opts.Kubeconfig
 		how = "kubeconfig " + opts.Kubeconfig
 	case opts.InCluster:
 		cfg.InCluster = true
 		how = "the pod's service account (in-cluster)"
-	case meta.Kubernetes.Config != nil && *meta.Kubernetes.Config != "":
-		cfg.Kubeconfig = *meta.Kubernetes.Config
+	case meta.Kubeconfig != "":
+		cfg.Kubeconfig = meta.Kubeconfig
 		how = "kubeconfig " + cfg.Kubeconfig + " (META_CONFIG kubernetes.config)"
-	case meta.Kubernetes.InCluster && inPod:
+	case meta.InCluster && inPod:
 		cfg.InCluster = true
 		how = "the pod's service account (META_CONFIG kubernetes.in_cluster)"
 	default:
@@ -105,66 +134,94 @@ func kubeConfig(opts Options, meta MetaConfig, getenv func(string) string) (cfg 
 	return cfg, how, nil
 }
 
-// newKubeBackend connects to the cluster that opts and META_CONFIG name.
-// It does not start the informers (see start).
-func newKubeBackend(ctx context.Context, opts Options, meta MetaConfig) (*kubeBackend, error) {
-	cfg, how, err := kubeConfig(opts, meta, os.Getenv)
+// New connects to the cluster that opts and META_CONFIG (env.Meta) name.
+// It starts no informer (see Runnables).
+func New(ctx context.Context, opts Options, env backend.Env) (*Backend, error) {
+	cfg, how, err := kubeConfig(opts, env, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	kc, err := kube.New(ctx, cfg)
+	kc, err := k8s.New(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("engine: kube backend (cluster from %s): %w", how, err)
 	}
-	kb := &kubeBackend{
-		kc:        kc,
-		log:       opts.Logger,
-		image:     opts.Image,
-		inCluster: cfg.InCluster,
-		how:       how,
-		access:    meta.Kubernetes,
-		nsFixed:   opts.Namespace != "",
-		listeners: map[string]func(){},
+	if opts.Image == "" {
+		opts.Image = DefaultImage
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	kb := &Backend{
+		kc:             kc,
+		log:            log,
+		image:          opts.Image,
+		inCluster:      cfg.InCluster,
+		how:            how,
+		inClusterMeta:  env.Meta.InCluster,
+		kubeconfigMeta: env.Meta.Kubeconfig,
+		nsFixed:        opts.Namespace != "",
+		base:           net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
+		builtins:       actions.NewRegistry(),
+		listeners:      map[string]func(){},
 	}
 	if !kb.inCluster {
-		kb.dialer = newClusterDialer(kc)
+		kb.dialer = newClusterDialer(kc, kb.base)
 	}
-	kb.keeper = newKubeKeeper(kb)
+	kb.client = protocol.NewClient(protocol.ClientOptions{DialContext: kb.DialContext})
+	kb.keeper = newKeeper(kb)
+	// A service_refresh right after the engine opens is taken up by the
+	// keep-alive loop once it runs.
+	kb.keeper.begin()
+	log.Info("kube backend", "namespace", kc.Namespace(), "cluster", how, "in_cluster", kb.inCluster)
 	return kb, nil
 }
 
-// addRunnables adds the kube backend's loops to the run group: the
-// informers (ready once their caches synced), the routing of their events,
-// and, outside the cluster, the port-forwards' lifetime.
-func (kb *kubeBackend) addRunnables(g *run.Group) error {
-	rs := []struct {
-		name string
-		r    run.Runnable
-	}{
-		{"kube informers", kubeInformers{kb}},
-		{"kube events", run.Func(kb.dispatchEvents)},
+// Name returns "kube".
+func (kb *Backend) Name() string { return Name }
+
+// DialContext dials an action server: through its port-forward from
+// outside the cluster, directly inside it (a backend.Dialer).
+func (kb *Backend) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if kb.dialer == nil {
+		return kb.base.DialContext(ctx, network, addr)
+	}
+	return kb.dialer.DialContext(ctx, network, addr)
+}
+
+// Runnables are the backend's loops: the informers (ready once their
+// caches synced, so no module starts on an empty cache), the routing of
+// their events, the keep-alive, and, outside the cluster, the lifetime of
+// the port-forwards.
+func (kb *Backend) Runnables() []backend.Task {
+	ts := []backend.Task{
+		{Name: "kube informers", Runnable: informers{kb}},
+		{Name: "kube events", Runnable: backend.RunnableFunc(kb.dispatchEvents)},
+		{Name: "kube keep-alive", Runnable: backend.RunnableFunc(kb.keeper.run)},
 	}
 	if kb.dialer != nil {
-		rs = append(rs, struct {
-			name string
-			r    run.Runnable
-		}{"kube port-forwards", run.Func(kb.dialer.Start)})
+		ts = append(ts, backend.Task{Name: "kube port-forwards", Runnable: backend.RunnableFunc(kb.dialer.Start)})
 	}
-	for _, r := range rs {
-		if err := g.Add(run.StageBackend, r.name, r.r); err != nil {
-			return err
-		}
+	return ts
+}
+
+// Close ends the port-forwards left and the probe client's connections;
+// the informers ended with the runnables.
+func (kb *Backend) Close() error {
+	if kb.dialer != nil {
+		kb.dialer.closeAll()
 	}
+	kb.client.CloseIdleConnections()
 	return nil
 }
 
-// kubeInformers runs the kube client's informers; it is ready once their
+// informers runs the kube client's informers; it is ready once their
 // caches synced.
-type kubeInformers struct{ kb *kubeBackend }
+type informers struct{ kb *Backend }
 
 // Start runs the informers until ctx ends. Ending before the caches synced
 // is not an error of its own: Ready says why.
-func (i kubeInformers) Start(ctx context.Context) error {
+func (i informers) Start(ctx context.Context) error {
 	if err := i.kb.kc.Start(ctx); err != nil && ctx.Err() == nil {
 		return err
 	}
@@ -173,12 +230,12 @@ func (i kubeInformers) Start(ctx context.Context) error {
 
 // Ready waits for the caches to sync. A Role that forbids watching the
 // namespace fails at once, naming the refusal.
-func (i kubeInformers) Ready(ctx context.Context) error {
-	return i.kb.waitSynced(ctx, kubeSyncTimeout)
+func (i informers) Ready(ctx context.Context) error {
+	return i.kb.waitSynced(ctx, syncTimeout)
 }
 
 // dispatchEvents routes the informers' events until ctx ends.
-func (kb *kubeBackend) dispatchEvents(ctx context.Context) error {
+func (kb *Backend) dispatchEvents(ctx context.Context) error {
 	for ev := range kb.kc.Watch(ctx) {
 		kb.dispatch(ev)
 	}
@@ -187,7 +244,7 @@ func (kb *kubeBackend) dispatchEvents(ctx context.Context) error {
 
 // waitSynced waits for the informer caches, failing early when the API
 // server refuses the engine's list or watch.
-func (kb *kubeBackend) waitSynced(ctx context.Context, timeout time.Duration) error {
+func (kb *Backend) waitSynced(ctx context.Context, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -205,13 +262,6 @@ func (kb *kubeBackend) waitSynced(ctx context.Context, timeout time.Duration) er
 	return nil
 }
 
-// close ends the port-forwards left; the informers end with the group.
-func (kb *kubeBackend) close() {
-	if kb.dialer != nil {
-		kb.dialer.closeAll()
-	}
-}
-
 // serviceOwnerPrefix starts the owner label of a kept-alive service's
 // objects; a module's owner is its bare name. Module names cannot hold a
 // dot, so the two never collide.
@@ -219,7 +269,7 @@ const serviceOwnerPrefix = "service."
 
 // dispatch hands a watch event to whoever waits on its owner: a kept-alive
 // service's loop or a module's action server.
-func (kb *kubeBackend) dispatch(ev kube.Event) {
+func (kb *Backend) dispatch(ev k8s.Event) {
 	if name, ok := strings.CutPrefix(ev.Owner, serviceOwnerPrefix); ok {
 		kb.keeper.notify(name)
 		return
@@ -234,7 +284,7 @@ func (kb *kubeBackend) dispatch(ev kube.Event) {
 
 // listen routes the events of owner to poke until the returned function is
 // called.
-func (kb *kubeBackend) listen(owner string, poke func()) (unlisten func()) {
+func (kb *Backend) listen(owner string, poke func()) (unlisten func()) {
 	kb.mu.Lock()
 	kb.listeners[owner] = poke
 	kb.mu.Unlock()
@@ -247,29 +297,22 @@ func (kb *kubeBackend) listen(owner string, poke func()) (unlisten func()) {
 
 // checkMeta reports what of a new META_CONFIG the kube backend cannot apply
 // while it runs: another namespace or another way to reach the cluster.
-func (kb *kubeBackend) checkMeta(meta MetaConfig) error {
+func (kb *Backend) checkMeta(meta backend.Meta) error {
 	var changed []string
 	if !kb.nsFixed && meta.Namespace != kb.kc.Namespace() {
 		changed = append(changed, fmt.Sprintf("namespace %q (the engine works in %q)", meta.Namespace, kb.kc.Namespace()))
 	}
-	if meta.Kubernetes.InCluster != kb.access.InCluster || derefString(meta.Kubernetes.Config) != derefString(kb.access.Config) {
+	if meta.InCluster != kb.inClusterMeta || meta.Kubeconfig != kb.kubeconfigMeta {
 		changed = append(changed, "kubernetes (in_cluster, config)")
 	}
 	if len(changed) == 0 {
 		return nil
 	}
-	return errorf(ErrConflict, "META_CONFIG: %s take effect when the engine restarts; the rest was applied", strings.Join(changed, " and "))
-}
-
-func derefString(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	return backend.Errorf(backend.ErrConflict, "META_CONFIG: %s take effect when the engine restarts; the rest was applied", strings.Join(changed, " and "))
 }
 
 // clusterUnreachableError says that an in-cluster action server cannot be
-// reached from this engine. It wraps ErrUnavailable.
+// reached from this engine. It wraps backend.ErrUnavailable.
 type clusterUnreachableError struct {
 	module, url string
 	err         error
@@ -279,7 +322,7 @@ func (e *clusterUnreachableError) Error() string {
 	return fmt.Sprintf("action server %s runs in the cluster at %s; this engine runs outside the cluster and could not port-forward to it: %v", e.module, e.url, e.err)
 }
 
-func (e *clusterUnreachableError) Unwrap() []error { return []error{ErrUnavailable, e.err} }
+func (e *clusterUnreachableError) Unwrap() []error { return []error{backend.ErrUnavailable, e.err} }
 
 // clusterDialer opens connections to in-cluster action servers for an
 // engine outside the cluster: each server's in-cluster address
@@ -287,7 +330,7 @@ func (e *clusterUnreachableError) Unwrap() []error { return []error{ErrUnavailab
 // first use and again after the tunnel dies. Other addresses are dialled
 // directly.
 type clusterDialer struct {
-	kc   *kube.Client
+	kc   *k8s.Client
 	base net.Dialer
 
 	mu     sync.Mutex
@@ -307,12 +350,8 @@ type tunnel struct {
 	errAt time.Time
 }
 
-func newClusterDialer(kc *kube.Client) *clusterDialer {
-	return &clusterDialer{
-		kc:     kc,
-		base:   net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
-		routes: map[string]*tunnel{},
-	}
+func newClusterDialer(kc *k8s.Client, base net.Dialer) *clusterDialer {
+	return &clusterDialer{kc: kc, base: base, routes: map[string]*tunnel{}}
 }
 
 // Start lets tunnels open until ctx ends, then closes them all (a
@@ -339,7 +378,7 @@ func (d *clusterDialer) lifetime() (context.Context, error) {
 
 // route makes calls to the module's in-cluster address go through a
 // port-forward to its Service, until the returned function is called.
-func (d *clusterDialer) route(module string, p kubePlan) (unroute func()) {
+func (d *clusterDialer) route(module string, p plan) (unroute func()) {
 	addr := net.JoinHostPort(p.service+"."+d.kc.Namespace()+".svc", strconv.Itoa(p.port))
 	t := &tunnel{module: module, url: p.url, service: p.service, port: p.port}
 	d.mu.Lock()

@@ -1,4 +1,4 @@
-package engine_test
+package kube_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	kubebackend "github.com/jsorc/jsorc/engine/backend/kube"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/kube/kubetest"
 )
@@ -85,7 +86,8 @@ func BenchmarkKubeKeepAliveTick(b *testing.B) {
 	counter := kubetest.NewRequestCounter()
 	meta := testMeta(ns)
 	meta.Automation = true
-	e := c.engine(kubeEngine{meta: meta, counter: counter})
+	var kb *kubebackend.Backend
+	e := c.engine(kubeEngine{meta: meta, counter: counter, opened: &kb})
 	names, err := e.ConfigureServices("ten.yaml", tenServices(10))
 	if err != nil {
 		b.Fatal(err)
@@ -98,11 +100,11 @@ func BenchmarkKubeKeepAliveTick(b *testing.B) {
 		waitKubeService(b, e, name, time.Minute, func(in services.Info) bool { return in.State == services.StateReady })
 	}
 	ctx := ctxT(b)
-	engine.KubeKeepAliveTick(ctx, e)
+	kb.KeepAliveTick(ctx)
 	before := counter.Snapshot()
 	ticks := 0
 	for b.Loop() {
-		engine.KubeKeepAliveTick(ctx, e)
+		kb.KeepAliveTick(ctx)
 		ticks++
 	}
 	b.StopTimer()

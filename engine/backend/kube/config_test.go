@@ -1,4 +1,4 @@
-package engine
+package kube
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/backend"
 )
 
 // The kube backend's cluster comes from, in order: a REST configuration,
@@ -22,16 +23,17 @@ func TestKubeConfigResolution(t *testing.T) {
 		return ""
 	}
 	noPod := func(string) string { return "" }
-	meta := func(inCluster bool, config *string) MetaConfig {
-		m := DefaultMeta()
-		m.Namespace = "team-a"
-		m.Kubernetes = KubeAccess{InCluster: inCluster, Config: config}
-		return m
+	meta := func(inCluster bool, config *string) backend.Env {
+		m := backend.Meta{Namespace: "team-a", InCluster: inCluster}
+		if config != nil {
+			m.Kubeconfig = *config
+		}
+		return backend.Env{Meta: m}
 	}
 	tests := []struct {
 		name          string
 		opts          Options
-		meta          MetaConfig
+		meta          backend.Env
 		getenv        func(string) string
 		kubeconfig    string
 		inCluster     bool
@@ -39,9 +41,9 @@ func TestKubeConfigResolution(t *testing.T) {
 		namespace     string
 		wantErrorKind error
 	}{
-		{name: "rest", opts: Options{KubeREST: &rest.Config{}, Kubeconfig: "/x"}, meta: meta(true, &path), getenv: inPod, rest: true, namespace: "team-a"},
+		{name: "rest", opts: Options{REST: &rest.Config{}, Kubeconfig: "/x"}, meta: meta(true, &path), getenv: inPod, rest: true, namespace: "team-a"},
 		{name: "flag", opts: Options{Kubeconfig: "/flag"}, meta: meta(true, &path), getenv: inPod, kubeconfig: "/flag", namespace: "team-a"},
-		{name: "both", opts: Options{Kubeconfig: "/flag", InCluster: true}, meta: meta(true, nil), getenv: noPod, wantErrorKind: ErrInvalid},
+		{name: "both", opts: Options{Kubeconfig: "/flag", InCluster: true}, meta: meta(true, nil), getenv: noPod, wantErrorKind: backend.ErrInvalid},
 		{name: "in-cluster flag", opts: Options{InCluster: true, Namespace: "mine"}, meta: meta(false, &path), getenv: noPod, inCluster: true, namespace: "mine"},
 		{name: "meta config", meta: meta(true, &path), getenv: inPod, kubeconfig: path, namespace: "team-a"},
 		{name: "meta in-cluster in a pod", meta: meta(true, nil), getenv: inPod, inCluster: true, namespace: "team-a"},
@@ -70,16 +72,15 @@ func TestKubeConfigResolution(t *testing.T) {
 // configSpec lists a built-in's actions without loading its weight: a
 // synth of a terabyte would fail to load if mem_mb were not forced to 0.
 func TestConfigSpecAllocatesNothing(t *testing.T) {
-	e := &Engine{}
-	e.builtins = actions.NewRegistry()
-	spec, err := e.configSpec("use_enc", ActionConfig{Builtin: "synth", Params: map[string]any{"mem_mb": 1 << 20, "actions": []any{"encode", "cos_sim"}}})
+	kb := &Backend{builtins: actions.NewRegistry()}
+	spec, err := kb.configSpec(backend.ServerSpec{Module: "use_enc", Builtin: "synth", Params: map[string]any{"mem_mb": 1 << 20, "actions": []any{"encode", "cos_sim"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(spec) != 2 || spec["use_enc.encode"] == nil || spec["use_enc.cos_sim"] == nil {
 		t.Errorf("spec %v", spec)
 	}
-	if spec, err := e.configSpec("custom", ActionConfig{}); spec != nil || err != nil {
+	if spec, err := kb.configSpec(backend.ServerSpec{Module: "custom"}); spec != nil || err != nil {
 		t.Errorf("no builtin: %v, %v", spec, err)
 	}
 }

@@ -1,4 +1,4 @@
-package engine_test
+package kube_test
 
 import (
 	"context"
@@ -26,7 +26,7 @@ import (
 )
 
 // deployDir holds the manifests that run jsorc in a cluster.
-const deployDir = "../deploy/kubernetes"
+const deployDir = "../../../deploy/kubernetes"
 
 // readManifests decodes the YAML files of a directory, in name order.
 func readManifests(t testing.TB, paths ...string) []map[string]any {
@@ -70,7 +70,7 @@ func findKind(objs []map[string]any, kind string) map[string]any {
 // sufficient (kube/testdata/role.yaml) have the same rules.
 func TestDeployRoleMatchesKubeRole(t *testing.T) {
 	deployed := findKind(deployManifests(t), "Role")
-	tested := findKind(readManifests(t, "../kube/testdata/role.yaml"), "Role")
+	tested := findKind(readManifests(t, "../../../kube/testdata/role.yaml"), "Role")
 	if deployed == nil || tested == nil {
 		t.Fatal("a Role is missing")
 	}

@@ -1,10 +1,10 @@
-package engine
+package kube
 
 import "context"
 
-// KubeKeepAliveTick runs one keep-alive tick of an engine on the kube
-// backend over every kept service, as its loop does every backoff_interval.
-// Benchmarks call it to count the API requests of a tick.
-func KubeKeepAliveTick(ctx context.Context, e *Engine) {
-	e.kube.keeper.tick(ctx, true)
+// KeepAliveTick runs one keep-alive tick over every kept service, as the
+// loop does every backoff_interval. Benchmarks call it to count the API
+// requests of a tick.
+func (kb *Backend) KeepAliveTick(ctx context.Context) {
+	kb.keeper.tick(ctx, true)
 }

@@ -1,4 +1,4 @@
-package engine_test
+package kube_test
 
 import (
 	"context"
@@ -17,6 +17,8 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend"
+	kubebackend "github.com/jsorc/jsorc/engine/backend/kube"
 	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/kube/kubetest"
@@ -55,6 +57,8 @@ func (c *kubeCluster) namespace(prefix string) string { return c.Namespace(prefi
 
 // kubeEngine says how to open an engine on the kube backend.
 type kubeEngine struct {
+	// opened, when set, receives the backend the engine opened.
+	opened **kubebackend.Backend
 	// meta is the META_CONFIG stored before the engine starts; its
 	// namespace is where the engine works.
 	meta engine.MetaConfig
@@ -76,6 +80,23 @@ func testMeta(ns string) engine.MetaConfig {
 	return m
 }
 
+// recordingOpener opens the kube backend and keeps a handle on it.
+type recordingOpener struct {
+	kubebackend.Options
+	got **kubebackend.Backend
+}
+
+func (r recordingOpener) Open(ctx context.Context, env backend.Env) (engine.Backend, error) {
+	b, err := kubebackend.New(ctx, r.Options, env)
+	if err != nil {
+		return nil, err
+	}
+	if r.got != nil {
+		*r.got = b
+	}
+	return b, nil
+}
+
 // open starts an engine on the kube backend, stopped when the test ends.
 func (c *kubeCluster) open(o kubeEngine) (*enginetest.Engine, error) {
 	c.t.Helper()
@@ -92,17 +113,10 @@ func (c *kubeCluster) open(o kubeEngine) (*enginetest.Engine, error) {
 	if o.counter != nil {
 		rc.Wrap(o.counter.Wrap)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		c.t.Fatal(err)
-	}
 	return enginetest.Open(c.t, engine.Options{
-		DataDir:    o.dir,
-		Executable: exe,
-		Backend:    engine.BackendKube,
-		KubeREST:   rc,
-		Image:      testImage,
-		Logger:     testLogger(c.t),
+		DataDir: o.dir,
+		Backend: recordingOpener{Options: kubebackend.Options{REST: rc, Image: testImage}, got: o.opened},
+		Logger:  testLogger(c.t),
 	})
 }
 
@@ -185,4 +199,19 @@ func waitKubeService(t testing.TB, e *engine.Engine, name string, within time.Du
 		return cond(in)
 	})
 	return in
+}
+
+func ctxT(t testing.TB) context.Context { return enginetest.Ctx(t) }
+
+func load(t testing.TB, e *engine.Engine, name, mode string) engine.ActionStatus {
+	t.Helper()
+	return enginetest.Load(t, e, name, mode)
+}
+
+// closeEngine stops an engine's loops and closes it.
+func closeEngine(t testing.TB, e *enginetest.Engine) {
+	t.Helper()
+	if err := e.Stop(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
 }

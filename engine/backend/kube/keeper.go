@@ -1,8 +1,9 @@
-package engine
+package kube
 
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"reflect"
 	"slices"
@@ -11,8 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/services"
-	"github.com/jsorc/jsorc/kube"
+	k8s "github.com/jsorc/jsorc/kube"
 )
 
 // States the kube backend's keep-alive reports besides those of package
@@ -28,7 +30,7 @@ const (
 	ServiceDrifted services.State = "drifted"
 )
 
-// kubeKeeper is the keep-alive loop (JSORC's MetaService) on the kube
+// keeper is the keep-alive loop (JSORC's MetaService) on the kube
 // backend. Each service named in keep_alive that has Kubernetes manifests
 // (its definition's, else the bundled redis, promon and db) is checked every
 // backoff_interval and on every watch event of its objects: the cache is
@@ -37,8 +39,8 @@ const (
 // pruned (never a PersistentVolumeClaim). With automation off it only
 // reports. All cluster work happens on the loop's goroutine; Info reads a
 // snapshot.
-type kubeKeeper struct {
-	kb   *kubeBackend
+type keeper struct {
+	kb   *Backend
 	wake chan struct{}
 
 	mu         sync.Mutex
@@ -48,7 +50,7 @@ type kubeKeeper struct {
 	interval   time.Duration
 	defs       map[string]services.Definition
 	targets    []string
-	units      map[string]*kubeUnit
+	units      map[string]*unit
 	// settings is set when keep, defs, automation or targets changed;
 	// rearm when the interval did.
 	settings, rearm bool
@@ -56,8 +58,8 @@ type kubeKeeper struct {
 	refresh         map[string]bool
 }
 
-// kubeUnit is one defined or kept service.
-type kubeUnit struct {
+// unit is one defined or kept service.
+type unit struct {
 	name string
 	objs []map[string]any
 	// why says why objs is nil: the service cannot run on Kubernetes.
@@ -68,18 +70,25 @@ type kubeUnit struct {
 	established bool
 }
 
-func newKubeKeeper(kb *kubeBackend) *kubeKeeper {
-	return &kubeKeeper{
+// Keep-alive periods: META_CONFIG's default backoff_interval, and JSORC's
+// floor.
+const (
+	defaultInterval = 10 * time.Second
+	minInterval     = 5 * time.Second
+)
+
+func newKeeper(kb *Backend) *keeper {
+	return &keeper{
 		kb:       kb,
 		wake:     make(chan struct{}, 1),
-		interval: time.Duration(DefaultMeta().BackoffInterval) * time.Second,
-		units:    map[string]*kubeUnit{},
+		interval: defaultInterval,
+		units:    map[string]*unit{},
 		dirty:    map[string]bool{},
 		refresh:  map[string]bool{},
 	}
 }
 
-func (k *kubeKeeper) poke() {
+func (k *keeper) poke() {
 	select {
 	case k.wake <- struct{}{}:
 	default:
@@ -87,7 +96,7 @@ func (k *kubeKeeper) poke() {
 }
 
 // notify tells the loop that an object of service name changed.
-func (k *kubeKeeper) notify(name string) {
+func (k *keeper) notify(name string) {
 	k.mu.Lock()
 	k.dirty[name] = true
 	k.mu.Unlock()
@@ -95,9 +104,9 @@ func (k *kubeKeeper) notify(name string) {
 }
 
 // set hands the loop META_CONFIG's keep_alive, automation and
-// backoff_interval (floor MinBackoffInterval) with the service definitions.
-func (k *kubeKeeper) set(meta MetaConfig, defs map[string]services.Definition) {
-	interval := time.Duration(max(meta.BackoffInterval, MinBackoffInterval)) * time.Second
+// backoff_interval (floor minInterval) with the service definitions.
+func (k *keeper) set(meta backend.Meta, defs map[string]services.Definition) {
+	interval := max(meta.Interval, minInterval)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.keep = slices.Compact(slices.Sorted(slices.Values(meta.KeepAlive)))
@@ -113,7 +122,7 @@ func (k *kubeKeeper) set(meta MetaConfig, defs map[string]services.Definition) {
 
 // setScrapeTargets gives promon's manifests the host:port of every action
 // server; a change re-applies promon.
-func (k *kubeKeeper) setScrapeTargets(targets []string) {
+func (k *keeper) setScrapeTargets(targets []string) {
 	slices.Sort(targets)
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -128,25 +137,25 @@ func (k *kubeKeeper) setScrapeTargets(targets []string) {
 
 // rebuildLocked makes the units match keep and defs, keeping the state of
 // the services whose manifests did not change. k.mu is held.
-func (k *kubeKeeper) rebuildLocked() {
+func (k *keeper) rebuildLocked() {
 	ns := k.kb.kc.Namespace()
-	units := make(map[string]*kubeUnit, len(k.defs)+len(k.keep))
-	names := slices.Concat(k.keep, sortedKeys(k.defs))
+	units := make(map[string]*unit, len(k.defs)+len(k.keep))
+	names := slices.Concat(k.keep, slices.Sorted(maps.Keys(k.defs)))
 	for _, name := range names {
 		if units[name] != nil {
 			continue
 		}
 		def, defined := k.defs[name]
-		u := &kubeUnit{name: name}
+		u := &unit{name: name}
 		switch {
 		case !defined:
 			u.why = services.ErrUnknownService.Error()
 		case len(def.Manifests) > 0:
 			u.objs = def.Manifests
-		case name == kube.ServicePromon:
-			u.objs = kube.PrometheusManifests(k.targets)
-		case slices.Contains(kube.BundledServices(), name):
-			u.objs, _ = kube.BundledManifests(name)
+		case name == k8s.ServicePromon:
+			u.objs = k8s.PrometheusManifests(k.targets)
+		case slices.Contains(k8s.BundledServices(), name):
+			u.objs, _ = k8s.BundledManifests(name)
 		default:
 			u.why = "its definition has no Kubernetes manifests"
 		}
@@ -205,8 +214,8 @@ func kubeServiceURL(name string, def services.Definition, endpoint string, bundl
 		return "redis://" + endpoint
 	case services.ProbePostgres:
 		user, db := def.Probe.User, def.Probe.Database
-		if bundled && name == kube.ServiceDB {
-			user, db = kube.PostgresUser, kube.PostgresDatabase
+		if bundled && name == k8s.ServiceDB {
+			user, db = k8s.PostgresUser, k8s.PostgresDatabase
 		}
 		if user == "" {
 			user = "jsorc"
@@ -220,7 +229,7 @@ func kubeServiceURL(name string, def services.Definition, endpoint string, bundl
 }
 
 // period is the keep-alive period in force.
-func (k *kubeKeeper) period() time.Duration {
+func (k *keeper) period() time.Duration {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.rearm = false
@@ -229,7 +238,7 @@ func (k *kubeKeeper) period() time.Duration {
 
 // begin marks the loop as running, before its goroutine starts, so that a
 // service_refresh right after New is not refused.
-func (k *kubeKeeper) begin() {
+func (k *keeper) begin() {
 	k.mu.Lock()
 	k.running = true
 	k.mu.Unlock()
@@ -238,7 +247,7 @@ func (k *kubeKeeper) begin() {
 // run is the loop: a tick every period, and the services whose objects
 // changed as soon as the watch says so. It returns when ctx ends. Call
 // begin first.
-func (k *kubeKeeper) run(ctx context.Context) {
+func (k *keeper) run(ctx context.Context) error {
 	defer func() {
 		k.mu.Lock()
 		k.running = false
@@ -249,7 +258,7 @@ func (k *kubeKeeper) run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-timer.C:
 			k.tick(ctx, true)
 			timer.Reset(k.period())
@@ -268,7 +277,7 @@ func (k *kubeKeeper) run(ctx context.Context) {
 // tick checks every kept service (all, or after a change of settings) or
 // those whose objects changed or that were refreshed; with automation on it
 // also removes what services no longer kept alive left behind.
-func (k *kubeKeeper) tick(ctx context.Context, all bool) {
+func (k *keeper) tick(ctx context.Context, all bool) {
 	k.mu.Lock()
 	all = all || k.settings
 	k.settings = false
@@ -303,7 +312,7 @@ func (k *kubeKeeper) tick(ctx context.Context, all bool) {
 // check compares one service with its definition and, with automation on
 // (or refresh, an explicit service_refresh), applies and prunes what
 // differs. It records the outcome in the service's Info.
-func (k *kubeKeeper) check(ctx context.Context, name string, refresh bool) {
+func (k *keeper) check(ctx context.Context, name string, refresh bool) {
 	k.mu.Lock()
 	u := k.units[name]
 	if u == nil || !u.info.Enabled || u.objs == nil {
@@ -384,7 +393,7 @@ func (k *kubeKeeper) check(ctx context.Context, name string, refresh bool) {
 }
 
 // update changes the Info of a service under the lock, keeping Since.
-func (k *kubeKeeper) update(name string, f func(in *services.Info, established *bool)) {
+func (k *keeper) update(name string, f func(in *services.Info, established *bool)) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	u := k.units[name]
@@ -399,7 +408,7 @@ func (k *kubeKeeper) update(name string, f func(in *services.Info, established *
 }
 
 // ready reports whether every Deployment of objs has its ready replicas.
-func (k *kubeKeeper) ready(owner string, objs []map[string]any) bool {
+func (k *keeper) ready(owner string, objs []map[string]any) bool {
 	for _, o := range objs {
 		if o["kind"] != "Deployment" {
 			continue
@@ -415,9 +424,9 @@ func (k *kubeKeeper) ready(owner string, objs []map[string]any) bool {
 }
 
 // describeDrift renders a drift for Info, "" when in sync.
-func describeDrift(d kube.Drift) string {
+func describeDrift(d k8s.Drift) string {
 	var parts []string
-	add := func(what string, refs []kube.ObjectRef) {
+	add := func(what string, refs []k8s.ObjectRef) {
 		if len(refs) == 0 {
 			return
 		}
@@ -435,7 +444,7 @@ func describeDrift(d kube.Drift) string {
 
 // pruneOrphans removes, from the cache's owners, what services no longer
 // kept alive left in the cluster, their PersistentVolumeClaims excepted.
-func (k *kubeKeeper) pruneOrphans(ctx context.Context) {
+func (k *keeper) pruneOrphans(ctx context.Context) {
 	owners, err := k.kb.kc.Owners()
 	if err != nil {
 		return
@@ -460,7 +469,7 @@ func (k *kubeKeeper) pruneOrphans(ctx context.Context) {
 }
 
 // info returns a snapshot of every defined or kept service.
-func (k *kubeKeeper) info() map[string]services.Info {
+func (k *keeper) info() map[string]services.Info {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	out := make(map[string]services.Info, len(k.units))
@@ -472,7 +481,7 @@ func (k *kubeKeeper) info() map[string]services.Info {
 
 // refreshService re-applies one kept service now, even with automation
 // off, and resets its count of repairs.
-func (k *kubeKeeper) refreshService(name string) error {
+func (k *keeper) refreshService(name string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	u := k.units[name]
@@ -497,7 +506,7 @@ func (k *kubeKeeper) refreshService(name string) error {
 
 // serviceURL is the URL of a ready service, when the engine can reach it:
 // in-cluster URLs mean nothing to an engine outside the cluster.
-func (k *kubeKeeper) serviceURL(name string) string {
+func (k *keeper) serviceURL(name string) string {
 	if !k.kb.inCluster {
 		return ""
 	}
@@ -509,21 +518,29 @@ func (k *kubeKeeper) serviceURL(name string) string {
 	return ""
 }
 
-// scrapeTargets lists the in-cluster host:port of every action server the
-// engine started, for promon.
-func (e *Engine) kubeScrapeTargets() []string {
-	var out []string
-	for _, m := range e.routes.Load().mods {
-		m.mu.Lock()
-		u, external := m.rstate.URL, m.rstate.External
-		m.mu.Unlock()
-		if u == "" || external {
-			continue
-		}
-		host := strings.TrimSuffix(strings.TrimPrefix(u, "http://"), "/")
-		if _, _, err := net.SplitHostPort(host); err == nil {
-			out = append(out, host)
-		}
-	}
-	return out
+// The keeper's side of the backend seam (backend.Keeper).
+
+// Set hands the keep-alive META_CONFIG and the service definitions, and
+// reports what of META_CONFIG cannot change while the engine runs.
+func (kb *Backend) Set(meta backend.Meta, defs map[string]services.Definition) error {
+	kb.keeper.set(meta, defs)
+	return kb.checkMeta(meta)
+}
+
+// Info reports every defined or kept service, from the keeper's snapshot.
+func (kb *Backend) Info() map[string]services.Info { return kb.keeper.info() }
+
+// Refresh re-applies one kept service now.
+func (kb *Backend) Refresh(name string) error { return kb.keeper.refreshService(name) }
+
+// ServiceURL is the in-cluster URL of a ready service, when the engine runs
+// in the cluster.
+func (kb *Backend) ServiceURL(name string) string { return kb.keeper.serviceURL(name) }
+
+// SetScrapeTargets gives promon the in-cluster host:port of every action
+// server. The engine's own address means nothing inside the cluster and is
+// left out.
+func (kb *Backend) SetScrapeTargets(t backend.ScrapeTargets) error {
+	kb.keeper.setScrapeTargets(slices.Collect(maps.Values(t.Servers)))
+	return nil
 }

@@ -1,4 +1,4 @@
-package engine_test
+package kube_test
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/jsorc/jsorc/engine"
+	kubebackend "github.com/jsorc/jsorc/engine/backend/kube"
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/kube"
 	"github.com/jsorc/jsorc/kube/kubetest"
@@ -174,7 +175,7 @@ func TestKubeKeepAliveObserveOnly(t *testing.T) {
 	interval := time.Duration(meta.BackoffInterval) * time.Second
 	ctx := ctxT(t)
 
-	in := waitKubeService(t, e, "redis", 10*time.Second, func(in services.Info) bool { return in.State == engine.ServiceMissing })
+	in := waitKubeService(t, e, "redis", 10*time.Second, func(in services.Info) bool { return in.State == kubebackend.ServiceMissing })
 	if in.Automation || c.get(ns, deploymentsGVR, kube.RedisServiceName) != nil {
 		t.Fatalf("automation off created redis: %+v", in)
 	}
@@ -186,7 +187,7 @@ func TestKubeKeepAliveObserveOnly(t *testing.T) {
 	if err := c.cs.AppsV1().Deployments(ns).Delete(ctx, kube.RedisServiceName, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	in = waitKubeService(t, e, "redis", 10*time.Second, func(in services.Info) bool { return in.State == engine.ServiceMissing })
+	in = waitKubeService(t, e, "redis", 10*time.Second, func(in services.Info) bool { return in.State == kubebackend.ServiceMissing })
 	if !strings.Contains(in.ProbeError, "missing Deployment/"+kube.RedisServiceName) {
 		t.Errorf("probe error %q does not say what is missing", in.ProbeError)
 	}
@@ -194,7 +195,7 @@ func TestKubeKeepAliveObserveOnly(t *testing.T) {
 	if c.get(ns, deploymentsGVR, kube.RedisServiceName) != nil {
 		t.Error("automation off, yet the Deployment was re-created")
 	}
-	if got := e.ServiceInfo()["redis"]; got.State != engine.ServiceMissing || got.Restarts != 0 {
+	if got := e.ServiceInfo()["redis"]; got.State != kubebackend.ServiceMissing || got.Restarts != 0 {
 		t.Errorf("after a tick: %+v", got)
 	}
 }

@@ -1,4 +1,4 @@
-package engine
+package kube
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine/actions"
-	"github.com/jsorc/jsorc/kube"
+	"github.com/jsorc/jsorc/engine/backend"
+	k8s "github.com/jsorc/jsorc/kube"
 )
 
-// kubePlan is what the kube backend applies for a module's action server
-// and where it finds it.
-type kubePlan struct {
+// plan is what the kube backend applies for a module's action server and
+// where it finds it.
+type plan struct {
 	objs []map[string]any
 	// deployment and service name the objects readiness and calls go to.
 	deployment, service string
@@ -27,34 +28,34 @@ type kubePlan struct {
 // kube.manifests when given, else a Deployment and Service running
 // `jsorc serve-action BUILTIN --name NAME --params JSON` in the engine's
 // image.
-func (kb *kubeBackend) planFor(name string, cfg ActionConfig) (kubePlan, error) {
-	ns := kb.kc.Namespace()
-	if cfg.Kube != nil && len(cfg.Kube.Manifests) > 0 {
-		return customPlan(name, ns, cfg.Kube)
+func (kb *Backend) planFor(spec backend.ServerSpec) (plan, error) {
+	name, ns := spec.Module, kb.kc.Namespace()
+	if len(spec.Manifests) > 0 {
+		return customPlan(name, ns, spec.Manifests, spec.Port)
 	}
-	if cfg.Builtin == "" {
-		return kubePlan{}, errorf(ErrConflict, "module %q: no way to run its server on the kube backend (give a builtin, kube.manifests or url)", name)
+	if spec.Builtin == "" {
+		return plan{}, backend.Errorf(backend.ErrConflict, "module %q: no way to run its server on the kube backend (give a builtin, kube.manifests or url)", name)
 	}
-	port := DefaultKubePort
-	if cfg.Kube != nil && cfg.Kube.Port > 0 {
-		port = cfg.Kube.Port
+	port := DefaultPort
+	if spec.Port > 0 {
+		port = spec.Port
 	}
 	args := []string{"--name", name}
-	if len(cfg.Params) > 0 {
-		p, err := json.Marshal(cfg.Params)
+	if len(spec.Params) > 0 {
+		p, err := json.Marshal(spec.Params)
 		if err != nil {
-			return kubePlan{}, fmt.Errorf("module %q: encoding params: %w", name, err)
+			return plan{}, fmt.Errorf("module %q: encoding params: %w", name, err)
 		}
 		args = append(args, "--params", string(p))
 	}
-	objs := kube.ActionServerManifests(name, kb.image, port, args, 1)
+	objs := k8s.ActionServerManifests(name, kb.image, port, args, 1)
 	// The manifests serve MODULE as the built-in of that name; a module
 	// such as use_enc runs another built-in under its own name.
-	if err := setServeActionBuiltin(objs, cfg.Builtin); err != nil {
-		return kubePlan{}, fmt.Errorf("module %q: %w", name, err)
+	if err := setServeActionBuiltin(objs, spec.Builtin); err != nil {
+		return plan{}, fmt.Errorf("module %q: %w", name, err)
 	}
-	svc := kube.ActionServerName(name)
-	return kubePlan{objs: objs, deployment: svc, service: svc, port: port, url: kube.ServiceURL(svc, ns, port)}, nil
+	svc := k8s.ActionServerName(name)
+	return plan{objs: objs, deployment: svc, service: svc, port: port, url: k8s.ServiceURL(svc, ns, port)}, nil
 }
 
 // setServeActionBuiltin puts builtin as the positional argument of
@@ -85,9 +86,9 @@ func setServeActionBuiltin(objs []map[string]any, builtin string) error {
 // customPlan reads a module's own manifests: the first Deployment is what
 // readiness follows, the first Service where calls go, on kube.port or the
 // Service's first port.
-func customPlan(name, ns string, ks *KubeServer) (kubePlan, error) {
-	p := kubePlan{objs: ks.Manifests, port: ks.Port}
-	for _, o := range ks.Manifests {
+func customPlan(name, ns string, manifests []map[string]any, port int) (plan, error) {
+	p := plan{objs: manifests, port: port}
+	for _, o := range manifests {
 		meta, _ := o["metadata"].(map[string]any)
 		objName, _ := meta["name"].(string)
 		switch o["kind"] {
@@ -106,13 +107,13 @@ func customPlan(name, ns string, ks *KubeServer) (kubePlan, error) {
 	}
 	switch {
 	case p.deployment == "":
-		return kubePlan{}, errorf(ErrInvalid, "module %q: kube.manifests hold no Deployment (its ready replicas say when the server is READY)", name)
+		return plan{}, backend.Errorf(backend.ErrInvalid, "module %q: kube.manifests hold no Deployment (its ready replicas say when the server is READY)", name)
 	case p.service == "":
-		return kubePlan{}, errorf(ErrInvalid, "module %q: kube.manifests hold no Service (calls go to it)", name)
+		return plan{}, backend.Errorf(backend.ErrInvalid, "module %q: kube.manifests hold no Service (calls go to it)", name)
 	case p.port <= 0:
-		return kubePlan{}, errorf(ErrInvalid, "module %q: no port: set kube.port or give the Service a port", name)
+		return plan{}, backend.Errorf(backend.ErrInvalid, "module %q: no port: set kube.port or give the Service a port", name)
 	}
-	p.url = kube.ServiceURL(p.service, ns, p.port)
+	p.url = k8s.ServiceURL(p.service, ns, p.port)
 	return p, nil
 }
 
@@ -147,16 +148,17 @@ func number(v any) (float64, bool) {
 // server's spec endpoint cannot be read: a built-in is instantiated with
 // parameters that allocate nothing (synth's mem_mb forced to 0) just to list
 // its actions. It is nil for a module without a built-in.
-func (e *Engine) configSpec(name string, cfg ActionConfig) (map[string][]string, error) {
-	if cfg.Builtin == "" {
+func (kb *Backend) configSpec(spec backend.ServerSpec) (map[string][]string, error) {
+	name := spec.Module
+	if spec.Builtin == "" {
 		return nil, nil
 	}
-	bi, err := e.builtins.Lookup(cfg.Builtin)
+	bi, err := kb.builtins.Lookup(spec.Builtin)
 	if err != nil {
-		return nil, errorf(ErrInvalid, "module %q: %v", name, err)
+		return nil, backend.Errorf(backend.ErrInvalid, "module %q: %v", name, err)
 	}
-	params := maps.Clone(cfg.Params)
-	if cfg.Builtin == "synth" {
+	params := maps.Clone(spec.Params)
+	if spec.Builtin == "synth" {
 		if params == nil {
 			params = map[string]any{}
 		}
@@ -164,33 +166,31 @@ func (e *Engine) configSpec(name string, cfg ActionConfig) (map[string][]string,
 	}
 	inst, err := bi.New(params)
 	if err != nil {
-		return nil, errorf(ErrInvalid, "module %q: listing its actions: %v", name, err)
+		return nil, backend.Errorf(backend.ErrInvalid, "module %q: listing its actions: %v", name, err)
 	}
 	defer inst.Close()
 	return actions.Spec(name, inst), nil
 }
 
-// kubeServer is a module's action server on the kube backend: a Deployment
+// server is a module's action server on the kube backend: a Deployment
 // and a Service applied with the module as owner. Its state comes from the
 // informer cache, re-read on every watch event of the owner: STARTING until
 // the Deployment has its ready replicas and, when the engine can reach it,
 // the spec endpoint answers; then READY. Objects changed or deleted by hand
 // are re-applied.
-type kubeServer struct {
-	e     *Engine
-	kb    *kubeBackend
-	m     *module
-	owner string
-	plan  kubePlan
+type server struct {
+	kb     *Backend
+	owner  string
+	plan   plan
+	report func(backend.State)
 	// fallback is the spec the config implies, used when the spec endpoint
 	// cannot be reached from outside the cluster.
 	fallback map[string][]string
 
-	*serverLoop
 	wake chan struct{}
 
 	// The fields below belong to the run goroutine.
-	last    RemoteState
+	last    backend.State
 	seen    bool // the Deployment has been in the cache since the last apply
 	repairs int
 	spec    map[string][]string
@@ -198,63 +198,53 @@ type kubeServer struct {
 	retry   time.Duration
 }
 
-// launchKube prepares the kube action server of a module; start applies it.
-func (e *Engine) launchKube(m *module, cfg ActionConfig) (*kubeServer, error) {
-	plan, err := e.kube.planFor(m.name, cfg)
+// Launch prepares the action server of a module: its manifests (the
+// config's, or a Deployment and Service of `jsorc serve-action`) and the
+// spec its config implies. Start applies them.
+func (kb *Backend) Launch(spec backend.ServerSpec, report func(backend.State)) (backend.Server, error) {
+	p, err := kb.planFor(spec)
 	if err != nil {
 		return nil, err
 	}
-	fallback, err := e.configSpec(m.name, cfg)
+	fallback, err := kb.configSpec(spec)
 	if err != nil {
 		return nil, err
 	}
-	s := &kubeServer{
-		e: e, kb: e.kube, m: m, owner: m.name, plan: plan, fallback: fallback,
-		wake: make(chan struct{}, 1),
-	}
-	s.serverLoop = newServerLoop(s.run)
-	return s, nil
+	return &server{kb: kb, owner: spec.Module, plan: p, report: report, fallback: fallback, wake: make(chan struct{}, 1)}, nil
 }
 
-// stop stops following the server. Retiring it (an unload with retire_svc,
-// a move to module mode) deletes the owner's objects, in foreground, and
-// waits until they are gone. When the engine stops, the objects stay: the
-// next start finds them and applies the same definition again.
-func (s *kubeServer) stop(ctx context.Context, retire bool) {
-	s.serverLoop.stop(ctx, retire)
-	if !retire || ctx.Err() != nil {
-		return
-	}
+// Retire deletes the owner's objects, in foreground, and waits until they
+// are gone. When the engine merely stops, Retire is not called: the objects
+// stay, and the next start finds them and applies the same definition
+// again.
+func (s *server) Retire(ctx context.Context) error {
 	kc := s.kb.kc
 	if err := kc.Delete(ctx, s.owner); err != nil {
-		s.e.log.Warn("retiring kube action server", "module", s.owner, "err", err)
-		return
+		return fmt.Errorf("retiring kube action server %s: %w", s.owner, err)
 	}
 	if err := kc.WaitGone(ctx, s.owner); err != nil {
-		s.e.log.Warn("retiring kube action server", "module", s.owner, "err", err)
+		return fmt.Errorf("retiring kube action server %s: %w", s.owner, err)
 	}
-	if err := s.e.updateScrapeTargets(); err != nil {
-		s.e.log.Warn("updating scrape targets", "err", err)
-	}
+	return nil
 }
 
 // poke wakes the run loop; events are coalesced.
-func (s *kubeServer) poke() {
+func (s *server) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// run applies the server's objects, then follows them until ctx ends.
-func (s *kubeServer) run(ctx context.Context) {
+// Start applies the server's objects, then follows them until ctx ends.
+func (s *server) Start(ctx context.Context) error {
 	defer s.kb.listen(s.owner, s.poke)()
 	if s.kb.dialer != nil {
-		defer s.kb.dialer.route(s.m.name, s.plan)()
+		defer s.kb.dialer.route(s.owner, s.plan)()
 	}
-	s.report(RemoteState{Phase: PhaseStarting, URL: s.plan.url})
+	s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url})
 	if !s.applyUntilDone(ctx) {
-		return
+		return nil
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -268,7 +258,7 @@ func (s *kubeServer) run(ctx context.Context) {
 		timer.Reset(next)
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-s.wake:
 		case <-timer.C:
 		}
@@ -278,7 +268,7 @@ func (s *kubeServer) run(ctx context.Context) {
 // applyUntilDone applies the objects, retrying with back-off; failures are
 // reported as CRASHED, so a waiting load gives up after a few. It returns
 // false when ctx ended first.
-func (s *kubeServer) applyUntilDone(ctx context.Context) bool {
+func (s *server) applyUntilDone(ctx context.Context) bool {
 	backoff := 500 * time.Millisecond
 	for attempt := 0; ; attempt++ {
 		err := s.apply(ctx)
@@ -288,8 +278,8 @@ func (s *kubeServer) applyUntilDone(ctx context.Context) bool {
 		if ctx.Err() != nil {
 			return false
 		}
-		s.e.log.Warn("applying kube action server", "module", s.owner, "err", err)
-		s.report(RemoteState{Phase: PhaseCrashed, URL: s.plan.url, Restarts: attempt, LastError: err.Error()})
+		s.kb.log.Warn("applying kube action server", "module", s.owner, "err", err)
+		s.emit(backend.State{Phase: backend.PhaseCrashed, URL: s.plan.url, Restarts: attempt, LastError: err.Error()})
 		select {
 		case <-ctx.Done():
 			return false
@@ -300,7 +290,7 @@ func (s *kubeServer) applyUntilDone(ctx context.Context) bool {
 }
 
 // apply writes the objects and prunes what an older definition left.
-func (s *kubeServer) apply(ctx context.Context) error {
+func (s *server) apply(ctx context.Context) error {
 	kc := s.kb.kc
 	if err := kc.Apply(ctx, s.owner, s.plan.objs); err != nil {
 		return err
@@ -320,7 +310,7 @@ func (s *kubeServer) apply(ctx context.Context) error {
 // or changed by hand, probes the spec endpoint once the Deployment is ready
 // and reports any change. It returns when to look again without an event
 // (0: only on events).
-func (s *kubeServer) observe(ctx context.Context) time.Duration {
+func (s *server) observe(ctx context.Context) time.Duration {
 	kc := s.kb.kc
 	ready, want, exists := kc.DeploymentReady(s.owner, s.plan.deployment)
 	if exists {
@@ -331,10 +321,10 @@ func (s *kubeServer) observe(ctx context.Context) time.Duration {
 		// it may not have them yet, and that is not drift.
 		d, err := kc.Diff(ctx, s.owner, s.plan.objs)
 		if err == nil && (d.NeedsApply() || prunable(d.Extra)) {
-			s.e.log.Info("repairing kube action server", "module", s.owner, "missing", d.Missing, "changed", d.Changed, "extra", d.Extra)
+			s.kb.log.Info("repairing kube action server", "module", s.owner, "missing", d.Missing, "changed", d.Changed, "extra", d.Extra)
 			if err := s.apply(ctx); err != nil {
 				if ctx.Err() == nil {
-					s.report(RemoteState{Phase: PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: "repair: " + err.Error()})
+					s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: "repair: " + err.Error()})
 				}
 				return time.Second
 			}
@@ -345,7 +335,7 @@ func (s *kubeServer) observe(ctx context.Context) time.Duration {
 		}
 	}
 	if !exists || want <= 0 || ready < want {
-		s.report(RemoteState{Phase: PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: s.last.LastError})
+		s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: s.last.LastError})
 		return 0
 	}
 	if s.spec == nil {
@@ -360,34 +350,34 @@ func (s *kubeServer) observe(ctx context.Context) time.Duration {
 				s.spec = map[string][]string{}
 				s.note = unreachable.Error() + "; its actions are unknown until its spec can be read"
 			}
-			s.e.log.Info("kube action server unreachable from outside the cluster", "module", s.owner, "err", err)
+			s.kb.log.Info("kube action server unreachable from outside the cluster", "module", s.owner, "err", err)
 		default:
 			if ctx.Err() != nil {
 				return 0
 			}
 			s.retry = min(max(2*s.retry, 250*time.Millisecond), 5*time.Second)
-			s.report(RemoteState{Phase: PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: err.Error()})
+			s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: err.Error()})
 			return s.retry
 		}
 	}
-	s.report(RemoteState{Phase: PhaseReady, URL: s.plan.url, Restarts: s.repairs, Spec: s.spec, LastError: s.note})
+	s.emit(backend.State{Phase: backend.PhaseReady, URL: s.plan.url, Restarts: s.repairs, Spec: s.spec, LastError: s.note})
 	return 0
 }
 
 // probe reads the spec endpoint: directly in the cluster, through a
 // port-forward from outside (which may take PortForwardTimeout).
-func (s *kubeServer) probe(ctx context.Context) (map[string][]string, error) {
+func (s *server) probe(ctx context.Context) (map[string][]string, error) {
 	timeout := 2 * time.Second
 	if s.kb.dialer != nil {
-		timeout = kube.PortForwardTimeout + 5*time.Second
+		timeout = k8s.PortForwardTimeout + 5*time.Second
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	return s.e.client.Spec(ctx, s.plan.url)
+	return s.kb.client.Spec(ctx, s.plan.url)
 }
 
-// report hands a state to the module when it differs from the last one.
-func (s *kubeServer) report(st RemoteState) {
+// emit hands a state to the engine when it differs from the last one.
+func (s *server) emit(st backend.State) {
 	l := s.last
 	if l.Phase == st.Phase && l.URL == st.URL && l.Restarts == st.Restarts && l.LastError == st.LastError && (l.Spec == nil) == (st.Spec == nil) {
 		return
@@ -397,17 +387,12 @@ func (s *kubeServer) report(st RemoteState) {
 		st.Since = time.Now()
 	}
 	s.last = st
-	s.m.onServerState(s, st)
-	if st.Phase == PhaseReady && l.Phase != PhaseReady {
-		if err := s.e.updateScrapeTargets(); err != nil {
-			s.e.log.Warn("updating scrape targets", "err", err)
-		}
-	}
+	s.report(st)
 }
 
 // prunable reports whether Prune would delete any of extra: everything but
 // PersistentVolumeClaims, which jsorc never prunes.
-func prunable(extra []kube.ObjectRef) bool {
+func prunable(extra []k8s.ObjectRef) bool {
 	for _, r := range extra {
 		if r.Kind != "PersistentVolumeClaim" {
 			return true

@@ -1,4 +1,4 @@
-package engine_test
+package kube_test
 
 import (
 	"context"

@@ -1,0 +1,84 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/engine/protocol"
+	"github.com/jsorc/jsorc/engine/services"
+)
+
+// Name is the local backend's name (`jsorc serve --backend local`).
+const Name = "local"
+
+// Options configure the local backend. Options is a backend.Opener.
+type Options struct {
+	// Executable is the jsorc binary run as `{jsorc} serve-action`; default:
+	// this process's executable.
+	Executable string
+	// Host is the loopback address action servers and services bind to
+	// (default 127.0.0.1).
+	Host string
+}
+
+// Open opens the local backend in env's data directory.
+func (o Options) Open(_ context.Context, env backend.Env) (backend.Backend[services.Definition, services.Info], error) {
+	return New(o, env)
+}
+
+// Backend is the local backend.
+type Backend struct {
+	opts    Options
+	dataDir string
+	log     *slog.Logger
+	// client reads the action servers' spec endpoints (readiness).
+	client *protocol.Client
+	svc    *services.Manager
+}
+
+// New returns the local backend of env's data directory. It starts nothing.
+func New(o Options, env backend.Env) (*Backend, error) {
+	if o.Executable == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return nil, fmt.Errorf("local backend: finding the jsorc binary: %w", err)
+		}
+		o.Executable = exe
+	}
+	if o.Host == "" {
+		o.Host = "127.0.0.1"
+	}
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	mgr, err := services.NewManager(services.Options{DataDir: env.DataDir, Host: o.Host, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("local backend: keep-alive: %w", err)
+	}
+	return &Backend{
+		opts:    o,
+		dataDir: env.DataDir,
+		log:     log,
+		client:  protocol.NewClient(protocol.ClientOptions{}),
+		svc:     mgr,
+	}, nil
+}
+
+// Name returns "local".
+func (b *Backend) Name() string { return Name }
+
+// Runnables is the keep-alive loop.
+func (b *Backend) Runnables() []backend.Task {
+	return []backend.Task{{Name: "keep-alive", Runnable: backend.RunnableFunc(b.svc.Run)}}
+}
+
+// Close releases the probe client's idle connections; the processes ended
+// with the runnables.
+func (b *Backend) Close() error {
+	b.client.CloseIdleConnections()
+	return nil
+}

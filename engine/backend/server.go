@@ -1,0 +1,93 @@
+package backend
+
+import (
+	"context"
+	"time"
+)
+
+// Phase is the life stage of a module's remote action server.
+type Phase int
+
+// Phases of a remote action server.
+const (
+	PhaseNone Phase = iota
+	PhaseStarting
+	PhaseReady
+	PhaseCrashed
+	PhaseNotInstalled
+)
+
+// Status is the phase as JSORC's action status spells it ("" for none).
+func (p Phase) Status() string {
+	switch p {
+	case PhaseStarting:
+		return "STARTING"
+	case PhaseReady:
+		return "READY"
+	case PhaseCrashed:
+		return "CRASHED"
+	case PhaseNotInstalled:
+		return "NOT_INSTALLED"
+	}
+	return ""
+}
+
+// State is what a backend reports of a module's remote action server.
+type State struct {
+	Phase Phase
+	// URL is where calls go.
+	URL       string
+	PID       int
+	Restarts  int
+	LastError string
+	// External is true for a server someone else runs (the config's url).
+	External bool
+	// Spec is the server's action spec, read by the readiness probe (or,
+	// when it cannot be read, implied by the config).
+	Spec map[string][]string
+	// Since is when the phase last changed.
+	Since time.Time
+}
+
+// ServerSpec is what a backend needs to run a module's action server: the
+// part of the module's action config that says how it runs remotely.
+type ServerSpec struct {
+	// Module is the module's name.
+	Module string
+	// Builtin and Params name the built-in module and its parameters, which
+	// `jsorc serve-action` serves when nothing more specific is given.
+	Builtin string
+	Params  map[string]any
+	// Command and Env are how the local backend runs the server, with the
+	// placeholders {jsorc}, {addr}, {host}, {port}, {name} and {data}.
+	Command []string
+	Env     map[string]string
+	// Manifests and Port are the server's Kubernetes objects and the port of
+	// its Service.
+	Manifests []map[string]any
+	Port      int
+	// URL is an action server someone else runs.
+	URL string
+}
+
+// Launcher starts modules' remote action servers.
+type Launcher interface {
+	// Launch prepares the action server of spec.Module: it checks the spec
+	// and returns the server without starting anything. report receives
+	// every change of the server's state once the server runs; it must not
+	// block.
+	Launch(spec ServerSpec, report func(State)) (Server, error)
+}
+
+// Server is one module's remote action server.
+type Server interface {
+	// Start runs (or follows) the server until ctx ends, reporting its
+	// state; it returns nil after a clean stop. The engine runs it in its
+	// run group, so it ends when the module stops it or the engine stops.
+	Start(ctx context.Context) error
+	// Retire removes what of the server outlives Start (a Deployment and
+	// Service on Kubernetes), once Start has returned, and waits until it
+	// is gone or ctx ends. A server whose process ends with Start has
+	// nothing to retire. It is not called when the engine merely stops.
+	Retire(ctx context.Context) error
+}
