@@ -15,6 +15,13 @@ var (
 	bucketModes         = []byte("modes")
 	bucketServices      = []byte("services")
 	bucketReports       = []byte("reports")
+	bucketRunning       = []byte("running")
+)
+
+// Nested bucket names.
+var (
+	bucketDecisions = []byte("decisions") // under policy
+	bucketEntries   = []byte("entries")   // under running/<kind>
 )
 
 // Key names inside the singleton buckets.
@@ -23,6 +30,7 @@ var (
 	keyConfig        = []byte("config")
 	keyPolicyName    = []byte("name")
 	keyPolicyParams  = []byte("params")
+	keyState         = []byte("state") // under running/<kind>
 )
 
 // topBuckets lists every top-level bucket of the current schema, in the
@@ -36,15 +44,20 @@ func topBuckets() [][]byte {
 		bucketModes,
 		bucketServices,
 		bucketReports,
+		bucketRunning,
 	}
 }
 
-// createBuckets makes sure every top-level bucket exists.
+// createBuckets makes sure every top-level bucket, and policy/decisions,
+// exists.
 func createBuckets(tx *bolt.Tx) error {
 	for _, name := range topBuckets() {
 		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	if _, err := tx.Bucket(bucketPolicy).CreateBucketIfNotExists(bucketDecisions); err != nil {
+		return fmt.Errorf("create bucket %s/%s: %w", bucketPolicy, bucketDecisions, err)
 	}
 	return nil
 }

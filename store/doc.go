@@ -10,20 +10,37 @@
 //
 // A data directory holds:
 //
-//	<dir>/             mode 0700
-//	├── jsorc.db       the bbolt database, mode 0600, exclusively locked while open
-//	└── jsorc.pid      pid of the engine holding the lock; removed by Close
+//	<dir>/                          mode 0700
+//	├── jsorc.db                    the bbolt database, mode 0600, exclusively locked while open
+//	├── jsorc.db.bak                a consistent copy, written at every Open and Close
+//	├── jsorc.db.damaged-<time>     a damaged database Recover replaced (kept, never read)
+//	└── jsorc.pid                   pid of the engine holding the lock; removed by Close
+//	                                before the lock is released
+//
+// # Damage and recovery
+//
+// bbolt maps the file into memory and trusts it: a page past the end of a
+// truncated file kills the process with SIGBUS, and an empty file is
+// silently initialised. Open therefore checks the file first (CheckFile:
+// length, whole pages, both meta pages' magic, version and checksum, every
+// page in use inside the file) and refuses a damaged one with ErrDamaged,
+// leaving it untouched. Recover keeps the damaged file, salvages what its
+// bytes still hold (read, never mapped) over the snapshot jsorc.db.bak, and
+// replaces jsorc.db with the result in one rename. Inspect reports on a
+// data directory for `jsorc doctor`.
 //
 // # Buckets
 //
-// Schema version 1. Keys and names are UTF-8 unless stated otherwise.
+// Schema version 2. Keys and names are UTF-8 unless stated otherwise.
 //
 //	meta/                          engine-wide singletons
 //	├── schema_version             uint64, 8 bytes big-endian: last migration applied
 //	└── config                     META_CONFIG, JSON (absent until SetMeta)
 //	policy/                        the active policy (absent until SetPolicy)
 //	├── name                       policy name, e.g. "default", "evaluation"
-//	└── params                     policy parameters, JSON (absent when none)
+//	├── params                     policy parameters, JSON (absent when none)
+//	└── decisions/                 the moves policies made, newest last (v2)
+//	    └── <timestamp>            a move with its reason, JSON
 //	action_configs/                Kind ActionConfigs
 //	└── <module name>              action config, JSON
 //	apps/                          Kind Apps
@@ -34,11 +51,17 @@
 //	└── <service name>             user-defined service definition, JSON
 //	reports/                       time series, one nested bucket per kind
 //	└── <report kind>/             e.g. "benchmark", "trackact", "tracksys"
-//	    └── <timestamp>            key: unix nanoseconds, uint64, 8 bytes big-endian
-//	                               value: the report, JSON
+//	    └── <timestamp>            the report, JSON
+//	running/                       measurements in progress, for a restart (v2)
+//	└── <kind>/                    "benchmark", "trackact", "tracksys"
+//	    ├── state                  when it started and what it summed, JSON
+//	    └── entries/               its history so far
+//	        └── <timestamp>        one entry, JSON
 //
-// Big-endian timestamps sort bytewise in time order, so ranges are read
-// with a cursor Seek and pruning deletes a prefix.
+// A <timestamp> key is unix nanoseconds, uint64, 8 bytes big-endian: it
+// sorts bytewise in time order, so ranges are read with a cursor Seek and
+// pruning deletes a prefix. Entries of one instant take the next free
+// nanosecond.
 //
 // # Schema changes
 //

@@ -20,3 +20,8 @@ var ErrSchemaTooNew = errors.New("database schema too new")
 // ErrBadSchema reports a schema version key that cannot be decoded or a
 // migration list that is not numbered 1, 2, 3, … in order.
 var ErrBadSchema = errors.New("bad schema")
+
+// ErrDamaged reports a database file that bbolt cannot open safely: empty,
+// truncated, or without a valid meta page. Open's error wraps it, names the
+// file and the damage, and says how to recover; the file is left untouched.
+var ErrDamaged = errors.New("database file damaged")

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/jsorc/jsorc/store"
 )
 
 // TestLayout checks the file against the bucket tree drawn in doc.go: if it
@@ -24,6 +26,8 @@ func TestLayout(t *testing.T) {
 		s.Put("modes", "use_enc", []byte(`"module"`)),
 		s.Put("services", "redis", []byte(`{}`)),
 		s.AppendReport("benchmark", ts, []byte(`{}`)),
+		s.AppendDecisions([]store.Report{{TS: ts, Value: []byte(`{}`)}}, 0),
+		s.SaveProgress("benchmark", []byte(`{}`), []store.Report{{TS: ts, Value: []byte(`{}`)}}, 0),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -54,9 +58,12 @@ func TestLayout(t *testing.T) {
 		"meta/config",
 		"meta/schema_version",
 		"modes/use_enc",
+		"policy/decisions/0102030405060708",
 		"policy/name",
 		"policy/params",
 		"reports/benchmark/0102030405060708",
+		"running/benchmark/entries/0102030405060708",
+		"running/benchmark/state",
 		"services/redis",
 	}
 	if !slices.Equal(got, want) {
@@ -73,7 +80,7 @@ func walk(paths *[]string, prefix string, b *bolt.Bucket) {
 			return nil
 		}
 		key := string(k)
-		if strings.HasPrefix(prefix, "reports/") {
+		if strings.HasPrefix(prefix, "reports/") || strings.HasSuffix(prefix, "/decisions/") || strings.HasSuffix(prefix, "/entries/") {
 			key = fmt.Sprintf("%x", k)
 		}
 		*paths = append(*paths, prefix+key)

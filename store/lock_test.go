@@ -4,10 +4,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/jsorc/jsorc/store"
 )
@@ -84,4 +88,84 @@ func TestOpenAfterHolderCloses(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Errorf("Open waiting for the lock: %v", err)
 	}
+}
+
+// TestCloseRemovesPIDBeforeUnlocking: once Close releases the lock, a
+// waiting engine may take it and write its own jsorc.pid, so Close must
+// remove the pid file before, never after. The order is read from inotify,
+// which queues the deletion of jsorc.pid and the final close of jsorc.db
+// (bbolt unlocks just before closing) in the order they happened. (A
+// timing test cannot see it: the waiting engine polls the lock every 50ms,
+// and the late removal of the old engine's file always comes first.)
+func TestCloseRemovesPIDBeforeUnlocking(t *testing.T) {
+	s, dir := openUnclosed(t)
+	fd, err := unix.InotifyInit1(unix.IN_CLOEXEC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_DELETE|unix.IN_CLOSE_WRITE); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	buf := make([]byte, 64*1024)
+	n, err := unix.Read(fd, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for off := 0; off+unix.SizeofInotifyEvent <= n; {
+		ev := (*unix.InotifyEvent)(unsafe.Pointer(&buf[off]))
+		name := strings.TrimRight(string(buf[off+unix.SizeofInotifyEvent:off+unix.SizeofInotifyEvent+int(ev.Len)]), "\x00")
+		switch {
+		case name == "jsorc.pid" && ev.Mask&unix.IN_DELETE != 0:
+			order = append(order, "pid removed")
+		case name == "jsorc.db" && ev.Mask&unix.IN_CLOSE_WRITE != 0:
+			order = append(order, "db closed")
+		}
+		off += unix.SizeofInotifyEvent + int(ev.Len)
+	}
+	if want := []string{"pid removed", "db closed"}; !slices.Equal(order, want) {
+		t.Errorf("Close did %q, want %q: the pid file must go while the lock is held", order, want)
+	}
+}
+
+// TestWaitingEngineKeepsItsPIDFile: an engine that waited for the lock and
+// got it has its pid file once the first engine has closed.
+func TestWaitingEngineKeepsItsPIDFile(t *testing.T) {
+	s1, dir := openUnclosed(t)
+	opened := make(chan *store.Store, 1)
+	go func() {
+		s2, err := store.Open(dir, store.Options{LockTimeout: 10 * time.Second})
+		if err != nil {
+			t.Error(err)
+		}
+		opened <- s2
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2 := <-opened
+	if s2 == nil {
+		return
+	}
+	defer s2.Close()
+	b, err := os.ReadFile(filepath.Join(dir, "jsorc.pid"))
+	if err != nil || strings.TrimSpace(string(b)) != strconv.Itoa(os.Getpid()) {
+		t.Errorf("the waiting engine's pid file: %q, %v", b, err)
+	}
+}
+
+// openUnclosed opens a store in a fresh directory; the test closes it.
+func openUnclosed(t *testing.T) (*store.Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
 }

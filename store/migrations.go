@@ -21,6 +21,7 @@ type migration struct {
 func schemaMigrations() []migration {
 	return []migration{
 		{version: 1, name: "initial layout", apply: migrateInitialLayout},
+		{version: 2, name: "policy decisions and running measurements", apply: migrateDecisionsAndRunning},
 	}
 }
 
@@ -38,6 +39,24 @@ func migrateInitialLayout(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists([]byte(name)); err != nil {
 			return fmt.Errorf("create bucket %s: %w", name, err)
 		}
+	}
+	return nil
+}
+
+// migrateDecisionsAndRunning adds, for schema version 2, the policy's
+// decision history (policy/decisions) and the state of running
+// measurements (running), so that both survive a restart. Nothing existing
+// changes.
+func migrateDecisionsAndRunning(tx *bolt.Tx) error {
+	policy, err := tx.CreateBucketIfNotExists([]byte("policy"))
+	if err != nil {
+		return fmt.Errorf("create bucket policy: %w", err)
+	}
+	if _, err := policy.CreateBucketIfNotExists([]byte("decisions")); err != nil {
+		return fmt.Errorf("create bucket policy/decisions: %w", err)
+	}
+	if _, err := tx.CreateBucketIfNotExists([]byte("running")); err != nil {
+		return fmt.Errorf("create bucket running: %w", err)
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -78,9 +79,10 @@ func TestMigrateFromEmpty(t *testing.T) {
 	}
 }
 
-// TestMigrationRunsOnce adds a version 2 to the shipped list and checks the
+// TestMigrationRunsOnce adds a version to the shipped list and checks the
 // machinery: it runs on the first Open only, bumps the recorded version,
-// and a binary that stops at version 1 then refuses the database.
+// and the shipped binary, which stops one version earlier, then refuses
+// the database.
 func TestMigrationRunsOnce(t *testing.T) {
 	dir := t.TempDir()
 	s, err := Open(dir, Options{})
@@ -95,8 +97,9 @@ func TestMigrationRunsOnce(t *testing.T) {
 	}
 
 	runs := 0
+	next := SchemaVersion() + 1
 	v2 := append(schemaMigrations(), migration{
-		version: 2,
+		version: next,
 		name:    "test: copy apps/old to apps/new",
 		apply: func(tx *bolt.Tx) error {
 			runs++
@@ -117,7 +120,7 @@ func TestMigrationRunsOnce(t *testing.T) {
 		}
 	}
 	if runs != 1 {
-		t.Errorf("migration 2 ran %d times, want 1", runs)
+		t.Errorf("migration %d ran %d times, want 1", next, runs)
 	}
 
 	db, err := bolt.Open(filepath.Join(dir, dbFileName), 0o600, &bolt.Options{ReadOnly: true})
@@ -130,12 +133,12 @@ func TestMigrationRunsOnce(t *testing.T) {
 		return err
 	})
 	_ = db.Close()
-	if err != nil || version != 2 {
-		t.Errorf("schema version = %d, %v; want 2", version, err)
+	if err != nil || version != next {
+		t.Errorf("schema version = %d, %v; want %d", version, err, next)
 	}
 
 	if _, err := Open(dir, Options{}); !errors.Is(err, ErrSchemaTooNew) {
-		t.Errorf("Open by a version-1 binary: %v, want ErrSchemaTooNew", err)
+		t.Errorf("Open by a version-%d binary: %v, want ErrSchemaTooNew", next-1, err)
 	}
 }
 
@@ -150,7 +153,7 @@ func TestFailedMigrationRollsBack(t *testing.T) {
 	}
 	boom := errors.New("boom")
 	failing := append(schemaMigrations(), migration{
-		version: 2,
+		version: SchemaVersion() + 1,
 		name:    "test: write, then fail",
 		apply: func(tx *bolt.Tx) error {
 			if err := tx.Bucket(bucketApps).Put([]byte("half"), []byte("done")); err != nil {
@@ -198,5 +201,69 @@ func TestCheckMigrations(t *testing.T) {
 				t.Errorf("err = %v, want ErrBadSchema", err)
 			}
 		})
+	}
+}
+
+// TestMigration2DecisionsAndRunning opens a database of schema version 1
+// with the shipped binary: it becomes version 2 with policy/decisions and
+// running, and what version 1 held is untouched.
+func TestMigration2DecisionsAndRunning(t *testing.T) {
+	// A data directory as a version-1 jsorc left it.
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, dbFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := migrateInitialLayout(tx); err != nil {
+			return err
+		}
+		key, _ := timeKey(time.Unix(5, 0))
+		reports, err := tx.Bucket([]byte("reports")).CreateBucket([]byte("benchmark"))
+		if err != nil {
+			return err
+		}
+		return errors.Join(
+			tx.Bucket([]byte("meta")).Put([]byte("schema_version"), encodeUint64(1)),
+			tx.Bucket([]byte("policy")).Put([]byte("name"), []byte("costmodel")),
+			tx.Bucket([]byte("policy")).Put([]byte("params"), []byte(`{"hold":3}`)),
+			tx.Bucket([]byte("apps")).Put([]byte("faq"), []byte(`{"steps":[]}`)),
+			reports.Put(key, []byte(`{}`)),
+		)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var version uint64
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		version, err = readSchemaVersion(tx)
+		return err
+	})
+	if err != nil || version != 2 {
+		t.Errorf("schema version %d, %v; want 2", version, err)
+	}
+	if name, params, err := s.Policy(); name != "costmodel" || string(params) != `{"hold":3}` || err != nil {
+		t.Errorf("policy after migration: %q %q %v", name, params, err)
+	}
+	if v, err := s.Get(Apps, "faq"); err != nil || string(v) != `{"steps":[]}` {
+		t.Errorf("app after migration: %q %v", v, err)
+	}
+	if rs, err := s.Reports("benchmark", time.Time{}, 0); err != nil || len(rs) != 1 {
+		t.Errorf("reports after migration: %d, %v", len(rs), err)
+	}
+	if err := s.AppendDecisions([]Report{{TS: time.Unix(6, 0), Value: []byte(`{}`)}}, 10); err != nil {
+		t.Errorf("decisions after migration: %v", err)
+	}
+	if err := s.SaveProgress("benchmark", []byte(`{}`), nil, 0); err != nil {
+		t.Errorf("progress after migration: %v", err)
 	}
 }

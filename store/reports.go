@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"time"
@@ -27,24 +26,14 @@ func (s *Store) AppendReport(kind string, ts time.Time, value []byte) error {
 		if kind == "" {
 			return errors.New("empty report kind")
 		}
-		key, err := timeKey(ts)
-		if err != nil {
+		if _, err := timeKey(ts); err != nil {
 			return err
 		}
 		b, err := createReportsBucket(tx, kind)
 		if err != nil {
 			return err
 		}
-		for b.Get(key) != nil {
-			n, _ := decodeUint64(key)
-			if key, err = timeKey(time.Unix(0, int64(n)+1)); err != nil {
-				return err
-			}
-		}
-		if value == nil {
-			value = []byte{}
-		}
-		return b.Put(key, value)
+		return seriesAppend(b, ts, value)
 	})
 	if err != nil {
 		return fmt.Errorf("store: append %s report: %w", kind, err)
@@ -59,27 +48,11 @@ func (s *Store) Reports(kind string, since time.Time, limit int) ([]Report, erro
 	var out []Report
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b, err := getReportsBucket(tx, kind)
-		if err != nil || b == nil {
+		if err != nil {
 			return err
 		}
-		c := b.Cursor()
-		var k, v []byte
-		switch start, err := timeKey(since); {
-		case err == nil:
-			k, v = c.Seek(start)
-		case since.Before(time.Unix(0, 0)):
-			k, v = c.First()
-		default: // after the last instant a key can hold
-			return nil
-		}
-		for ; k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
-			ts, err := keyTime(k)
-			if err != nil {
-				return fmt.Errorf("key %x: %w", k, err)
-			}
-			out = append(out, Report{TS: ts, Value: clone(v)})
-		}
-		return nil
+		out, err = seriesRead(b, since, limit)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: read %s reports: %w", kind, err)
@@ -95,55 +68,14 @@ func (s *Store) PruneReports(kind string, olderThan time.Time, keep int) (int, e
 	deleted := 0
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b, err := getReportsBucket(tx, kind)
-		if err != nil || b == nil {
+		if err != nil {
 			return err
 		}
-		cut := pruneCut(b.Cursor(), olderThan, keep)
-		if cut == nil {
-			return nil
-		}
-		// Keys sort by time, so the doomed entries are a prefix. Collect
-		// them first: deleting under a moving cursor skips entries.
-		var doomed [][]byte
-		c := b.Cursor()
-		for k, _ := c.First(); k != nil && bytes.Compare(k, cut) < 0; k, _ = c.Next() {
-			doomed = append(doomed, clone(k))
-		}
-		for _, k := range doomed {
-			if err := b.Delete(k); err != nil {
-				return fmt.Errorf("delete key %x: %w", k, err)
-			}
-		}
-		deleted = len(doomed)
-		return nil
+		deleted, err = seriesPrune(b, olderThan, keep)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: prune %s reports: %w", kind, err)
 	}
 	return deleted, nil
-}
-
-// pruneCut returns the key before which every entry goes, or nil if none
-// does: the later of olderThan's key and the key of the keep-th newest
-// entry.
-func pruneCut(c *bolt.Cursor, olderThan time.Time, keep int) []byte {
-	var cut []byte
-	if !olderThan.IsZero() {
-		switch k, err := timeKey(olderThan); {
-		case err == nil:
-			cut = k
-		case olderThan.After(time.Unix(0, 0)): // beyond the last key
-			cut = bytes.Repeat([]byte{0xff}, 9)
-		}
-	}
-	if keep > 0 {
-		k, _ := c.Last()
-		for i := 1; i < keep && k != nil; i++ {
-			k, _ = c.Prev()
-		}
-		if k != nil && bytes.Compare(k, cut) > 0 {
-			cut = clone(k)
-		}
-	}
-	return cut
 }

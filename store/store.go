@@ -14,8 +14,9 @@ import (
 
 // File names inside the data directory.
 const (
-	dbFileName  = "jsorc.db"
-	pidFileName = "jsorc.pid"
+	dbFileName     = "jsorc.db"
+	pidFileName    = "jsorc.pid"
+	backupFileName = "jsorc.db.bak"
 )
 
 // DefaultLockTimeout is how long Open waits for the data directory's lock
@@ -50,7 +51,9 @@ type Store struct {
 // Open opens, or creates, the database of the data directory dir: the
 // directory is created with mode 0700 if missing and the file jsorc.db
 // with mode 0600. If another process holds the file for longer than
-// opts.LockTimeout, Open fails with an error wrapping ErrLocked. It then
+// opts.LockTimeout, Open fails with an error wrapping ErrLocked. A damaged
+// file (see CheckFile) is refused, untouched, with an error wrapping
+// ErrDamaged that says how to recover it. It then
 // creates any missing bucket and brings the schema up to date, or fails
 // with ErrSchemaTooNew, leaving the file untouched, if the database comes
 // from a newer jsorc.
@@ -68,6 +71,9 @@ func open(dir string, opts Options, list []migration) (*Store, error) {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
 	path := filepath.Join(dir, dbFileName)
+	if err := preflight(dir, path, opts.lockTimeout()); err != nil {
+		return nil, err
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.lockTimeout()})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, lockedError(dir)
@@ -84,6 +90,7 @@ func open(dir string, opts Options, list []migration) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
+	s.snapshot()
 	return s, nil
 }
 
@@ -92,10 +99,12 @@ func (s *Store) Path() string {
 	return s.path
 }
 
-// Close removes the pid file and closes the database, releasing the lock.
-// Calling it again returns the first call's result.
+// Close refreshes the snapshot jsorc.db.bak, removes the pid file and
+// closes the database, releasing the lock. Calling it again returns the
+// first call's result.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.snapshot()
 		// The pid file goes first: once the lock is released another
 		// engine may write its own.
 		pidErr := removePID(s.pidPath)
