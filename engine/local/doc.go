@@ -44,6 +44,14 @@
 // child cleans up or sets its own; and the kernel clears Pdeathsig when the
 // child execs a set-user-ID, set-group-ID or file-capability program.
 //
+// # Logs
+//
+// A child's stdout and stderr go through a pipe that the engine copies to
+// Spec.LogPath, a Log that rotates by size (LogLimits: 10 MiB and three
+// older files by default, PATH.1 the newest of them), so neither a chatty
+// action server nor a service in a crash loop fills the disk. Done is
+// closed once the copy has caught up, so the log is complete then.
+//
 // # Supervision
 //
 // A Supervisor moves through Phases: Starting (process running, probe not

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -80,6 +81,24 @@ func childMain(args []string) int {
 		wd, _ := os.Getwd()
 		fmt.Printf("var %s\n", os.Getenv("JSORC_TEST_VAR"))
 		fmt.Printf("wd %s\n", wd)
+		return 0
+
+	case "spew": // spew N: print N numbered lines of 101 bytes
+		n, _ := strconv.Atoi(rest[0])
+		w := bufio.NewWriterSize(os.Stdout, 4096)
+		for i := range n {
+			fmt.Fprintf(w, "line %06d %s\n", i, strings.Repeat("x", 88))
+		}
+		_ = w.Flush()
+		return 0
+
+	case "cat": // copy stdin to stdout
+		b, err := io.ReadAll(os.Stdin)
+		if err != nil {
+			fmt.Println("error", err)
+			return 1
+		}
+		fmt.Printf("stdin %q\n", b)
 		return 0
 
 	case "http": // http ADDR READY_AFTER [UNHEALTHY_AFTER]

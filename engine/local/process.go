@@ -1,6 +1,7 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,8 +45,15 @@ type Spec struct {
 	Dir string
 	// LogPath is a file that receives the process's stdout and stderr,
 	// appended. It is created with mode 0600 and its parent directory with
-	// 0700 if missing. Empty discards the output. Stdin is always /dev/null.
+	// 0700 if missing, and rotates by LogLimits. Empty discards the output.
 	LogPath string
+	// LogLimits bound the log; the zero value means DefaultLogMaxBytes
+	// and DefaultLogKeep.
+	LogLimits LogLimits
+	// Stdin is written to the process's standard input, which is then
+	// closed; nil means /dev/null. It never appears on a command line, so
+	// it may carry a secret.
+	Stdin []byte
 	// StopGrace is how long Stop waits for the process to exit after the
 	// stop signal before it sends SIGKILL; zero means DefaultStopGrace.
 	StopGrace time.Duration
@@ -75,7 +83,8 @@ type Process struct {
 	stopSig syscall.Signal
 
 	done    chan struct{}
-	exitErr error // written once, before done is closed
+	exitErr error         // written once, before done is closed
+	logDone chan struct{} // closed once the log copier has ended; nil without a log
 
 	mu       sync.Mutex
 	exited   bool // the leader has exited: its pid/pgid must not be signalled any more
@@ -121,9 +130,16 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local: start %s: %w", name, err)
 	}
-	logFile, err := openLog(spec.LogPath)
-	if err != nil {
-		return nil, fmt.Errorf("local: start %s: %w", name, err)
+	var logR, logW *os.File
+	var log *Log
+	if spec.LogPath != "" {
+		if log, err = OpenLog(spec.LogPath, spec.LogLimits); err != nil {
+			return nil, fmt.Errorf("local: start %s: %w", name, err)
+		}
+		if logR, logW, err = os.Pipe(); err != nil {
+			_ = log.Close()
+			return nil, fmt.Errorf("local: start %s: log pipe: %w", name, err)
+		}
 	}
 
 	cmd := &exec.Cmd{
@@ -136,11 +152,16 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 			Pdeathsig: syscall.SIGKILL,
 		},
 	}
-	if logFile != nil {
-		// An *os.File is handed to the child as is: no copying goroutine, so
-		// Wait never blocks on a grandchild that inherited the descriptor.
-		cmd.Stdout = logFile
-		cmd.Stderr = logFile
+	if logW != nil {
+		// The child writes into a pipe that the engine copies to the
+		// rotating log. The write end is an *os.File, handed to the child
+		// as is: exec starts no copier of its own, so Wait never blocks on
+		// a grandchild that inherited the descriptor.
+		cmd.Stdout = logW
+		cmd.Stderr = logW
+	}
+	if spec.Stdin != nil {
+		cmd.Stdin = bytes.NewReader(spec.Stdin)
 	}
 
 	p := &Process{
@@ -155,14 +176,22 @@ func Start(ctx context.Context, spec Spec) (*Process, error) {
 	if p.stopSig == 0 {
 		p.stopSig = syscall.SIGTERM
 	}
+	if log != nil {
+		p.logDone = make(chan struct{})
+		go copyLog(logR, log, p.logDone)
+	}
 
 	started := make(chan error, 1)
 	go p.own(ctx, cmd, started)
 	// Not a select on ctx: the receive is bounded by one fork+exec, which
 	// cannot be interrupted anyway, and own checks ctx right before it.
 	err = <-started
-	if logFile != nil {
-		_ = logFile.Close() // the child holds its own copy
+	if logW != nil {
+		_ = logW.Close() // the child holds its own copy
+		if err != nil {
+			_ = logR.Close()
+			_ = log.Close()
+		}
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -201,6 +230,7 @@ func (p *Process) own(ctx context.Context, cmd *exec.Cmd, started chan<- error) 
 
 	p.awaitExit()
 	err := cmd.Wait() // reaps the leader
+	p.awaitLog()
 	p.mu.Lock()
 	p.exited = true // already set by awaitExit unless waitid failed
 	p.mu.Unlock()
@@ -210,6 +240,44 @@ func (p *Process) own(ctx context.Context, cmd *exec.Cmd, started chan<- error) 
 
 	p.exitErr = err
 	close(p.done)
+}
+
+// logDrain bounds the wait, after the leader exited, for the output still
+// in the log pipe: the group is killed by then, so the pipe ends at once
+// unless a process that left the group (setsid) still holds it.
+const logDrain = time.Second
+
+// awaitLog waits for the log copier to write out what the process left in
+// the pipe, so that the log is complete when Done is closed.
+func (p *Process) awaitLog() {
+	if p.logDone == nil {
+		return
+	}
+	t := time.NewTimer(logDrain)
+	defer t.Stop()
+	select {
+	case <-p.logDone:
+	case <-t.C:
+	}
+}
+
+// copyLog copies the child's output from r to log until every writer has
+// closed the pipe, then closes both and done. A failing log (a full disk)
+// drops output rather than stall the child on a full pipe.
+func copyLog(r *os.File, log *Log, done chan<- struct{}) {
+	defer close(done)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := r.Read(buf)
+		if n > 0 {
+			_, _ = log.Write(buf[:n])
+		}
+		if err != nil {
+			break
+		}
+	}
+	_ = r.Close()
+	_ = log.Close()
 }
 
 // awaitExit blocks until the leader has exited, without reaping it. While
@@ -374,20 +442,4 @@ func resolveProgram(argv0, dir string) (string, error) {
 	// Keep argv0 as given: the child chdirs to Dir before exec, so a
 	// relative path resolves there.
 	return argv0, nil
-}
-
-// openLog opens path for appending, creating it (0600) and its parent
-// directory (0700) as needed. An empty path yields a nil file.
-func openLog(path string) (*os.File, error) {
-	if path == "" {
-		return nil, nil
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("log directory: %w", err)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("log file: %w", err)
-	}
-	return f, nil
 }
