@@ -58,7 +58,7 @@ func TestBundled(t *testing.T) {
 
 			// The probe, independently of the Manager.
 			def := services.Bundled()[tt.name]
-			if err := def.Probe.Check(t.Context(), in.Endpoint); err != nil {
+			if err := def.Probe.CheckWithPassword(t.Context(), in.Endpoint, passwordOf(t, in)); err != nil {
 				t.Fatalf("probe of a ready %s: %v", tt.name, err)
 			}
 			if tt.extra != nil {
@@ -81,7 +81,7 @@ func TestBundled(t *testing.T) {
 					b, _ := os.ReadFile(in.LogPath)
 					t.Logf("restarts %d, last error %q; log tail:\n%s", in.Restarts, in.LastError, b[max(0, len(b)-1500):])
 				}
-				if err := def.Probe.Check(t.Context(), in.Endpoint); err != nil {
+				if err := def.Probe.CheckWithPassword(t.Context(), in.Endpoint, passwordOf(t, in)); err != nil {
 					t.Errorf("probe after restart: %v", err)
 				}
 			})
@@ -122,7 +122,21 @@ func reachableDir(t *testing.T) string {
 	return dir
 }
 
-// checkRedis sets and reads a key over RESP.
+// passwordOf reads the password of the service in names, "" if it has
+// none.
+func passwordOf(t *testing.T, in services.Info) string {
+	t.Helper()
+	if in.Credentials == "" {
+		return ""
+	}
+	b, err := os.ReadFile(in.Credentials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// checkRedis authenticates, then sets and reads a key over RESP.
 func checkRedis(t *testing.T, _ *services.Manager, in services.Info) {
 	c, err := net.DialTimeout("tcp", in.Endpoint, 2*time.Second)
 	if err != nil {
@@ -130,6 +144,8 @@ func checkRedis(t *testing.T, _ *services.Manager, in services.Info) {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	pw := passwordOf(t, in)
+	fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(pw), pw)
 	fmt.Fprint(c, "*3\r\n$3\r\nSET\r\n$5\r\njsorc\r\n$2\r\nok\r\n*2\r\n$3\r\nGET\r\n$5\r\njsorc\r\n")
 	buf := make([]byte, 64)
 	var got string
@@ -140,8 +156,8 @@ func checkRedis(t *testing.T, _ *services.Manager, in services.Info) {
 		}
 		got += string(buf[:n])
 	}
-	if got != "+OK\r\n$2\r\nok\r\n" {
-		t.Errorf("redis SET/GET answered %q", got)
+	if got != "+OK\r\n+OK\r\n$2\r\nok\r\n" {
+		t.Errorf("redis AUTH/SET/GET answered %q", got)
 	}
 }
 

@@ -16,12 +16,16 @@ import (
 // Definition is a service jsorc keeps alive: how to run it on the local
 // backend, how to tell that it works, and what to apply on Kubernetes.
 //
-// Command, Init commands, Env values and File contents are templates in
-// which local.Expand fills the placeholders {port} (the service's TCP
-// port), {host} (the loopback address it binds), {addr} (host and port
-// joined, "127.0.0.1:40123" or "[::1]:40123"), {data} (its data directory,
-// DATA/services/<name>) and {config} (the path of Files[0]). In YAML, quote
-// an argument that starts with a placeholder: [srv, "{port}"].
+// Command, Init commands, Env values, File contents and Init stdin are
+// templates in which local.Expand fills the placeholders {port} (the
+// service's TCP port), {host} (the loopback address it binds), {addr}
+// (host and port joined, "127.0.0.1:40123" or "[::1]:40123"), {data} (its
+// data directory, DATA/services/<name>) and {config} (the path of
+// Files[0]). A service with a Password also has {password_file} (the file
+// holding it) and, in Env, File contents and Init stdin only — never on a
+// command line, which every user can read — {password} and
+// {password_scram} (PostgreSQL's SCRAM-SHA-256 verifier of it). In YAML,
+// quote an argument that starts with a placeholder: [srv, "{port}"].
 type Definition struct {
 	// Name is the service's name, as keep_alive spells it: lower-case
 	// letters, digits and inner dashes, at most 63 characters.
@@ -41,8 +45,13 @@ type Definition struct {
 	// and keeps it while it stays free.
 	Port int
 	// User, when the engine runs as root, is the user the service and its
-	// Init steps run as (PostgreSQL refuses root). Ignored otherwise.
+	// Init steps run as (PostgreSQL refuses root); "nobody" when that user
+	// does not exist. Ignored otherwise.
 	User string
+	// Password makes jsorc generate a password for the service once per
+	// data directory (DATA/services/<name>.password, mode 0600), fill it in
+	// the templates and give it to the probe.
+	Password bool
 	// Init steps run, in order, before every start; a step whose Creates
 	// file exists is skipped, which makes one-time set-up idempotent.
 	Init []Step
@@ -74,6 +83,13 @@ type Step struct {
 	// Creates is a path relative to the data directory; when it exists the
 	// step is skipped. Empty means the step runs before every start.
 	Creates string
+	// Stdin is a template written to the step's standard input.
+	Stdin string
+	// Rekey makes the step run only when jsorc generated the password at
+	// this start for a data directory that was already in use (data from
+	// before jsorc gave the service a password, or whose password file
+	// was deleted): it sets the new password in that data.
+	Rekey bool
 }
 
 // File is a file written into a service's data directory before it starts.
@@ -91,12 +107,14 @@ type ProbeKind string
 
 // The probe kinds.
 const (
-	// ProbeRedis sends the RESP command PING and expects +PONG.
+	// ProbeRedis sends the RESP commands AUTH (when the service has a
+	// password) and PING and expects +OK and +PONG.
 	ProbeRedis ProbeKind = "redis"
 	// ProbeHTTP sends GET Probe.Path and expects status 200.
 	ProbeHTTP ProbeKind = "http"
-	// ProbePostgres opens a real PostgreSQL session (protocol 3.0, trust
-	// authentication) and expects ReadyForQuery.
+	// ProbePostgres opens a real PostgreSQL session (protocol 3.0, with
+	// SCRAM-SHA-256 or MD5 when the service has a password) and expects
+	// ReadyForQuery.
 	ProbePostgres ProbeKind = "postgres"
 	// ProbeTCP only connects.
 	ProbeTCP ProbeKind = "tcp"
@@ -163,7 +181,7 @@ func (d Definition) Validate() error {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			return invalid("env", "bad variable name %q", k)
 		}
-		if err := checkTemplate("env."+k, v, d); err != nil {
+		if err := checkTemplate("env."+k, v, d, true); err != nil {
 			return err
 		}
 	}
@@ -177,6 +195,12 @@ func (d Definition) Validate() error {
 		}
 		if s.Creates != "" && !filepath.IsLocal(s.Creates) {
 			return invalid(field+".creates", "%q must be a relative path inside the data directory", s.Creates)
+		}
+		if err := checkTemplate(field+".stdin", s.Stdin, d, true); err != nil {
+			return err
+		}
+		if s.Rekey && !d.Password {
+			return invalid(field+".rekey", "only a service with a password has steps that set it")
 		}
 	}
 	seen := map[string]bool{}
@@ -192,7 +216,7 @@ func (d Definition) Validate() error {
 		if f.Mode&^fs.ModePerm != 0 {
 			return invalid(field+".mode", "%v has bits other than permissions", f.Mode)
 		}
-		if err := checkTemplate(field+".content", f.Content, d); err != nil {
+		if err := checkTemplate(field+".content", f.Content, d, true); err != nil {
 			return err
 		}
 	}
@@ -242,27 +266,47 @@ func checkArgv(field string, argv []string, d Definition) error {
 		return invalid(field, "missing program")
 	}
 	for i, a := range argv {
-		if err := checkTemplate(fmt.Sprintf("%s[%d]", field, i), a, d); err != nil {
+		if err := checkTemplate(fmt.Sprintf("%s[%d]", field, i), a, d, false); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// checkTemplate checks that s expands with the placeholders d provides.
-func checkTemplate(field, s string, d Definition) error {
-	vars := map[string]string{"port": "1", "host": "h", "addr": "h:1", "data": "d"}
-	if len(d.Files) > 0 {
-		vars["config"] = "c"
-	}
+// checkTemplate checks that s expands with the placeholders d provides;
+// private templates (env, files, stdin) may hold the password itself.
+func checkTemplate(field, s string, d Definition, private bool) error {
+	vars := templateVars(d, private, "1", "h", "h:1", "d", "c", "p", "pw", "scram")
 	if _, err := local.Expand([]string{s}, vars); err != nil {
 		msg := strings.TrimPrefix(err.Error(), "local: argument 0 ")
 		if errors.Is(err, local.ErrUnknownPlaceholder) {
-			msg += " (known: {port}, {host}, {addr}, {data}, and {config} when files are given)"
+			switch {
+			case d.Password && !private && (strings.Contains(s, "{password}") || strings.Contains(s, "{password_scram}")):
+				msg += " (a command line is readable by every user: use {password_file}, or pass the password in env, a file or stdin)"
+			case !d.Password && strings.Contains(s, "{password"):
+				msg += " (only a service with password: true has a password)"
+			default:
+				msg += " (known: {port}, {host}, {addr}, {data}, {config} when files are given, {password_file} with a password)"
+			}
 		}
 		return invalid(field, "%s", msg)
 	}
 	return nil
+}
+
+// templateVars builds the placeholders a template of d may use.
+func templateVars(d Definition, private bool, port, host, addr, data, config, passwordFile, password, scram string) map[string]string {
+	vars := map[string]string{"port": port, "host": host, "addr": addr, "data": data}
+	if len(d.Files) > 0 {
+		vars["config"] = config
+	}
+	if d.Password {
+		vars["password_file"] = passwordFile
+		if private {
+			vars["password"], vars["password_scram"] = password, scram
+		}
+	}
+	return vars
 }
 
 // clone returns a deep copy of d's slices and maps (manifests are copied

@@ -86,6 +86,15 @@ type Info struct {
 	DataDir string `json:"data_dir,omitempty"`
 	// LogPath is the service's log file.
 	LogPath string `json:"log_path,omitempty"`
+	// User is the account the service runs as when it is not the engine's
+	// (the engine runs as root and the definition names a user).
+	User string `json:"user,omitempty"`
+	// Credentials says where the service's credentials are kept: the
+	// password file, or on Kubernetes the Secret. Never the secret itself.
+	Credentials string `json:"credentials,omitempty"`
+	// Verified reports that the last good probe reached the process jsorc
+	// started: the socket listening on Endpoint belongs to its PID.
+	Verified bool `json:"verified,omitempty"`
 }
 
 // ErrUnknownService is wrapped by Refresh's error for a name without a
@@ -388,6 +397,9 @@ func (m *Manager) Info() map[string]Info {
 			State:      StateStopped,
 			DataDir:    m.dataDir(name),
 			LogPath:    m.logPath(name),
+		}
+		if def.Password {
+			in.Credentials = m.passwordPath(name)
 		}
 		if m.stopping[name] != nil {
 			in.State = StateStopping

@@ -3,6 +3,7 @@ package services_test
 import (
 	"errors"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -393,5 +394,43 @@ func TestIPv6Loopback(t *testing.T) {
 	in := waitInfo(t, m, "echo", 10*time.Second, "ready", isReady)
 	if !strings.HasPrefix(in.URL, "http://[::1]:") {
 		t.Errorf("URL = %q, want http://[::1]:PORT/", in.URL)
+	}
+}
+
+// TestVerifiedOnlyForOwnProcess: a service whose probe passes against a
+// port someone else listens on (a definition with a fixed port whose own
+// process listens elsewhere: the way to pass off any loopback service as
+// promon) is ready but never verified; one whose own process answers is.
+func TestVerifiedOnlyForOwnProcess(t *testing.T) {
+	t.Parallel()
+	foreign, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{ReadHeaderTimeout: time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})}
+	go func() { _ = srv.Serve(foreign) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	m := newManager(t, fastOptions(t.TempDir()))
+	impostor := childDef(t, "impostor", filepath.Join(t.TempDir(), "never"))
+	impostor.Port = foreign.Addr().(*net.TCPAddr).Port
+	impostor.Command = []string{testBinary(t), "http", "127.0.0.1:0", filepath.Join(t.TempDir(), "never")}
+	own := childDef(t, "own", filepath.Join(t.TempDir(), "never"))
+	defs := map[string]services.Definition{"impostor": impostor, "own": own}
+	if err := m.Set([]string{"impostor", "own"}, defs, true); err != nil {
+		t.Fatal(err)
+	}
+	waitInfo(t, m, "own", 20*time.Second, "verified", func(in services.Info) bool { return isReady(in) && in.Verified })
+	in := waitInfo(t, m, "impostor", 20*time.Second, "ready", isReady)
+	// Let a few periodic probes run.
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		if in = m.Info()["impostor"]; in.Verified {
+			t.Fatalf("a foreign listener was verified as the service: %+v", in)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !in.ProbeOK {
+		t.Errorf("the impostor's probe failed, so the test proves nothing: %+v", in)
 	}
 }

@@ -37,6 +37,7 @@ type fileDefinition struct {
 	Env          map[string]string `json:"env"`
 	Port         int               `json:"port"`
 	User         string            `json:"user"`
+	Password     bool              `json:"password"`
 	Init         []fileStep        `json:"init"`
 	Files        []fileFile        `json:"files"`
 	TargetsFile  string            `json:"targets_file"`
@@ -50,6 +51,8 @@ type fileDefinition struct {
 type fileStep struct {
 	Command []string `json:"command"`
 	Creates string   `json:"creates"`
+	Stdin   string   `json:"stdin"`
+	Rekey   bool     `json:"rekey"`
 }
 
 type fileFile struct {
@@ -208,6 +211,7 @@ func (fd fileDefinition) definition(name string) (Definition, error) {
 		Env:         fd.Env,
 		Port:        fd.Port,
 		User:        fd.User,
+		Password:    fd.Password,
 		TargetsFile: fd.TargetsFile,
 		Manifests:   fd.Manifests,
 	}

@@ -53,7 +53,7 @@ func TestReadDefinitions(t *testing.T) {
 		t.Errorf("docs = %+v", docs)
 	}
 	pg := defs["pg16"]
-	if pg.User != "postgres" || pg.StopSignal != syscall.SIGINT || len(pg.Init) != 1 || pg.Init[0].Creates != "PG_VERSION" ||
+	if pg.User != "postgres" || !pg.Password || pg.StopSignal != syscall.SIGINT || len(pg.Init) != 1 || pg.Init[0].Creates != "PG_VERSION" ||
 		pg.SearchPath[0] != "/usr/lib/postgresql/*/bin" || len(pg.Manifests) != 1 || pg.Manifests[0]["kind"] != "Service" ||
 		pg.Probe.User != "app" {
 		t.Errorf("pg16 = %+v", pg)
@@ -95,7 +95,7 @@ func TestParseDefinitionsErrors(t *testing.T) {
 		{"http without path", "services:\n  a:\n    command: [srv]\n    probe: {kind: http}\n", `services.a.probe.path: "" must start with "/"`, true},
 		{"path on redis", "services:\n  a:\n    command: [srv]\n    probe: {kind: redis, path: /x}\n", "services.a.probe.path: only an http probe has a path", true},
 		{"user on http", "services:\n  a:\n    command: [srv]\n    probe: {kind: http, path: /, user: x}\n", "services.a.probe: only a postgres probe", true},
-		{"unknown placeholder", "services:\n  a:\n    command: [srv, \"--port={prot}\"]\n    probe: {kind: tcp}\n", `services.a.command[1]: "--port={prot}": unknown placeholder {prot} (known: {port}, {host}, {addr}, {data}, and {config} when files are given)`, true},
+		{"unknown placeholder", "services:\n  a:\n    command: [srv, \"--port={prot}\"]\n    probe: {kind: tcp}\n", `services.a.command[1]: "--port={prot}": unknown placeholder {prot} (known: {port}, {host}, {addr}, {data}, {config} when files are given, {password_file} with a password)`, true},
 		{"config without files", "services:\n  a:\n    command: [srv, \"{config}\"]\n    probe: {kind: tcp}\n", `services.a.command[1]: "{config}": unknown placeholder {config}`, true},
 		{"malformed template", "services:\n  a:\n    command: [srv, \"{port\"]\n    probe: {kind: tcp}\n", `services.a.command[1]: "{port": malformed template`, true},
 		{"bad env template", "services:\n  a:\n" + ok + "    env: {X: \"{nope}\"}\n", `services.a.env.X: "{nope}": unknown placeholder`, true},
@@ -115,6 +115,10 @@ func TestParseDefinitionsErrors(t *testing.T) {
 		{"unknown signal", "services:\n  a:\n" + ok + "    stop_signal: SIGNOPE\n", `services.a.stop_signal: unknown signal "SIGNOPE"`, true},
 		{"bad duration", "services:\n  a:\n" + ok + "    stop_grace: soon\n", `services.a.stop_grace: "soon" is not a duration such as "10s"`, true},
 		{"negative duration", "services:\n  a:\n" + ok + "    start_timeout: -1s\n", "services.a.start_timeout: -1s is negative", true},
+		{"password on a command line", "services:\n  a:\n    password: true\n    command: [srv, \"--pass={password}\"]\n    probe: {kind: tcp}\n", `services.a.command[1]: "--pass={password}": unknown placeholder {password} (a command line is readable by every user: use {password_file}`, true},
+		{"password without password", "services:\n  a:\n    command: [srv, \"{password_file}\"]\n    probe: {kind: tcp}\n", `unknown placeholder {password_file} (only a service with password: true has a password)`, true},
+		{"rekey without password", "services:\n  a:\n" + ok + "    init: [{command: [x], rekey: true}]\n", "services.a.init[0].rekey: only a service with a password has steps that set it", true},
+		{"bad stdin template", "services:\n  a:\n" + ok + "    init: [{command: [x], stdin: \"{nope}\"}]\n", `services.a.init[0].stdin: "{nope}": unknown placeholder`, true},
 		{"first error by name", "services:\n  b:\n    command: [x]\n  a:\n    command: [x]\n", "services.a.probe: missing", true},
 	}
 	for _, tt := range tests {

@@ -18,10 +18,17 @@ import (
 const defaultProbeTimeout = 5 * time.Second
 
 // Check probes the service listening at addr ("host:port") with p's
-// protocol and returns nil if it works. It gives up when ctx ends, and
-// after 5 seconds if ctx has no deadline. Every connection is closed
-// before Check returns.
+// protocol, without a password, and returns nil if it works. It gives up
+// when ctx ends, and after 5 seconds if ctx has no deadline. Every
+// connection is closed before Check returns.
 func (p Probe) Check(ctx context.Context, addr string) error {
+	return p.CheckWithPassword(ctx, addr, "")
+}
+
+// CheckWithPassword is Check for a service that requires password: Redis
+// gets AUTH before PING, PostgreSQL a SCRAM-SHA-256 (or MD5) exchange
+// whose server signature is verified too. HTTP and TCP probes ignore it.
+func (p Probe) CheckWithPassword(ctx context.Context, addr, password string) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, defaultProbeTimeout)
@@ -30,7 +37,7 @@ func (p Probe) Check(ctx context.Context, addr string) error {
 	var err error
 	switch p.Kind {
 	case ProbeRedis:
-		err = probeRedis(ctx, addr)
+		err = probeRedis(ctx, addr, password)
 	case ProbeHTTP:
 		err = probeHTTP(ctx, "http://"+addr+p.Path)
 	case ProbePostgres:
@@ -41,7 +48,7 @@ func (p Probe) Check(ctx context.Context, addr string) error {
 		if db == "" {
 			db = "postgres"
 		}
-		err = probePostgres(ctx, addr, user, db)
+		err = probePostgres(ctx, addr, user, db, password)
 	case ProbeTCP:
 		var c net.Conn
 		if c, err = dial(ctx, addr); err == nil {
@@ -82,25 +89,51 @@ func (c *ctxConn) Close() error {
 	return c.Conn.Close()
 }
 
-// probeRedis sends PING in RESP and expects +PONG.
-func probeRedis(ctx context.Context, addr string) error {
+// probeRedis sends AUTH password (when there is one) and PING in RESP,
+// and expects +OK and +PONG.
+func probeRedis(ctx context.Context, addr, password string) error {
 	c, err := dial(ctx, addr)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = c.Close() }() // the verdict is in; a close error adds nothing
+	r := bufio.NewReaderSize(c, 512)
+	if password != "" {
+		auth := fmt.Sprintf("*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(password), password)
+		if _, err := io.WriteString(c, auth); err != nil {
+			return fmt.Errorf("send AUTH: %w", err)
+		}
+		line, err := readRESPLine(r)
+		if err != nil {
+			return fmt.Errorf("read reply to AUTH: %w", err)
+		}
+		if line != "+OK" {
+			return fmt.Errorf("AUTH answered %q: the password does not match the server's", line)
+		}
+	}
 	if _, err := io.WriteString(c, "*1\r\n$4\r\nPING\r\n"); err != nil {
 		return fmt.Errorf("send PING: %w", err)
 	}
-	line, err := bufio.NewReaderSize(c, 512).ReadString('\n')
+	line, err := readRESPLine(r)
 	if err != nil {
 		return fmt.Errorf("read reply to PING: %w", err)
 	}
-	line = strings.TrimRight(line, "\r\n")
+	if strings.HasPrefix(line, "-NOAUTH") {
+		return fmt.Errorf("PING answered %q: the server requires a password (password: true in its definition)", line)
+	}
 	if line != "+PONG" {
 		return fmt.Errorf("PING answered %q, want +PONG", line)
 	}
 	return nil
+}
+
+// readRESPLine reads one simple reply line, without its CRLF.
+func readRESPLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadString('\n')
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 // probeHTTP sends GET url on a fresh connection and expects 200.
@@ -141,9 +174,11 @@ const (
 )
 
 // probePostgres opens a session as user on database with the startup
-// message of protocol 3.0, expects AuthenticationOk (trust) and then
-// ReadyForQuery, and ends the session with Terminate.
-func probePostgres(ctx context.Context, addr, user, database string) error {
+// message of protocol 3.0, authenticates with password when the server
+// asks (SCRAM-SHA-256, verifying the server's signature, or MD5), expects
+// AuthenticationOk and then ReadyForQuery, and ends the session with
+// Terminate.
+func probePostgres(ctx context.Context, addr, user, database, password string) error {
 	c, err := dial(ctx, addr)
 	if err != nil {
 		return err
@@ -164,6 +199,7 @@ func probePostgres(ctx context.Context, addr, user, database string) error {
 	}
 
 	r := bufio.NewReader(c)
+	auth := &pgAuth{user: user, password: password}
 	authed := false
 	for {
 		typ, payload, err := readPGMessage(r)
@@ -176,10 +212,22 @@ func probePostgres(ctx context.Context, addr, user, database string) error {
 				return errors.New("short authentication message")
 			}
 			code := binary.BigEndian.Uint32(payload)
-			if code != pgAuthOK {
-				return fmt.Errorf("server asks for authentication (method %d); the probe expects trust", code)
+			if code == pgAuthOK {
+				if auth.nonce != "" && !auth.done {
+					return errors.New("SCRAM: the server let the probe in without proving that it knows the password")
+				}
+				authed = true
+				continue
 			}
-			authed = true
+			reply, err := auth.answer(code, payload[4:])
+			if err != nil {
+				return err
+			}
+			if reply != nil {
+				if _, err := c.Write(reply); err != nil {
+					return fmt.Errorf("send authentication: %w", err)
+				}
+			}
 		case pgError:
 			return fmt.Errorf("server error: %s", pgErrorText(payload))
 		case pgReady:

@@ -151,7 +151,7 @@ func TestProbeCheck(t *testing.T) {
 		want  string // substring of the error; empty: success
 	}{
 		{"redis PONG", redis, fakeServer(t, redisReply("+PONG\r\n")), ""},
-		{"redis NOAUTH", redis, fakeServer(t, redisReply("-NOAUTH Authentication required.\r\n")), `PING answered "-NOAUTH Authentication required.", want +PONG`},
+		{"redis NOAUTH", redis, fakeServer(t, redisReply("-NOAUTH Authentication required.\r\n")), `PING answered "-NOAUTH Authentication required.": the server requires a password`},
 		{"redis hangs up", redis, fakeServer(t, func(net.Conn) {}), "read reply to PING"},
 		{"redis refused", redis, closedPort(t), "connection refused"},
 		{"http 200", httpReady, httpStatus(http.StatusOK), ""},
@@ -159,7 +159,7 @@ func TestProbeCheck(t *testing.T) {
 		{"http redirect not followed", httpReady, httpStatus(http.StatusFound), "302 Found"},
 		{"http refused", httpReady, closedPort(t), "connection refused"},
 		{"postgres ok", pg, fakeServer(t, pgServer(t, pgOK, terminated)), ""},
-		{"postgres md5", pg, fakeServer(t, pgServer(t, pgMsg('R', u32(5), u32(0xdeadbeef)), nil)), "server asks for authentication (method 5)"},
+		{"postgres md5", pg, fakeServer(t, pgServer(t, pgMsg('R', u32(5), u32(0xdeadbeef)), nil)), "server asks for a password (MD5) and the probe has none"},
 		{"postgres starting up", pg, fakeServer(t, pgServer(t, pgMsg('E', []byte("SFATAL\x00C57P03\x00Mthe database system is starting up\x00\x00")), nil)), "server error: FATAL 57P03: the database system is starting up"},
 		{"postgres ready before auth", pg, fakeServer(t, pgServer(t, pgMsg('Z', []byte("I")), nil)), "ReadyForQuery before AuthenticationOk"},
 		{"postgres not postgres", pg, fakeServer(t, pgServer(t, []byte("HTTP/1.1 400 Bad Request\r\n\r\n"), nil)), "bad length"},
@@ -226,4 +226,58 @@ func TestProbeTimeout(t *testing.T) {
 			t.Errorf("Check cancelled after 100ms: %v after %s", err, took)
 		}
 	})
+}
+
+// TestProbeSCRAMImpostor: a server that lets the probe in without SCRAM's
+// last step, or signs it with a key it does not have, is not the server
+// that holds the password, and the probe says so.
+func TestProbeSCRAMImpostor(t *testing.T) {
+	t.Parallel()
+	readMsg := func(r *bufio.Reader) []byte {
+		head := make([]byte, 5)
+		if _, err := io.ReadFull(r, head); err != nil {
+			return nil
+		}
+		body := make([]byte, binary.BigEndian.Uint32(head[1:])-4)
+		_, _ = io.ReadFull(r, body)
+		return body
+	}
+	impostor := func(final bool) func(net.Conn) {
+		return func(c net.Conn) {
+			r := bufio.NewReader(c)
+			var n uint32
+			if binary.Read(r, binary.BigEndian, &n) != nil {
+				return
+			}
+			_, _ = io.ReadFull(r, make([]byte, n-4))
+			_, _ = c.Write(pgMsg('R', u32(10), []byte("SCRAM-SHA-256\x00\x00")))
+			first := readMsg(r) // mechanism, length, client-first-message
+			if !final {
+				_, _ = c.Write(append(pgMsg('R', u32(0)), pgMsg('Z', []byte("I"))...))
+				return
+			}
+			i := bytes.Index(first, []byte("r="))
+			nonce := string(first[i+2:])
+			_, _ = c.Write(pgMsg('R', u32(11), []byte("r="+nonce+"server,s=c2FsdHNhbHQ=,i=4096")))
+			readMsg(r) // the proof, which an impostor cannot check
+			_, _ = c.Write(pgMsg('R', u32(12), []byte("v=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")))
+			_, _ = c.Write(append(pgMsg('R', u32(0)), pgMsg('Z', []byte("I"))...))
+		}
+	}
+	pg := services.Probe{Kind: services.ProbePostgres}
+	for _, tt := range []struct {
+		name  string
+		final bool
+		want  string
+	}{
+		{"lets in without SCRAM's last step", false, "without proving that it knows the password"},
+		{"signs with the wrong key", true, "the server's signature is wrong"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := pg.CheckWithPassword(t.Context(), fakeServer(t, impostor(tt.final)), "secret")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("probe of an impostor: %v, want %q", err, tt.want)
+			}
+		})
+	}
 }

@@ -20,15 +20,24 @@ type account struct {
 	groups []int // supplementary groups, as --init-groups sets them
 }
 
+// fallbackUser runs a service whose user does not exist (its package was
+// not installed the Debian way): unprivileged, owning nothing else.
+const fallbackUser = "nobody"
+
 // lookupAccount returns the account to switch to for a Definition's User,
 // or nil when no switch is needed: no User, or the engine is not root (it
 // cannot switch, and the service runs as the engine's user), or User is
-// root itself.
+// root itself. A User that does not exist is replaced by nobody.
 func lookupAccount(name string) (*account, error) {
 	if name == "" || os.Geteuid() != 0 {
 		return nil, nil
 	}
 	u, err := user.Lookup(name)
+	var unknown user.UnknownUserError
+	if errors.As(err, &unknown) && name != fallbackUser {
+		name = fallbackUser
+		u, err = user.Lookup(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run as %s: %w", name, err)
 	}

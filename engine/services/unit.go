@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +46,8 @@ type unit struct {
 	port        int         // sticky across restarts while free
 	endpoint    string
 	acct        *account // the user it runs as, from the last prepare
+	password    string   // its password (Definition.Password), from the last prepare
+	verified    bool     // the last good probe reached the process jsorc started
 	preparing   bool
 	prepMissing bool // the last prepare failed for want of a program
 	probed      bool
@@ -167,6 +171,10 @@ func (u *unit) build(ctx context.Context) (local.Spec, string, error) {
 	if err := os.MkdirAll(u.dataDir, 0o700); err != nil {
 		return local.Spec{}, "", fmt.Errorf("data directory: %w", err)
 	}
+	inUse, err := dirInUse(u.dataDir)
+	if err != nil {
+		return local.Spec{}, "", fmt.Errorf("data directory: %w", err)
+	}
 	if acct != nil {
 		if err := acct.reach(u.dataDir, u.m.opts.DataDir, servicesDir); err != nil {
 			return local.Spec{}, "", err
@@ -181,19 +189,39 @@ func (u *unit) build(ctx context.Context) (local.Spec, string, error) {
 	}
 	host := u.m.opts.Host
 	endpoint := net.JoinHostPort(host, strconv.Itoa(port))
-	vars := map[string]string{"port": strconv.Itoa(port), "host": host, "addr": endpoint, "data": u.dataDir}
-	if len(def.Files) > 0 {
-		vars["config"] = filepath.Join(u.dataDir, def.Files[0].Path)
+	password, fresh, scram := "", false, ""
+	passwordFile := u.m.passwordPath(u.name)
+	if def.Password {
+		if password, fresh, err = ensurePassword(passwordFile, acct); err != nil {
+			return local.Spec{}, "", err
+		}
+		if scram, err = scramVerifier(password); err != nil {
+			return local.Spec{}, "", err
+		}
+		if fresh {
+			u.logLine(fmt.Sprintf("jsorc: generated the password of %s in %s", u.name, passwordFile))
+		}
 	}
-	env, err := expandEnv(def.Env, vars)
+	var config string
+	if len(def.Files) > 0 {
+		config = filepath.Join(u.dataDir, def.Files[0].Path)
+	}
+	portText := strconv.Itoa(port)
+	vars := templateVars(def, false, portText, host, endpoint, u.dataDir, config, passwordFile, "", "")
+	private := templateVars(def, true, portText, host, endpoint, u.dataDir, config, passwordFile, password, scram)
+	env, err := expandEnv(def.Env, private)
 	if err != nil {
 		return local.Spec{}, "", err
 	}
 	u.mu.Lock()
-	u.acct = acct
+	u.acct, u.password = acct, password
 	u.mu.Unlock()
 
+	rekey := fresh && inUse
 	for i, step := range def.Init {
+		if step.Rekey && !rekey {
+			continue
+		}
 		if step.Creates != "" {
 			if _, err := os.Stat(filepath.Join(u.dataDir, step.Creates)); err == nil {
 				continue
@@ -209,12 +237,29 @@ func (u *unit) build(ctx context.Context) (local.Spec, string, error) {
 		if acct != nil {
 			argv = acct.wrap(setpriv, argv)
 		}
-		if err := u.runStep(ctx, i+1, argv, env); err != nil {
+		var stdin []byte
+		if step.Stdin != "" {
+			in, err := local.Expand([]string{step.Stdin}, private)
+			if err != nil {
+				return local.Spec{}, "", fmt.Errorf("init step %d: stdin: %w", i+1, err)
+			}
+			stdin = []byte(in[0])
+		}
+		if err := u.runStep(ctx, i+1, argv, env, stdin); err != nil {
+			if step.Rekey {
+				// Forget the password the data did not take, so that the
+				// next start generates one and tries again.
+				_ = os.Remove(passwordFile)
+			}
 			return local.Spec{}, "", err
+		}
+		if step.Rekey {
+			u.logLine(fmt.Sprintf("jsorc: set the new password of %s in its existing data (init step %d)", u.name, i+1))
+			u.m.log.Warn("service data predates its password: set a new one", attrService, u.name, "credentials", passwordFile)
 		}
 	}
 	for i, f := range def.Files {
-		content, err := local.Expand([]string{f.Content}, vars)
+		content, err := local.Expand([]string{f.Content}, private)
 		if err != nil {
 			return local.Spec{}, "", fmt.Errorf("file %d: %w", i+1, err)
 		}
@@ -277,7 +322,7 @@ func (u *unit) pickPort() (int, error) {
 
 // runStep runs one Init step to completion, its output going to the
 // service's log, under Options.InitTimeout.
-func (u *unit) runStep(ctx context.Context, n int, argv, env []string) error {
+func (u *unit) runStep(ctx context.Context, n int, argv, env []string, stdin []byte) error {
 	u.logLine(fmt.Sprintf("jsorc: init step %d: %q", n, argv))
 	ctx, cancel := context.WithTimeout(ctx, u.m.opts.InitTimeout)
 	defer cancel()
@@ -287,6 +332,7 @@ func (u *unit) runStep(ctx context.Context, n int, argv, env []string) error {
 		Env:     env,
 		Dir:     u.dataDir,
 		LogPath: u.logPath,
+		Stdin:   stdin,
 	})
 	if err != nil {
 		return fmt.Errorf("init step %d: %w", n, err)
@@ -306,15 +352,24 @@ func (u *unit) runStep(ctx context.Context, n int, argv, env []string) error {
 
 // logLine appends a line of jsorc's own to the service's log.
 func (u *unit) logLine(line string) {
-	if err := os.MkdirAll(filepath.Dir(u.logPath), 0o700); err != nil {
-		return
-	}
-	f, err := os.OpenFile(u.logPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	_ = local.AppendLine(u.logPath, local.LogLimits{}, time.Now().Format(time.RFC3339)+" "+line)
+}
+
+// dirInUse reports whether dir holds anything: data from an earlier start.
+func dirInUse(dir string) (bool, error) {
+	f, err := os.Open(dir)
 	if err != nil {
-		return
+		return false, err
 	}
-	_, _ = fmt.Fprintf(f, "%s %s\n", time.Now().Format(time.RFC3339), line)
-	_ = f.Close()
+	defer func() { _ = f.Close() }()
+	names, err := f.Readdirnames(1)
+	if len(names) > 0 {
+		return true, nil
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, err
+	}
+	return false, nil
 }
 
 // writeFile replaces path atomically with data, owned by the service's
@@ -432,12 +487,20 @@ func (u *unit) supervisorProbe(ctx context.Context, endpoint string) error {
 	return nil
 }
 
-// probe checks the service at endpoint and records the result.
+// probe checks the service at endpoint and records the result, and
+// whether what answered is the process jsorc started.
 func (u *unit) probe(ctx context.Context, endpoint string) error {
-	err := u.def.Probe.Check(ctx, endpoint)
+	err := u.def.Probe.CheckWithPassword(ctx, endpoint, u.credential())
+	u.mu.Lock()
+	pid := u.st.PID
+	u.mu.Unlock()
+	verified := false
+	if err == nil && pid > 0 {
+		verified, _ = ownsListener(endpoint, pid)
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	u.probed, u.lastProbe, u.probeErr = true, time.Now(), err
+	u.probed, u.lastProbe, u.probeErr, u.verified = true, time.Now(), err, verified
 	ready := u.st.Phase == local.PhaseReady
 	switch {
 	case err == nil:
@@ -466,6 +529,25 @@ func (u *unit) observe(ctx context.Context) {
 		}
 		u.tick(ctx)
 	}
+}
+
+// credential is the password the probe gives: the one the last prepare
+// read, else (automation off: jsorc did not start it) the password file's.
+func (u *unit) credential() string {
+	if !u.def.Password {
+		return ""
+	}
+	u.mu.Lock()
+	pw := u.password
+	u.mu.Unlock()
+	if pw != "" {
+		return pw
+	}
+	b, err := os.ReadFile(u.m.passwordPath(u.name))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // tick is one periodic probe.
@@ -518,6 +600,13 @@ func (u *unit) info(automation bool) Info {
 		RetryAt:    u.st.RetryAt,
 		DataDir:    u.dataDir,
 		LogPath:    u.logPath,
+		Verified:   u.verified && u.st.PID > 0 && u.probeErr == nil,
+	}
+	if u.acct != nil {
+		in.User = u.acct.name
+	}
+	if u.def.Password {
+		in.Credentials = u.m.passwordPath(u.name)
 	}
 	if u.probeErr != nil {
 		in.ProbeError = u.probeErr.Error()

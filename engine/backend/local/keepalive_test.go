@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -31,7 +32,7 @@ func needBinary(t *testing.T, name string) {
 // info, and brings it back after a kill -9.
 func TestKeepAliveRedis(t *testing.T) {
 	needBinary(t, "redis-server")
-	e := newEngine(t)
+	e := openEngine(t, reachableDir(t))
 	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "task"]}`); err != nil {
 		t.Fatal(err)
 	}
@@ -58,6 +59,19 @@ func TestKeepAliveRedis(t *testing.T) {
 	}
 }
 
+// reachableDir is a fresh data directory that a service's own user (redis,
+// prometheus, when the tests run as root) may search its way into.
+func reachableDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
 func waitService(t *testing.T, e *engine.Engine, name string, ok func(services.Info) bool) services.Info {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -81,7 +95,7 @@ func TestTrackSysWithPrometheus(t *testing.T) {
 		t.Skip("starts Prometheus")
 	}
 	needBinary(t, "prometheus")
-	e := newEngine(t)
+	e := openEngine(t, reachableDir(t))
 	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["promon"]}`); err != nil {
 		t.Fatal(err)
 	}
