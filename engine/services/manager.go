@@ -93,7 +93,8 @@ type Info struct {
 	// password file, or on Kubernetes the Secret. Never the secret itself.
 	Credentials string `json:"credentials,omitempty"`
 	// Verified reports that the last good probe reached the process jsorc
-	// started: the socket listening on Endpoint belongs to its PID.
+	// started: the socket listening on Endpoint belongs to its PID. On
+	// Kubernetes: the service runs jsorc's own bundled manifests.
 	Verified bool `json:"verified,omitempty"`
 }
 

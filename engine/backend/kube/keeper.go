@@ -167,6 +167,8 @@ func (k *keeper) rebuildLocked() {
 		u.info.Enabled = slices.Contains(k.keep, name)
 		u.info.Automation = k.automation
 		u.info.Endpoint, u.info.URL = "", ""
+		// Verified: the objects are jsorc's own bundled manifests.
+		u.info.Verified = defined && len(def.Manifests) == 0 && slices.Contains(kube.BundledServices(), name)
 		if host, port, ok := firstService(u.objs, ns); ok {
 			u.info.Endpoint = net.JoinHostPort(host, strconv.Itoa(port))
 			u.info.URL = kubeServiceURL(name, def, u.info.Endpoint, len(def.Manifests) == 0)
