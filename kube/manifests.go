@@ -75,8 +75,9 @@ func BundledServices() []string {
 }
 
 // BundledManifests returns the default manifests of a bundled service:
-// "redis", "promon" (Prometheus scraping itself) or "db" (PostgreSQL with the
-// password "jsorc"; use [PostgresManifests] to choose one).
+// "redis", "promon" (Prometheus scraping itself) or "db" (PostgreSQL). redis
+// and db read their credentials from the Secret [ServiceSecret] names,
+// which must exist before their pods start (EnsureSecret).
 func BundledManifests(name string) ([]map[string]any, error) {
 	switch name {
 	case ServiceRedis:
@@ -84,7 +85,7 @@ func BundledManifests(name string) ([]map[string]any, error) {
 	case ServicePromon:
 		return PrometheusManifests(nil), nil
 	case ServiceDB:
-		return PostgresManifests("jsorc"), nil
+		return PostgresManifests(), nil
 	}
 	return nil, fmt.Errorf("kube: no bundled service %q (known: %s)", name, strings.Join(BundledServices(), ", "))
 }
@@ -164,51 +165,118 @@ func ActionServerManifests(module, image string, port int, args []string, replic
 	}
 }
 
+// Where the pods of the bundled services find their Secrets, and the
+// unprivileged users the official images run their servers as.
+const (
+	credentialsMount = "/run/secrets/jsorc"
+	apiTokenMount    = "/etc/jsorc-api-token"
+	imageUID         = 999   // redis and postgres in the official images
+	prometheusUID    = 65534 // nobody, in prom/prometheus
+)
+
 // RedisManifests returns the Deployment and Service of the bundled Redis
-// (no persistence: it is a cache).
+// (no persistence: it is a cache). It runs as the image's redis user and
+// reads its configuration, with the password and the disabled commands,
+// from the Secret [RedisSecretName]; its readiness probe authenticates.
 func RedisManifests() []map[string]any {
 	podLabels := map[string]any{labelName: "redis", labelInstance: RedisServiceName}
+	auth := "REDISCLI_AUTH=\"$(cat " + credentialsMount + "/" + SecretPasswordKey + ")\" redis-cli ping | grep -qx PONG"
 	container := map[string]any{
 		"name":            "redis",
 		"image":           RedisImage,
 		"imagePullPolicy": "IfNotPresent",
-		"args":            []any{"--save", "", "--appendonly", "no"},
+		"command":         []any{"redis-server"},
+		"args":            []any{credentialsMount + "/" + SecretRedisConfKey, "--save", "", "--appendonly", "no"},
 		"ports":           []any{map[string]any{"name": "redis", "containerPort": RedisPort, "protocol": "TCP"}},
-		"readinessProbe":  execProbe([]any{"redis-cli", "ping"}, 2, 5),
+		"readinessProbe":  execProbe([]any{"sh", "-c", auth}, 2, 5),
 		"livenessProbe":   tcpProbe(RedisPort, 10, 10),
+		"securityContext": unprivileged(imageUID),
+		"volumeMounts":    []any{credentialsVolumeMount()},
+	}
+	pod := map[string]any{
+		"containers":      []any{container},
+		"securityContext": map[string]any{"fsGroup": imageUID},
+		"volumes":         []any{secretVolume("credentials", RedisSecretName)},
 	}
 	return []map[string]any{
-		deployment(RedisServiceName, podLabels, 1, podLabels, nil, map[string]any{"containers": []any{container}}, ""),
+		deployment(RedisServiceName, podLabels, 1, podLabels, nil, pod, ""),
 		service(RedisServiceName, podLabels, podLabels, RedisPort),
 	}
+}
+
+// PrometheusScrape is what the bundled Prometheus scrapes besides itself.
+type PrometheusScrape struct {
+	// Targets are the action servers' host:port (their Services).
+	Targets []string
+	// Engine is the host:port of the engine's API, when the engine runs in
+	// the cluster; "" leaves it out.
+	Engine string
+	// EngineToken makes the engine's scrape authenticate with the token in
+	// [APITokenSecretName] (the engine answers /metrics to others than
+	// loopback only with it). Set it only when that Secret exists: the pod
+	// mounts it.
+	EngineToken bool
 }
 
 // PrometheusConfig is the prometheus.yml of the bundled Prometheus: it
 // scrapes itself and each of targets (host:port, e.g. an action server's
 // Service) every 15 s.
 func PrometheusConfig(targets []string) string {
+	return prometheusConfig(PrometheusScrape{Targets: targets})
+}
+
+// prometheusConfig is the prometheus.yml for s.
+func prometheusConfig(s PrometheusScrape) string {
 	var b strings.Builder
 	b.WriteString("global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n")
 	b.WriteString("scrape_configs:\n")
 	b.WriteString("  - job_name: prometheus\n    static_configs:\n      - targets: [\"localhost:9090\"]\n")
-	if len(targets) > 0 {
+	if len(s.Targets) > 0 {
 		b.WriteString("  - job_name: jsorc\n    static_configs:\n      - targets:\n")
-		for _, t := range targets {
+		for _, t := range s.Targets {
 			b.WriteString("          - " + strconv.Quote(t) + "\n")
 		}
+	}
+	if s.Engine != "" {
+		b.WriteString("  - job_name: jsorc-engine\n")
+		if s.EngineToken {
+			b.WriteString("    authorization:\n      type: Bearer\n")
+			b.WriteString("      credentials_file: " + apiTokenMount + "/" + APITokenKey + "\n")
+		}
+		b.WriteString("    static_configs:\n      - targets: [" + strconv.Quote(s.Engine) + "]\n")
 	}
 	return b.String()
 }
 
 // PrometheusManifests returns the ConfigMap, Deployment and Service of the
-// bundled Prometheus ("promon"). Its Service is [PrometheusServiceName] on
-// [PrometheusPort]. The pod template carries a hash of the configuration, so
-// a change of targets rolls the pod and Prometheus reads the new file.
+// bundled Prometheus ("promon") scraping itself and targets.
 func PrometheusManifests(targets []string) []map[string]any {
+	return PrometheusManifestsFor(PrometheusScrape{Targets: targets})
+}
+
+// PrometheusManifestsFor returns the ConfigMap, Deployment and Service of
+// the bundled Prometheus ("promon") scraping s. Its Service is
+// [PrometheusServiceName] on [PrometheusPort]. The pod template carries a
+// hash of the configuration, so a change of targets rolls the pod and
+// Prometheus reads the new file. With s.EngineToken the pod mounts the
+// API token's Secret, readable by the image's user only.
+func PrometheusManifestsFor(s PrometheusScrape) []map[string]any {
 	const cmName = "jsorc-prometheus-config"
-	cfg := PrometheusConfig(targets)
+	cfg := prometheusConfig(s)
 	sum := sha256.Sum256([]byte(cfg))
 	podLabels := map[string]any{labelName: "prometheus", labelInstance: PrometheusServiceName}
+	mounts := []any{
+		map[string]any{"name": "config", "mountPath": "/etc/prometheus"},
+		map[string]any{"name": "data", "mountPath": "/prometheus"},
+	}
+	volumes := []any{
+		map[string]any{"name": "config", "configMap": map[string]any{"name": cmName}},
+		map[string]any{"name": "data", "emptyDir": map[string]any{}},
+	}
+	if s.EngineToken && s.Engine != "" {
+		mounts = append(mounts, map[string]any{"name": "api-token", "mountPath": apiTokenMount, "readOnly": true})
+		volumes = append(volumes, secretVolume("api-token", APITokenSecretName))
+	}
 	container := map[string]any{
 		"name":            "prometheus",
 		"image":           PrometheusImage,
@@ -222,17 +290,12 @@ func PrometheusManifests(targets []string) []map[string]any {
 		"ports":          []any{map[string]any{"name": "http", "containerPort": PrometheusPort, "protocol": "TCP"}},
 		"readinessProbe": httpProbe("/-/ready", PrometheusPort, 5, 5),
 		"livenessProbe":  httpProbe("/-/healthy", PrometheusPort, 15, 15),
-		"volumeMounts": []any{
-			map[string]any{"name": "config", "mountPath": "/etc/prometheus"},
-			map[string]any{"name": "data", "mountPath": "/prometheus"},
-		},
+		"volumeMounts":   mounts,
 	}
 	pod := map[string]any{
-		"containers": []any{container},
-		"volumes": []any{
-			map[string]any{"name": "config", "configMap": map[string]any{"name": cmName}},
-			map[string]any{"name": "data", "emptyDir": map[string]any{}},
-		},
+		"containers":      []any{container},
+		"securityContext": map[string]any{"fsGroup": prometheusUID},
+		"volumes":         volumes,
 	}
 	return []map[string]any{
 		{
@@ -247,32 +310,59 @@ func PrometheusManifests(targets []string) []map[string]any {
 	}
 }
 
+// pgRekeyScript sets, at every start of the pod, the password of the
+// Secret in a cluster that already exists (one made by an older jsorc with
+// a fixed password, or whose Secret was replaced): single-user mode, given
+// the SCRAM verifier, so the password itself never reaches the server or
+// its log. A new volume is left to the image's initdb.
+const pgRekeyScript = `set -e
+if [ -s "$PGDATA/PG_VERSION" ]; then
+  printf "ALTER ROLE ` + PostgresUser + ` WITH PASSWORD '%s';\n" "$(cat ` + credentialsMount + `/` + SecretVerifierKey + `)" |
+    postgres --single -c exit_on_error=on -D "$PGDATA" postgres >/dev/null
+fi
+`
+
 // PostgresManifests returns the PersistentVolumeClaim ([PostgresClaimName],
 // 1Gi, ReadWriteOnce, the cluster's default storage class), Deployment
 // (Recreate: one pod owns the volume) and Service of the bundled PostgreSQL
-// ("db"), with role and database [PostgresUser]/[PostgresDatabase] and the
-// given password (which is stored in the Deployment's spec).
-func PostgresManifests(password string) []map[string]any {
+// ("db"), with role and database [PostgresUser]/[PostgresDatabase]. The
+// password comes from the Secret [PostgresSecretName], as a file, never in
+// the spec; an init container sets it in an existing cluster.
+func PostgresManifests() []map[string]any {
 	podLabels := map[string]any{labelName: "postgres", labelInstance: PostgresServiceName}
+	const pgdata = "/var/lib/postgresql/data/pgdata"
+	dataMount := map[string]any{"name": "data", "mountPath": "/var/lib/postgresql/data"}
 	container := map[string]any{
 		"name":            "postgres",
 		"image":           PostgresImage,
 		"imagePullPolicy": "IfNotPresent",
 		"env": []any{
 			map[string]any{"name": "POSTGRES_USER", "value": PostgresUser},
-			map[string]any{"name": "POSTGRES_PASSWORD", "value": password},
+			map[string]any{"name": "POSTGRES_PASSWORD_FILE", "value": credentialsMount + "/" + SecretPasswordKey},
 			map[string]any{"name": "POSTGRES_DB", "value": PostgresDatabase},
-			map[string]any{"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
+			map[string]any{"name": "PGDATA", "value": pgdata},
 		},
 		"ports":          []any{map[string]any{"name": "postgres", "containerPort": PostgresPort, "protocol": "TCP"}},
 		"readinessProbe": execProbe([]any{"pg_isready", "-U", PostgresUser, "-d", PostgresDatabase}, 5, 5),
 		"livenessProbe":  tcpProbe(PostgresPort, 30, 10),
-		"volumeMounts":   []any{map[string]any{"name": "data", "mountPath": "/var/lib/postgresql/data"}},
+		"volumeMounts":   []any{dataMount, credentialsVolumeMount()},
+	}
+	rekey := map[string]any{
+		"name":            "set-password",
+		"image":           PostgresImage,
+		"imagePullPolicy": "IfNotPresent",
+		"command":         []any{"sh", "-c", pgRekeyScript},
+		"env":             []any{map[string]any{"name": "PGDATA", "value": pgdata}},
+		"securityContext": unprivileged(imageUID),
+		"volumeMounts":    []any{dataMount, credentialsVolumeMount()},
 	}
 	pod := map[string]any{
-		"containers": []any{container},
+		"initContainers":  []any{rekey},
+		"containers":      []any{container},
+		"securityContext": map[string]any{"fsGroup": imageUID},
 		"volumes": []any{
 			map[string]any{"name": "data", "persistentVolumeClaim": map[string]any{"claimName": PostgresClaimName}},
+			secretVolume("credentials", PostgresSecretName),
 		},
 	}
 	return []map[string]any{
@@ -287,6 +377,26 @@ func PostgresManifests(password string) []map[string]any {
 		},
 		deployment(PostgresServiceName, podLabels, 1, podLabels, nil, pod, "Recreate"),
 		service(PostgresServiceName, podLabels, podLabels, PostgresPort),
+	}
+}
+
+// secretVolume mounts the Secret name, its files readable by the owner
+// and the pod's fsGroup only.
+func secretVolume(volume, name string) map[string]any {
+	return map[string]any{"name": volume, "secret": map[string]any{"secretName": name, "defaultMode": 0o440}}
+}
+
+func credentialsVolumeMount() map[string]any {
+	return map[string]any{"name": "credentials", "mountPath": credentialsMount, "readOnly": true}
+}
+
+// unprivileged is a container securityContext running as uid.
+func unprivileged(uid int) map[string]any {
+	return map[string]any{
+		"runAsNonRoot":             true,
+		"runAsUser":                uid,
+		"runAsGroup":               uid,
+		"allowPrivilegeEscalation": false,
 	}
 }
 

@@ -116,3 +116,49 @@ items:
 		t.Errorf("JSON: %v, %v", json, err)
 	}
 }
+
+// TestBundledManifestsCredentials: no password in any spec; redis and db
+// read theirs from their Secrets as files and run unprivileged; promon
+// scrapes the engine with the API token only when told it exists.
+func TestBundledManifestsCredentials(t *testing.T) {
+	for _, name := range []string{kube.ServiceRedis, kube.ServiceDB} {
+		objs, _ := kube.BundledManifests(name)
+		js, _ := json.Marshal(objs)
+		for _, bad := range []string{`"POSTGRES_PASSWORD"`, `"value":"jsorc","name":"POSTGRES_PASSWORD`, "requirepass"} {
+			if strings.Contains(string(js), bad) {
+				t.Errorf("%s's manifests hold %s", name, bad)
+			}
+		}
+		for _, want := range []string{`"secretName":"` + kube.ServiceSecret(name) + `"`, `"runAsNonRoot":true`, `"defaultMode":288`} {
+			if !strings.Contains(string(js), want) {
+				t.Errorf("%s's manifests lack %s", name, want)
+			}
+		}
+	}
+	db, _ := json.Marshal(kube.PostgresManifests())
+	if !strings.Contains(string(db), `"initContainers"`) || !strings.Contains(string(db), "exit_on_error=on") {
+		t.Error("db has no init container that sets the password in an existing cluster")
+	}
+	for _, tt := range []struct {
+		s          kube.PrometheusScrape
+		job, token bool
+	}{
+		{kube.PrometheusScrape{}, false, false},
+		{kube.PrometheusScrape{Engine: "10.0.0.1:8799"}, true, false},
+		{kube.PrometheusScrape{Engine: "10.0.0.1:8799", EngineToken: true}, true, true},
+		{kube.PrometheusScrape{EngineToken: true}, false, false},
+	} {
+		objs := kube.PrometheusManifestsFor(tt.s)
+		cfg := objs[0]["data"].(map[string]any)["prometheus.yml"].(string)
+		dep, _ := json.Marshal(objs[1])
+		if got := strings.Contains(cfg, "job_name: jsorc-engine"); got != tt.job {
+			t.Errorf("%+v: engine job %v, want %v:\n%s", tt.s, got, tt.job, cfg)
+		}
+		if got := strings.Contains(cfg, "credentials_file: /etc/jsorc-api-token/token"); got != tt.token {
+			t.Errorf("%+v: token %v, want %v:\n%s", tt.s, got, tt.token, cfg)
+		}
+		if got := strings.Contains(string(dep), kube.APITokenSecretName); got != tt.token {
+			t.Errorf("%+v: token mounted %v, want %v", tt.s, got, tt.token)
+		}
+	}
+}

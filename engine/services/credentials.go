@@ -41,11 +41,10 @@ func ensurePassword(path string, acct *account) (password string, created bool, 
 	case err == nil && strings.TrimSpace(string(b)) != "":
 		password = strings.TrimSpace(string(b))
 	case err == nil || errors.Is(err, fs.ErrNotExist):
-		raw := make([]byte, passwordBytes)
-		if _, err := rand.Read(raw); err != nil {
-			return "", false, fmt.Errorf("generate a password: %w", err)
+		if password, err = GeneratePassword(); err != nil {
+			return "", false, err
 		}
-		password, created = base64.RawURLEncoding.EncodeToString(raw), true
+		created = true
 		if err := writePasswordFile(path, password); err != nil {
 			return "", false, err
 		}
@@ -61,6 +60,22 @@ func ensurePassword(path string, acct *account) (password string, created bool, 
 		}
 	}
 	return password, created, nil
+}
+
+// GeneratePassword returns a new random password of 256 bits, as 43
+// characters that need no quoting in any configuration file.
+func GeneratePassword() (string, error) {
+	raw := make([]byte, passwordBytes)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("generate a password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// RedisConfig is the configuration file of the bundled redis for password:
+// requirepass and the disabled commands.
+func RedisConfig(password string) string {
+	return strings.ReplaceAll(redisConfig, "{password}", password)
 }
 
 // writePasswordFile replaces path with password, atomically and durably.
@@ -100,13 +115,13 @@ const (
 	scramSaltBytes  = 16
 )
 
-// scramVerifier returns the verifier PostgreSQL stores for password:
+// SCRAMVerifier returns the verifier PostgreSQL stores for password:
 // "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>", base64. An
 // ALTER ROLE ... PASSWORD given a verifier stores it as is, so the
 // password itself never reaches the server or its logs. PostgreSQL would
 // SASLprep the password first; a generated one is plain ASCII, which
 // SASLprep leaves alone.
-func scramVerifier(password string) (string, error) {
+func SCRAMVerifier(password string) (string, error) {
 	salt := make([]byte, scramSaltBytes)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("scram salt: %w", err)

@@ -195,7 +195,7 @@ func (u *unit) build(ctx context.Context) (local.Spec, string, error) {
 		if password, fresh, err = ensurePassword(passwordFile, acct); err != nil {
 			return local.Spec{}, "", err
 		}
-		if scram, err = scramVerifier(password); err != nil {
+		if scram, err = SCRAMVerifier(password); err != nil {
 			return local.Spec{}, "", err
 		}
 		if fresh {

@@ -50,7 +50,12 @@ type keeper struct {
 	interval   time.Duration
 	defs       map[string]services.Definition
 	targets    []string
-	units      map[string]*unit
+	// engineTarget is the engine's API for promon to scrape ("" when the
+	// engine is not in the cluster); apiToken, whether the API token's
+	// Secret exists to scrape it with.
+	engineTarget string
+	apiToken     bool
+	units        map[string]*unit
 	// settings is set when keep, defs, automation or targets changed;
 	// rearm when the interval did.
 	settings, rearm bool
@@ -120,6 +125,20 @@ func (k *keeper) set(meta backend.Meta, defs map[string]services.Definition) {
 	k.poke()
 }
 
+// setEngineTarget gives promon's manifests the engine's API to scrape; a
+// change re-applies promon.
+func (k *keeper) setEngineTarget(addr string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if addr == k.engineTarget {
+		return
+	}
+	k.engineTarget = addr
+	k.rebuildLocked()
+	k.settings = true
+	k.poke()
+}
+
 // setScrapeTargets gives promon's manifests the host:port of every action
 // server; a change re-applies promon.
 func (k *keeper) setScrapeTargets(targets []string) {
@@ -153,7 +172,7 @@ func (k *keeper) rebuildLocked() {
 		case len(def.Manifests) > 0:
 			u.objs = def.Manifests
 		case name == k8s.ServicePromon:
-			u.objs = k8s.PrometheusManifests(k.targets)
+			u.objs = k8s.PrometheusManifestsFor(k8s.PrometheusScrape{Targets: k.targets, Engine: k.engineTarget, EngineToken: k.apiToken})
 		case slices.Contains(k8s.BundledServices(), name):
 			u.objs, _ = k8s.BundledManifests(name)
 		default:
@@ -168,7 +187,8 @@ func (k *keeper) rebuildLocked() {
 		u.info.Automation = k.automation
 		u.info.Endpoint, u.info.URL = "", ""
 		// Verified: the objects are jsorc's own bundled manifests.
-		u.info.Verified = defined && len(def.Manifests) == 0 && slices.Contains(kube.BundledServices(), name)
+		u.info.Verified = defined && len(def.Manifests) == 0 && slices.Contains(k8s.BundledServices(), name)
+		u.info.Credentials = serviceCredentials(name, ns, u.info.Verified)
 		if host, port, ok := firstService(u.objs, ns); ok {
 			u.info.Endpoint = net.JoinHostPort(host, strconv.Itoa(port))
 			u.info.URL = kubeServiceURL(name, def, u.info.Endpoint, len(def.Manifests) == 0)
@@ -255,6 +275,7 @@ func (k *keeper) run(ctx context.Context) error {
 		k.running = false
 		k.mu.Unlock()
 	}()
+	k.checkAPIToken(ctx)
 	timer := time.NewTimer(k.period())
 	defer timer.Stop()
 	for {
@@ -281,6 +302,7 @@ func (k *keeper) run(ctx context.Context) error {
 // also removes what services no longer kept alive left behind.
 func (k *keeper) tick(ctx context.Context, all bool) {
 	k.mu.Lock()
+	changed := k.settings
 	all = all || k.settings
 	k.settings = false
 	var names []string
@@ -302,6 +324,9 @@ func (k *keeper) tick(ctx context.Context, all bool) {
 	k.refresh, k.dirty = map[string]bool{}, map[string]bool{}
 	automation := k.automation
 	k.mu.Unlock()
+	if refresh[k8s.ServicePromon] || changed && slices.Contains(names, k8s.ServicePromon) {
+		k.checkAPIToken(ctx) // a Secret made since; cheap, and never in a steady-state tick
+	}
 	slices.Sort(names)
 	for _, name := range names {
 		k.check(ctx, name, refresh[name])
@@ -321,7 +346,7 @@ func (k *keeper) check(ctx context.Context, name string, refresh bool) {
 		k.mu.Unlock()
 		return
 	}
-	objs, automation := u.objs, k.automation
+	objs, automation, credentials := u.objs, k.automation, u.info.Credentials != ""
 	k.mu.Unlock()
 
 	kc := k.kb.kc
@@ -339,9 +364,13 @@ func (k *keeper) check(ctx context.Context, name string, refresh bool) {
 	var applyErr, pruneErr error
 	applied := false
 	if act && (d.NeedsApply() || refresh) {
-		if applyErr = kc.Apply(ctx, owner, objs); applyErr == nil {
-			applied = true
+		if credentials {
+			applyErr = k.ensureServiceSecret(ctx, name)
 		}
+		if applyErr == nil {
+			applyErr = kc.Apply(ctx, owner, objs)
+		}
+		applied = applyErr == nil
 	}
 	if act && prunable(d.Extra) {
 		if keep, err := kc.Refs(objs); err != nil {
@@ -540,9 +569,10 @@ func (kb *Backend) Refresh(name string) error { return kb.keeper.refreshService(
 func (kb *Backend) ServiceURL(name string) string { return kb.keeper.serviceURL(name) }
 
 // SetScrapeTargets gives promon the in-cluster host:port of every action
-// server. The engine's own address means nothing inside the cluster and is
-// left out.
+// server, and the engine's API when the engine runs in a pod (POD_IP; the
+// address it listens on means nothing inside the cluster).
 func (kb *Backend) SetScrapeTargets(t backend.ScrapeTargets) error {
+	kb.keeper.setEngineTarget(engineTarget(t.Engine))
 	kb.keeper.setScrapeTargets(slices.Collect(maps.Values(t.Servers)))
 	return nil
 }
