@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/jsorc/jsorc/api"
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/engine/services"
 )
 
@@ -31,17 +31,7 @@ func promFixture(t *testing.T, definitions string) (*engine.Engine, *httptest.Se
 			t.Fatal(err)
 		}
 	}
-	e, err := engine.New(engine.Options{DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := e.Close(ctx); err != nil {
-			t.Errorf("engine.Close: %v", err)
-		}
-	})
+	e := enginetest.Start(t, engine.Options{DataDir: dir}).Engine
 	if definitions != "" {
 		if _, err := e.ConfigureServices("promon.yaml", []byte(definitions)); err != nil {
 			t.Fatal(err)
@@ -53,7 +43,11 @@ func promFixture(t *testing.T, definitions string) (*engine.Engine, *httptest.Se
 	if err := e.ServiceRefresh("meta"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(api.NewServer(e, nil))
+	h, err := api.NewServer(e, api.Options{Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return e, srv
 }
@@ -80,9 +74,10 @@ func get(t *testing.T, method, u, body string) (int, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if body != "" {
+	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	req.Header.Set("Authorization", "Bearer "+testToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -28,6 +28,8 @@ func statusOf(err error) int {
 		return http.StatusGatewayTimeout
 	case errors.Is(err, engine.ErrUnavailable):
 		return http.StatusServiceUnavailable
+	case errors.Is(err, engine.ErrStorage):
+		return http.StatusInsufficientStorage
 	}
 	return http.StatusInternalServerError
 }

@@ -164,6 +164,7 @@ func (e *Engine) start() error {
 	if err := e.restore(); err != nil {
 		return err
 	}
+	e.restoreMeasuring()
 	if err := e.applyMeta(); err != nil {
 		return err
 	}
@@ -310,6 +311,7 @@ func (e *Engine) Close() error {
 	}
 	e.client.CloseIdleConnections()
 	e.events.Shutdown()
+	e.saveProgressNow()
 	if err := e.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("engine: closing the store: %w", err))
 	}

@@ -25,6 +25,9 @@ var (
 	// ErrUnavailable marks a remote action server that cannot be reached or
 	// did not become ready in time.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrStorage marks a result the store could not keep (a full disk): the
+	// request did not take effect and may be repeated once space is freed.
+	ErrStorage = errors.New("storage failed")
 )
 
 // errorf formats an error of the given kind, whose message is the message

@@ -25,6 +25,12 @@ type measuring struct {
 
 	mu   sync.Mutex // guards proc: it keeps the previous reading per PID
 	proc *measure.ProcSampler
+
+	// runMu serialises the sampler's ticks with starts, stops and saves,
+	// so a stored report and the progress saved hold the same entries.
+	runMu     sync.Mutex
+	saved     progressSaved
+	lastSaved time.Time
 }
 
 func newMeasuring() *measuring {
@@ -49,8 +55,12 @@ func (e *Engine) sampleProcs(now time.Time, pids map[string]int) map[string]meas
 	return e.meas.proc.Sample(now, all)
 }
 
-// measureTick feeds trackact and tracksys once per sample interval.
+// measureTick feeds trackact and tracksys once per sample interval, and
+// saves what runs every checkpointEvery.
 func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
+	defer e.saveProgressIfDue(now)
 	placement := e.placement()
 	if _, on := e.meas.acts.Active(); on {
 		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
@@ -74,7 +84,7 @@ const promWindow = 10 * time.Second
 // then falls back to /proc and says so.
 func (e *Engine) promStats(ctx context.Context, now time.Time) (map[string]measure.ProcStats, string) {
 	url := e.ServiceURL("promon")
-	if url == "" {
+	if url == "" || !e.ServiceInfo()["promon"].Verified {
 		return nil, ""
 	}
 	src, err := measure.NewPromSource(url)
@@ -119,9 +129,17 @@ func (e *Engine) placement() map[string]string {
 }
 
 // BenchmarkStart is JSORC's benchmark start: request-level latency and
-// throughput of app requests from now on.
+// throughput of app requests from now on. It survives a restart of the
+// engine (see saveProgress).
 func (e *Engine) BenchmarkStart() error {
-	return measureErr(e.meas.bench.Start(time.Now()))
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
+	now := time.Now()
+	if err := e.meas.bench.Start(now); err != nil {
+		return measureErr(err)
+	}
+	e.saveProgress(now)
+	return nil
 }
 
 // BenchmarkReport is the running benchmark's report in JSORC's shape.
@@ -130,56 +148,102 @@ func (e *Engine) BenchmarkReport() (measure.Report, error) {
 	return r, measureErr(err)
 }
 
-// BenchmarkStop stops the benchmark and returns its report.
+// BenchmarkStop stores the benchmark's final report, then stops it and
+// returns the report. A report that cannot be stored (a full disk) is an
+// error, and the benchmark keeps running: stop it again once there is room.
 func (e *Engine) BenchmarkStop() (measure.Report, error) {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
 	now := time.Now()
-	r, err := e.meas.bench.Stop(now)
+	r, err := e.meas.bench.Report(now)
 	if err != nil {
 		return nil, measureErr(err)
 	}
-	e.saveReport("benchmark", now, r)
+	if err := e.storeReport("benchmark", now, r); err != nil {
+		return nil, fmt.Errorf("%w; the benchmark keeps running: free some space and stop it again", err)
+	}
+	if _, err := e.meas.bench.Stop(now); err != nil {
+		return nil, measureErr(err)
+	}
+	e.clearProgress("benchmark")
 	return r, nil
 }
 
 // TrackActStart starts JSORC's action tracking: per tick, the mean latency
 // of each action, and the placement whenever it changes.
 func (e *Engine) TrackActStart() error {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
 	now := time.Now()
 	if err := e.meas.acts.Start(now); err != nil {
 		return measureErr(err)
 	}
 	// The first tick only sets the baseline of every action.
 	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	e.meas.saved.acts = 0
+	e.saveProgress(now)
 	return nil
 }
 
-// TrackActStop stops action tracking and returns its history.
+// TrackActStop stores the history of action tracking, then stops it and
+// returns the history; like BenchmarkStop, it keeps running when the
+// history cannot be stored.
 func (e *Engine) TrackActStop() ([]measure.Entry, error) {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
 	now := time.Now()
-	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
-	h, err := e.meas.acts.Stop(now)
-	if err != nil {
+	if _, on := e.meas.acts.Active(); !on {
+		_, err := e.meas.acts.Stop(now)
 		return nil, measureErr(err)
 	}
-	e.saveReport("trackact", now, h)
+	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	h := e.meas.acts.History()
+	if err := e.storeReport("trackact", now, h); err != nil {
+		return nil, fmt.Errorf("%w; trackact keeps running: free some space and stop it again", err)
+	}
+	if _, err := e.meas.acts.Stop(now); err != nil {
+		return nil, measureErr(err)
+	}
+	e.clearProgress("trackact")
 	return h, nil
 }
 
 // TrackSysStart starts sampling CPU, memory and network of the engine and
 // its action servers.
-func (e *Engine) TrackSysStart() error { return measureErr(e.meas.sys.Start(time.Now())) }
+func (e *Engine) TrackSysStart() error {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
+	now := time.Now()
+	if err := e.meas.sys.Start(now); err != nil {
+		return measureErr(err)
+	}
+	e.meas.saved.sys = 0
+	e.saveProgress(now)
+	return nil
+}
 
 // TrackSysReport returns the system samples so far.
 func (e *Engine) TrackSysReport() measure.SysReport { return e.meas.sys.Report() }
 
-// TrackSysStop stops system sampling and returns the samples.
+// TrackSysStop stores the system samples, then stops sampling and returns
+// them; like BenchmarkStop, it keeps running when they cannot be stored.
 func (e *Engine) TrackSysStop() (measure.SysReport, error) {
+	e.meas.runMu.Lock()
+	defer e.meas.runMu.Unlock()
 	now := time.Now()
-	r, err := e.meas.sys.Stop(now)
-	if err != nil {
+	if _, on := e.meas.sys.Active(); !on {
+		r, err := e.meas.sys.Stop(now)
 		return r, measureErr(err)
 	}
-	e.saveReport("tracksys", now, r)
+	r := e.meas.sys.Report()
+	r.Active = false
+	if err := e.storeReport("tracksys", now, r); err != nil {
+		return measure.SysReport{States: []measure.SysState{}}, fmt.Errorf("%w; tracksys keeps running: free some space and stop it again", err)
+	}
+	if _, err := e.meas.sys.Stop(now); err != nil {
+		return r, measureErr(err)
+	}
+	e.clearProgress("tracksys")
 	return r, nil
 }
 

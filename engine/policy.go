@@ -11,6 +11,7 @@ import (
 
 	"github.com/jsorc/jsorc/engine/policy"
 	"github.com/jsorc/jsorc/engine/track"
+	"github.com/jsorc/jsorc/store"
 )
 
 // DefaultPolicy is the policy that changes nothing automatically.
@@ -72,8 +73,11 @@ func newPolicyRunner() *policyRunner {
 	}
 }
 
-// loadPolicy restores the stored policy.
+// loadPolicy restores the stored policy and the decision history.
 func (e *Engine) loadPolicy() error {
+	if err := e.loadDecisions(); err != nil {
+		return err
+	}
 	name, raw, err := e.store.Policy()
 	if err != nil {
 		return fmt.Errorf("engine: reading the policy: %w", err)
@@ -91,6 +95,43 @@ func (e *Engine) loadPolicy() error {
 		return fmt.Errorf("engine: stored policy: %w", err)
 	}
 	return nil
+}
+
+// loadDecisions restores the moves policies made before the last stop.
+func (e *Engine) loadDecisions() error {
+	recs, err := e.store.Decisions(decisionLog)
+	if err != nil {
+		return fmt.Errorf("engine: reading the policy's decisions: %w", err)
+	}
+	moves := make([]PolicyMove, 0, len(recs))
+	for _, r := range recs {
+		var mv PolicyMove
+		if err := json.Unmarshal(r.Value, &mv); err != nil {
+			return fmt.Errorf("engine: stored policy decision of %s: %w", r.TS.Format(time.RFC3339), err)
+		}
+		moves = append(moves, mv)
+	}
+	e.pol.mu.Lock()
+	e.pol.state.Decisions = moves
+	e.pol.mu.Unlock()
+	return nil
+}
+
+// storeDecisions keeps the moves of one tick, so the history survives a
+// restart. A failure is logged: the moves were made all the same.
+func (e *Engine) storeDecisions(moves []PolicyMove) {
+	recs := make([]store.Report, 0, len(moves))
+	for _, mv := range moves {
+		b, err := json.Marshal(mv)
+		if err != nil {
+			e.log.Warn("encoding a policy decision", "err", err)
+			return
+		}
+		recs = append(recs, store.Report{TS: mv.At, Value: b})
+	}
+	if err := e.store.AppendDecisions(recs, decisionLog); err != nil {
+		e.log.Warn("storing the policy's decisions", "err", err)
+	}
 }
 
 // PolicySet is JSORC's actionpolicy_set: default, evaluation (JSORC's) or
@@ -196,6 +237,9 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 		r.state.Decisions = append([]PolicyMove{}, r.state.Decisions[n:]...)
 	}
 	r.mu.Unlock()
+	if len(applied) > 0 {
+		e.storeDecisions(applied)
+	}
 	for _, pm := range applied {
 		msg := fmt.Sprintf("moved %s from %s to %s: %s", pm.Module, dashIfEmpty(pm.From), pm.To, pm.Reason)
 		if pm.Error != "" {

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -13,15 +14,17 @@ import (
 // TestCostModelPolicyPlacesModules runs jsorc's own policy on a live engine:
 // two modules start remote, requests flow, and the policy moves both
 // in-process (they are far faster there and fit the budget) within a few
-// ticks, logging a reason for each move, with no failed request.
+// ticks, logging a reason for each move, with no failed request. The
+// moves it logged are still there after a restart.
 func TestCostModelPolicyPlacesModules(t *testing.T) {
-	e := newEngine(t)
+	dir := t.TempDir()
+	e := openEngine(t, dir)
 	apps := []byte("pipe: {steps: [{action: textenc.encode, args: {text: \"$ctx.text\"}}, {action: echo.echo, args: {value: \"$prev\"}}]}")
 	if _, err := e.ConfigureApps("test", apps); err != nil {
 		t.Fatal(err)
 	}
-	load(t, e, "textenc", "remote")
-	load(t, e, "echo", "remote")
+	load(t, e.Engine, "textenc", "remote")
+	load(t, e.Engine, "echo", "remote")
 	if _, err := e.PolicySet("costmodel", map[string]any{"node_mem_mb": 4096.0}); err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +71,14 @@ func TestCostModelPolicyPlacesModules(t *testing.T) {
 		t.Fatalf("%d of %d requests failed while the policy switched modules", failed.Load(), reqs.Load())
 	}
 	t.Logf("%d requests, decisions: %+v", reqs.Load(), p.Decisions)
+
+	closeEngine(t, e)
+	after := openEngine(t, dir).PolicyGet()
+	want, _ := json.Marshal(p.Decisions)
+	got, _ := json.Marshal(after.Decisions)
+	if string(got) != string(want) {
+		t.Errorf("decisions after a restart:\n%s\nwant\n%s", got, want)
+	}
 }
 
 func TestPolicySetErrors(t *testing.T) {

@@ -22,20 +22,29 @@ type StoredReport struct {
 	Report json.RawMessage `json:"report"`
 }
 
-// saveReport stores a report of one kind and prunes the old ones.
+// saveReport stores a report of one kind and prunes the old ones, logging
+// a failure.
 func (e *Engine) saveReport(kind string, now time.Time, v any) {
+	if err := e.storeReport(kind, now, v); err != nil {
+		e.log.Warn("storing a report", "kind", kind, "err", err)
+	}
+}
+
+// storeReport stores a report of one kind and prunes the old ones. A report
+// that could not be stored (a full disk) is an error of kind ErrStorage; a
+// failed pruning is only logged.
+func (e *Engine) storeReport(kind string, now time.Time, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
-		e.log.Warn("encoding a report", "kind", kind, "err", err)
-		return
+		return fmt.Errorf("engine: encoding the %s report: %w", kind, err)
 	}
 	if err := e.store.AppendReport(kind, now, b); err != nil {
-		e.log.Warn("storing a report", "kind", kind, "err", err)
-		return
+		return errorf(ErrStorage, "the %s report could not be stored in %s: %w", kind, e.store.Path(), err)
 	}
 	if _, err := e.store.PruneReports(kind, now.Add(-reportMaxAge), reportKeep); err != nil {
 		e.log.Warn("pruning reports", "kind", kind, "err", err)
 	}
+	return nil
 }
 
 // Reports returns the stored reports of a kind (benchmark, trackact,

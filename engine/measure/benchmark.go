@@ -73,7 +73,9 @@ type Benchmark struct {
 // mutated, once stored. Request types are few, so they are scanned; names
 // are looked up in a map.
 type benchRun struct {
-	start time.Time
+	start  time.Time     // when this process began the run (Start or Resume)
+	origin time.Time     // when the run began, before any restart
+	prior  time.Duration // running time before Resume
 
 	types atomic.Pointer[[]*benchType]
 	mu    sync.Mutex  // serialises writers of types and names
@@ -93,6 +95,16 @@ type benchType struct {
 type benchKey struct {
 	reqType, name string
 	rec           track.Recorder
+	base          track.Snapshot // recorded before a restart (Resume); fixed
+}
+
+// total is what the pair recorded, before and since a restart.
+func (k *benchKey) total() track.Snapshot {
+	s := k.rec.Snapshot()
+	if k.base.Count == 0 {
+		return s
+	}
+	return s.Merge(k.base)
 }
 
 // NewBenchmark returns a Benchmark that is not running.
@@ -106,18 +118,23 @@ func (b *Benchmark) Start(now time.Time) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if r := b.run.Load(); r != nil {
-		return alreadyStarted("benchmark", r.start)
+		return alreadyStarted("benchmark", r.origin)
 	}
-	r := &benchRun{start: now}
-	r.overflow.reqType, r.overflow.name = OverflowName, OverflowName
-	b.run.Store(r)
+	b.run.Store(newBenchRun(now))
 	return nil
+}
+
+// newBenchRun is an empty run started at now.
+func newBenchRun(now time.Time) *benchRun {
+	r := &benchRun{start: now, origin: now}
+	r.overflow.reqType, r.overflow.name = OverflowName, OverflowName
+	return r
 }
 
 // Active reports whether a benchmark runs, and since when.
 func (b *Benchmark) Active() (since time.Time, ok bool) {
 	if r := b.run.Load(); r != nil {
-		return r.start, true
+		return r.origin, true
 	}
 	return time.Time{}, false
 }
@@ -224,13 +241,13 @@ func (b *Benchmark) Stop(now time.Time) (Report, error) {
 	return r.report(now), nil
 }
 
-// report builds the report of run r over [r.start, now].
+// report builds the report of run r over its running time up to now.
 func (r *benchRun) report(now time.Time) Report {
-	dur := now.Sub(r.start)
+	dur := r.prior + now.Sub(r.start)
 	out := Report{}
 	all := map[string]*track.Snapshot{}
 	add := func(k *benchKey) {
-		s := k.rec.Snapshot()
+		s := k.total()
 		if s.Count == 0 {
 			return
 		}

@@ -32,7 +32,7 @@ func needBinary(t *testing.T, name string) {
 // info, and brings it back after a kill -9.
 func TestKeepAliveRedis(t *testing.T) {
 	needBinary(t, "redis-server")
-	e := openEngine(t, reachableDir(t))
+	e := openEngine(t, reachableDir(t)).Engine
 	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "task"]}`); err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestTrackSysWithPrometheus(t *testing.T) {
 		t.Skip("starts Prometheus")
 	}
 	needBinary(t, "prometheus")
-	e := openEngine(t, reachableDir(t))
+	e := openEngine(t, reachableDir(t)).Engine
 	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["promon"]}`); err != nil {
 		t.Fatal(err)
 	}
