@@ -65,6 +65,11 @@ func commands() []command {
 		{path: "reports", usage: "KIND [-limit N]", summary: "stored reports: benchmark, trackact, tracksys or loadtest", min: 1, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) { fs.Float64Var(&o.limit, "limit", 10, "how many of the newest") },
 			run:   runReports},
+		{path: "doctor", usage: "[--data DIR] [--recover]", summary: "check a data directory (database, lock, secrets' modes, services); --recover repairs a damaged database", max: 0,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.StringVar(&o.data, "data", "", "data directory (default $JSORC_DATA or the user's data directory)")
+				fs.BoolVar(&o.recover, "recover", false, "if jsorc.db is damaged, keep it as jsorc.db.damaged-<time> and replace it with what can be salvaged (stop the engine first)")
+			}, run: runDoctor, offline: true},
 		{path: "version", summary: "print jsorc's version", run: runVersion, offline: true},
 	}
 }
@@ -83,4 +88,5 @@ func serveFlags(fs *flag.FlagSet, o *opts) {
 	fs.BoolVar(&o.inCluster, "in-cluster", false, "kube backend: use the service account of the pod jsorc runs in")
 	fs.StringVar(&o.namespace, "namespace", "", "kube backend: namespace to work in (default META_CONFIG's namespace)")
 	fs.StringVar(&o.image, "image", "", "kube backend: image of the built-in action servers (default $JSORC_IMAGE or "+kube.DefaultImage+")")
+	fs.BoolVar(&o.recover, "recover", false, "if jsorc.db is damaged, keep it as jsorc.db.damaged-<time>, salvage what can be read and start from that")
 }

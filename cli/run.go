@@ -48,7 +48,7 @@ type opts struct {
 	mode, ctxJSON, params, addr string
 	data, name, logLevel        string
 	theme, attach               string
-	wait, retire                bool
+	wait, retire, recover       bool
 	timeout                     float64
 	loadtest                    map[string]*string
 	plot                        string

@@ -18,6 +18,7 @@ import (
 	"github.com/jsorc/jsorc/engine/backend/kube"
 	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/internal/run"
+	"github.com/jsorc/jsorc/store"
 )
 
 const defaultAddrHelp = "$JSORC_ADDR or " + api.DefaultAddr
@@ -117,6 +118,10 @@ type ServeOptions struct {
 	AllowOrigins, AllowHosts []string
 	MaxConns                 int
 	TLSCert, TLSKey          string
+	// Recover repairs a damaged database before the engine opens it
+	// (store.Recover): the damaged file is kept, what can be read is
+	// salvaged.
+	Recover bool
 	// Ready is called with the engine and the API's bound address.
 	Ready func(e *engine.Engine, addr string)
 	// Warn, when set, is given warnings for the user (a listening address
@@ -137,6 +142,11 @@ func (o ServeOptions) TokenDescription() string {
 // group, which stops the API first, then the engine's loops, its modules
 // and its backend; the store closes last.
 func ServeEngine(ctx context.Context, o ServeOptions) error {
+	if o.Recover {
+		if err := recoverStore(o.DataDir, o.Logger); err != nil {
+			return err
+		}
+	}
 	g := run.NewGroup(run.Options{Logger: o.Logger})
 	e, err := engine.New(ctx, engine.Options{
 		DataDir: o.DataDir,
@@ -262,7 +272,22 @@ func (r *runner) serveOptions(dir string, log *slog.Logger) (ServeOptions, error
 		Token: tok, TokenSource: source,
 		AllowOrigins: r.o.allowOrigins, AllowHosts: r.o.allowHosts, MaxConns: r.o.maxConns,
 		TLSCert: r.o.tlsCert, TLSKey: r.o.tlsKey,
+		Recover: r.o.recover,
 	}, nil
+}
+
+// recoverStore repairs a damaged database in dir before an engine opens
+// it, and logs what it did; a healthy one is left alone.
+func recoverStore(dir string, log *slog.Logger) error {
+	rec, err := store.Recover(dir, time.Now())
+	if err != nil {
+		return err
+	}
+	if rec.Recovered {
+		log.Warn("recovered a damaged database", "db", rec.Check.Path, "damage", strings.Join(rec.Check.Damage, "; "),
+			"kept", rec.Kept, "records", rec.Records, "from_snapshot", rec.BackupRecords, "lost_pages", rec.LostPages)
+	}
+	return nil
 }
 
 // routeLogs hands the engine's logger to Env.RouteLogs, if set.

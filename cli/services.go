@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,27 @@ func runServiceInfo(ctx context.Context, r *runner, _ []string) error {
 			t.row(name, string(i.State), pid, dash(i.Endpoint), fmt.Sprint(i.Restarts), probe, dash(firstLine(i.LastError)))
 		}
 		t.print(r.env.Stdout)
+		printServiceAccess(r.env.Stdout, out.Services)
 	})
+}
+
+// printServiceAccess lists who runs each service and where its credentials
+// are kept (a file or a Secret; never the secret itself).
+func printServiceAccess(w io.Writer, infos map[string]services.Info) {
+	t := newTable("SERVICE", "RUNS AS", "CREDENTIALS", "URL")
+	rows := 0
+	for _, name := range sortedNames(infos) {
+		i := infos[name]
+		if i.Credentials == "" && i.User == "" {
+			continue
+		}
+		t.row(name, dash(i.User), dash(i.Credentials), dash(i.URL))
+		rows++
+	}
+	if rows > 0 {
+		fmt.Fprintln(w)
+		t.print(w)
+	}
 }
 
 func runServiceConfig(ctx context.Context, r *runner, pos []string) error {
