@@ -157,8 +157,9 @@ func (b *Backend) Set(meta backend.Meta, defs map[string]services.Definition) er
 	return nil
 }
 
-// Info reports the kept services: those the test runs as ready, the others
-// as stopped, since the fake backend runs none.
+// Info reports the kept services: those the test runs as ready (and
+// verified: the test stands in for what jsorc would have started), the
+// others as stopped, since the fake backend runs none.
 func (b *Backend) Info() map[string]services.Info {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -167,7 +168,7 @@ func (b *Backend) Info() map[string]services.Info {
 		in := services.Info{Name: name, Enabled: true, Automation: b.meta.Automation, State: services.StateStopped,
 			LastError: "the fake backend runs no services"}
 		if url, ok := b.services[name]; ok {
-			in.State, in.URL, in.LastError = services.StateReady, url, ""
+			in.State, in.URL, in.LastError, in.Verified = services.StateReady, url, "", true
 		}
 		out[name] = in
 	}
