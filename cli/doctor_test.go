@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -122,5 +123,63 @@ func TestServeRecover(t *testing.T) {
 	}
 	if kept, _ := filepath.Glob(filepath.Join(dir, "jsorc.db.damaged-*")); len(kept) != 1 {
 		t.Errorf("kept damaged files: %v", kept)
+	}
+}
+
+// TestServeGivesPromonTheEngine: serve tells the engine where its API
+// listens, so the kept-alive Prometheus scrapes the engine's /metrics.
+func TestServeGivesPromonTheEngine(t *testing.T) {
+	if _, err := exec.LookPath("prometheus"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus is not installed, and CI must install it (.ci/run)")
+		}
+		t.Skip("*** SKIPPED: prometheus is not installed (apt-get install prometheus) ***")
+	}
+	dir := t.TempDir()
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SetMeta([]byte(`{"automation": true, "keep_alive": ["promon"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"},
+			cli.Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }})
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	targets := filepath.Join(dir, "services", "promon", "targets.json")
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, addr, _ := strings.Cut(out.String(), "serving on https://")
+		if addr == "" {
+			_, addr, _ = strings.Cut(out.String(), "serving on http://")
+		}
+		addr, _, _ = strings.Cut(addr, " ")
+		b, _ := os.ReadFile(targets)
+		if addr != "" && strings.Contains(string(b), `"`+addr+`"`) && strings.Contains(string(b), `"job": "jsorc"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("promon's targets never named the engine's API %q:\n%s\nlog:\n%s", addr, b, errOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -177,6 +177,8 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 		srv: srv,
 		ready: func(addr string) {
 			o.Logger.Info("engine API listening", "addr", addr, "tls", srv.TLS(), "data", o.DataDir, "backend", e.Backend())
+			// promon scrapes the engine's /metrics there.
+			e.SetAPIAddr(addr)
 			if o.Ready != nil {
 				o.Ready(e, addr)
 			}
