@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
 STATICCHECK ?= v0.8.2
 
-.PHONY: build run test test-short bench lint fmt clean
+.PHONY: build run test test-short bench fuzz fuzz-all lint fmt clean
 
 build: $(BIN)
 
@@ -31,6 +31,36 @@ test-short:
 # Speed and size figures (see the closing notes of the issues).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.txt
+
+# Fuzz targets, PACKAGE:FuzzName; each one's seed corpus (testdata/fuzz/)
+# runs with every `make test`. `make fuzz` fuzzes FUZZ_TARGETS for FUZZTIME
+# each, and CI runs it: their test binaries build in seconds. The
+# FUZZ_K8S_TARGETS link client-go (through the engine); their instrumented
+# build takes minutes on a cold machine, so only `make fuzz-all` fuzzes them
+# (move api and engine up once the engine's root no longer links client-go).
+FUZZTIME ?= 3s
+FUZZ_TARGETS := \
+	./internal/cliargs:FuzzParse \
+	./themes:FuzzParse \
+	./engine/services:FuzzParseDefinitions \
+	./engine/actions:FuzzActionArgs ./engine/actions:FuzzSynthParams \
+	./engine/protocol:FuzzActionServer
+FUZZ_K8S_TARGETS := \
+	./engine:FuzzParseActionConfigs ./engine:FuzzParseApps ./engine:FuzzParseMeta \
+	./api:FuzzAPIParams ./api:FuzzRequestHeaders \
+	./cli:FuzzCommandLine
+
+# A failure leaves its input in the package's testdata/fuzz/ (commit it with
+# the fix: it becomes a regression test).
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+fuzz-all:
+	@$(MAKE) --no-print-directory fuzz FUZZ_TARGETS="$(FUZZ_TARGETS) $(FUZZ_K8S_TARGETS)"
 
 # Each line fails the target when its check finds something.
 lint:

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/internal/cliargs"
 )
 
 // Env is what the CLI may touch of the process: its output streams and its
@@ -101,17 +102,9 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("%w: unknown command %q; `jsorc help` lists the commands", ErrUsage, strings.Join(firstWords(args, 2), " "))
 	}
 	o := &opts{}
-	fs := flag.NewFlagSet(cmd.path, flag.ContinueOnError)
-	fs.StringVar(&o.server, "server", "", "URL of the engine (default $JSORC_SERVER or http://"+api.DefaultAddr+")")
-	fs.StringVar(&o.output, "o", "table", "output: table or json (the API answer)")
-	if cmd.flags != nil {
-		cmd.flags(fs, o)
-	}
-	if !cmd.offline {
-		clientFlags(fs, o)
-	}
-	pos, err := parse(fs, rest)
-	if errors.Is(err, errHelp) {
+	fs := cmd.flagSet(o)
+	pos, err := cliargs.Parse(fs, rest)
+	if errors.Is(err, cliargs.ErrHelp) {
 		printUsage(env.Stdout, cmd, fs)
 		return nil
 	}
@@ -125,6 +118,21 @@ func Run(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("%w: jsorc %s %s", ErrUsage, cmd.path, cmd.usage)
 	}
 	return cmd.run(ctx, &runner{env: env, o: o, path: cmd.path}, pos)
+}
+
+// flagSet defines every flag of the verb into o: the global ones, the
+// verb's own and, for a verb that talks to an engine, the client's.
+func (c *command) flagSet(o *opts) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.path, flag.ContinueOnError)
+	fs.StringVar(&o.server, "server", "", "URL of the engine (default $JSORC_SERVER or http://"+api.DefaultAddr+")")
+	fs.StringVar(&o.output, "o", "table", "output: table or json (the API answer)")
+	if c.flags != nil {
+		c.flags(fs, o)
+	}
+	if !c.offline {
+		clientFlags(fs, o)
+	}
+	return fs
 }
 
 // find picks the command whose path matches the most leading words.

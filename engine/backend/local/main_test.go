@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -16,7 +17,10 @@ import (
 const asJsorc = "JSORC_ENGINE_TEST_AS_JSORC"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(asJsorc) == "1" {
+	// A fuzzing worker is this binary too, started with the same
+	// environment but test flags: it runs the tests.
+	worker := len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "-test.")
+	if os.Getenv(asJsorc) == "1" && !worker {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		err := cli.Run(ctx, os.Args[1:], cli.Env{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 		stop()

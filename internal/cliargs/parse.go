@@ -1,4 +1,4 @@
-package cli
+package cliargs
 
 import (
 	"errors"
@@ -8,13 +8,13 @@ import (
 	"strings"
 )
 
-// errHelp is returned when the user asked for help; it is not a failure.
-var errHelp = errors.New("help requested")
+// ErrHelp is returned when the user asked for help; it is not a failure.
+var ErrHelp = errors.New("help requested")
 
-// parse reads args into fs, allowing flags anywhere: between positionals,
+// Parse reads args into fs, allowing flags anywhere: between positionals,
 // with one or two dashes, as -name value or -name=value. "--" ends the flags.
 // It returns the positional arguments.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+func Parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	var pos []string
 	for i := 0; i < len(args); i++ {
@@ -23,13 +23,13 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 			pos = append(pos, args[i+1:]...)
 			break
 		}
-		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+		if len(a) < 2 || a[0] != '-' || IsNumber(a) {
 			pos = append(pos, a)
 			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
 		if name == "h" || name == "help" {
-			return nil, errHelp
+			return nil, ErrHelp
 		}
 		f := fs.Lookup(name)
 		if f == nil {
@@ -58,7 +58,9 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
-func isNumber(s string) bool {
+// IsNumber reports whether s is a number, possibly negative: "-5" is a
+// positional, not a flag.
+func IsNumber(s string) bool {
 	s = strings.TrimPrefix(s, "-")
 	if s == "" {
 		return false

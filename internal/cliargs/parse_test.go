@@ -1,4 +1,4 @@
-package cli
+package cliargs
 
 import (
 	"errors"
@@ -26,7 +26,7 @@ func parseArgs(args []string) (parsed, error) {
 	fs.BoolVar(&p.wait, "wait", false, "")
 	fs.BoolVar(&p.retire, "retire_svc", true, "")
 	fs.Float64Var(&p.timeout, "timeout", 60, "")
-	pos, err := parse(fs, args)
+	pos, err := Parse(fs, args)
 	p.pos = pos
 	return p, err
 }
@@ -108,8 +108,8 @@ func TestParseErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("parse(%q) gave no error", tc.args)
 			}
-			if errors.Is(err, errHelp) != tc.help {
-				t.Errorf("parse(%q) = %v; errHelp %v, want %v", tc.args, err, errors.Is(err, errHelp), tc.help)
+			if errors.Is(err, ErrHelp) != tc.help {
+				t.Errorf("parse(%q) = %v; ErrHelp %v, want %v", tc.args, err, errors.Is(err, ErrHelp), tc.help)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -125,42 +125,8 @@ func TestIsNumber(t *testing.T) {
 	for s, want := range map[string]bool{
 		"-5": true, "-0.5": true, "12": true, "-": false, "": false, "-x": false, "-5x": false, "--5": false,
 	} {
-		if got := isNumber(s); got != want {
-			t.Errorf("isNumber(%q) = %v, want %v", s, got, want)
+		if got := IsNumber(s); got != want {
+			t.Errorf("IsNumber(%q) = %v, want %v", s, got, want)
 		}
-	}
-}
-
-// TestCommandsTable checks the verbs table itself: unique paths, bounds
-// that make sense, a summary and a runner for every verb.
-func TestCommandsTable(t *testing.T) {
-	t.Parallel()
-	seen := map[string]bool{}
-	for _, c := range commands() {
-		if seen[c.path] {
-			t.Errorf("command %q defined twice", c.path)
-		}
-		seen[c.path] = true
-		if c.summary == "" || c.run == nil {
-			t.Errorf("command %q lacks a summary or a runner", c.path)
-		}
-		if c.max >= 0 && c.max < c.min {
-			t.Errorf("command %q: max %d < min %d", c.path, c.max, c.min)
-		}
-		// Its flags must not clash with the common ones.
-		fs := flag.NewFlagSet(c.path, flag.ContinueOnError)
-		o := &opts{}
-		fs.StringVar(&o.server, "server", "", "")
-		fs.StringVar(&o.output, "o", "table", "")
-		func() {
-			defer func() {
-				if p := recover(); p != nil {
-					t.Errorf("command %q: flags clash: %v", c.path, p)
-				}
-			}()
-			if c.flags != nil {
-				c.flags(fs, o)
-			}
-		}()
 	}
 }
