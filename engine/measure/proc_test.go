@@ -277,8 +277,6 @@ func TestProcSamplerCPU(t *testing.T) {
 	}
 }
 
-var sink []byte
-
 func TestProcSamplerMemory(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
@@ -286,12 +284,21 @@ func TestProcSamplerMemory(t *testing.T) {
 	p := measure.NewProcSampler()
 	pid := map[string]int{"self": os.Getpid()}
 	before := p.Sample(time.Now(), pid)["self"].MemBytes
-	sink = make([]byte, 64<<20)
-	for i := 0; i < len(sink); i += 4096 {
-		sink[i] = 1
+	// Fresh anonymous pages, not the Go heap: a heap that other tests grew
+	// may hand back memory that is resident already.
+	mem, err := syscall.Mmap(-1, 0, 64<<20, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE|syscall.MAP_ANON)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := syscall.Munmap(mem); err != nil {
+			t.Error(err)
+		}
+	}()
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
 	}
 	after := p.Sample(time.Now(), pid)["self"].MemBytes
-	sink = nil
 	t.Logf("RSS %d MiB -> %d MiB", before>>20, after>>20)
 	if after < before+60<<20 {
 		t.Errorf("touching 64 MiB raised RSS by %d MiB only", int64(after-before)>>20)
