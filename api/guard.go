@@ -106,7 +106,7 @@ func (g guard) originOK(r *http.Request) (origin string, ok bool) {
 func (s *Server) guardRequest(w http.ResponseWriter, r *http.Request) bool {
 	g := s.guard
 	if !g.hostOK(r.Host) {
-		writeErr(w, http.StatusForbidden, fmt.Errorf("refused Host %q: this engine answers to loopback names, IP addresses and %s only (a DNS name pointing here may be a DNS-rebinding attack; allow a name with `jsorc serve --allow-host NAME`)", r.Host, g.hostList()))
+		writeErr(w, http.StatusForbidden, fmt.Errorf("refused Host %q: this engine answers to loopback names, IP addresses and %s (a DNS name pointing here may be a DNS-rebinding attack; allow a name with `jsorc serve --allow-host NAME`)", r.Host, g.hostList()))
 		return false
 	}
 	origin, ok := g.originOK(r)
@@ -134,14 +134,17 @@ func (s *Server) guardRequest(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// hostList names the configured hosts for an error message.
+// hostList names the configured host names (not addresses, which are
+// always accepted) for an error message.
 func (g guard) hostList() string {
-	if len(g.hosts) == 0 {
-		return "no other name"
-	}
 	names := make([]string, 0, len(g.hosts))
 	for h := range g.hosts {
-		names = append(names, h)
+		if net.ParseIP(h) == nil {
+			names = append(names, h)
+		}
+	}
+	if len(names) == 0 {
+		return "no other name"
 	}
 	slices.Sort(names)
 	return strings.Join(names, ", ")
