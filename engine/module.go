@@ -107,7 +107,8 @@ func (m *module) setDesired(mode Mode, retire bool) uint64 {
 }
 
 // Start is the reconciler (a run.Runnable): it acts on every kick until
-// ctx ends, then drains the module's calls and stops its server.
+// ctx ends, then drains the module's calls; its server, if any, stops
+// after, with the group's backend stage.
 func (m *module) Start(ctx context.Context) error {
 	for {
 		select {
