@@ -99,17 +99,21 @@ func (s *Server) actionsUnload(ctx context.Context, body []byte) (map[string]any
 
 func (s *Server) actionsCall(ctx context.Context, body []byte) (map[string]any, error) {
 	var p CallParams
-	if err := decode(body, &p); err != nil {
+	if err := decodeArgs(body, &p); err != nil {
 		return nil, err
 	}
 	if err := required("name", p.Name); err != nil {
 		return nil, err
 	}
-	res, err := s.e.Call(ctx, p.Name, p.Ctx)
+	res, dropped, err := s.e.CallKeywords(ctx, p.Name, p.Ctx)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]any{"result": res}, nil
+	out := map[string]any{"result": res}
+	if len(dropped) > 0 {
+		out["ignored_keys"] = dropped
+	}
+	return out, nil
 }
 
 func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
@@ -118,7 +122,7 @@ func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
 	body, release, err := s.readParams(w, r, name)
 	defer release()
 	if err == nil {
-		err = decode(body, &p)
+		err = decodeArgs(body, &p)
 	}
 	if err == nil {
 		err = required("name", p.Name)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/jsorc/jsorc/internal/jsonscan"
 )
 
 // Limits bound what one request may cost the engine. Zero fields take the
@@ -157,7 +159,7 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, endpoint str
 		}
 		return nil, release, err
 	}
-	if err := scanJSON(buf.Bytes(), lim.MaxDepth, lim.MaxValues); err != nil {
+	if err := jsonscan.Check(buf.Bytes(), lim.MaxDepth, lim.MaxValues); err != nil {
 		return nil, release, fmt.Errorf("%w: %w", errBadRequest, err)
 	}
 	return buf.Bytes(), release, nil

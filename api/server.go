@@ -168,12 +168,21 @@ func (s *Server) refuse(w http.ResponseWriter, endpoint string, err error) {
 
 // decode reads an endpoint's parameters strictly: malformed JSON and
 // unknown parameters are errors. An empty body means no parameters.
-func decode(body []byte, v any) error {
+func decode(body []byte, v any) error { return decodeParams(body, v, false) }
+
+// decodeArgs is decode for the endpoints that carry action arguments:
+// their numbers stay json.Number, keeping their literal end to end.
+func decodeArgs(body []byte, v any) error { return decodeParams(body, v, true) }
+
+func decodeParams(body []byte, v any, numbers bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
+	if numbers {
+		dec.UseNumber()
+	}
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: parameters: %v", errBadRequest, err)
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -67,13 +68,31 @@ func (c *Client) Stats(ctx context.Context, n int) (engine.Stats, error) {
 	return out.Stats, err
 }
 
-// Call calls one action.
+// Call calls one action. Numbers in the result come back as json.Number,
+// keeping their literal.
 func (c *Client) Call(ctx context.Context, name string, args map[string]any) (any, error) {
 	var out struct {
-		Result any `json:"result"`
+		Result json.RawMessage `json:"result"`
 	}
-	err := c.Admin(ctx, "actions_call", CallParams{Name: name, Ctx: args}, &out)
-	return out.Result, err
+	if err := c.Admin(ctx, "actions_call", CallParams{Name: name, Ctx: args}, &out); err != nil {
+		return nil, err
+	}
+	return decodeNumbers(out.Result)
+}
+
+// decodeNumbers decodes a JSON value with its numbers as json.Number; an
+// empty value is null.
+func decodeNumbers(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("decoding the result: %w", err)
+	}
+	return v, nil
 }
 
 // ServiceInfo returns the state of every kept-alive service.

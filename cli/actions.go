@@ -82,10 +82,14 @@ func runActionsCall(ctx context.Context, r *runner, pos []string) error {
 		return err
 	}
 	var out struct {
-		Result any `json:"result"`
+		Result      json.RawMessage `json:"result"`
+		IgnoredKeys []string        `json:"ignored_keys"`
 	}
 	return r.admin(ctx, "actions_call", api.CallParams{Name: pos[0], Ctx: args}, &out, func() {
 		printJSON(r.env.Stdout, out.Result)
+		if len(out.IgnoredKeys) > 0 {
+			fmt.Fprintf(r.env.Stderr, "ignored (the action takes no such parameter): %s\n", strings.Join(out.IgnoredKeys, ", "))
+		}
 	})
 }
 
@@ -95,8 +99,13 @@ func (r *runner) ctxArgs() (map[string]any, error) {
 		return nil, nil
 	}
 	var args map[string]any
-	if err := json.Unmarshal([]byte(r.o.ctxJSON), &args); err != nil {
+	dec := json.NewDecoder(strings.NewReader(r.o.ctxJSON))
+	dec.UseNumber() // numbers keep their literal: 1.0 stays 1.0
+	if err := dec.Decode(&args); err != nil {
 		return nil, fmt.Errorf("%w: -ctx is not a JSON object: %v", ErrUsage, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: -ctx holds more than one JSON value", ErrUsage)
 	}
 	return args, nil
 }

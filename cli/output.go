@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -31,7 +32,9 @@ func (t *table) print(w io.Writer) {
 func printJSON(w io.Writer, v any) {
 	if raw, ok := v.(json.RawMessage); ok {
 		var x any
-		if json.Unmarshal(raw, &x) != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber() // numbers print as they came: 1.0 stays 1.0
+		if dec.Decode(&x) != nil {
 			fmt.Fprintln(w, string(raw))
 			return
 		}

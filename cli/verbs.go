@@ -64,9 +64,9 @@ func runAppRun(ctx context.Context, r *runner, pos []string) error {
 		return nil
 	}
 	var out struct {
-		Result    any       `json:"result"`
-		LatencyMS float64   `json:"latency_ms"`
-		StepsMS   []float64 `json:"steps_ms"`
+		Result    json.RawMessage `json:"result"`
+		LatencyMS float64         `json:"latency_ms"`
+		StepsMS   []float64       `json:"steps_ms"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		return fmt.Errorf("decoding the answer of app_run: %w", err)

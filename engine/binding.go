@@ -39,7 +39,10 @@ type binding struct {
 
 // entry is one action of a binding with the recorder its calls feed.
 type entry struct {
-	name   string
+	name string
+	// spec lists the action's parameters as its spec endpoint names them
+	// ("text", "*rest", "**opts"), in either mode.
+	spec   []string
 	action *actions.Action // module mode only
 	// aliases lets in-process calls take variadic arguments under their
 	// spec names, as the action server does.
@@ -116,7 +119,8 @@ func callInProcess(ctx context.Context, module string, e *entry, args map[string
 			return nil, &actions.ArgsError{Action: actions.FullName(module, e.name), Fields: errs}
 		}
 	}
-	if errs := actions.Validate(e.action, args); errs != nil {
+	args, errs := actions.Validate(e.action, args)
+	if errs != nil {
 		return nil, &actions.ArgsError{Action: actions.FullName(module, e.name), Fields: errs}
 	}
 	defer func() {

@@ -378,7 +378,7 @@ func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
 	acts := inst.Actions()
 	for i := range acts {
 		a := &acts[i]
-		b.add(e.slotOf(m, a.Name), &entry{name: a.Name, action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
+		b.add(e.slotOf(m, a.Name), &entry{name: a.Name, spec: a.SpecNames(), action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
 	}
 	return b, nil
 }
@@ -392,12 +392,12 @@ func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State) *b
 	if d, err := parsePositiveDuration(cfg.Timeout); err == nil && cfg.Timeout != "" {
 		b.timeout = d
 	}
-	for full := range rs.Spec {
+	for full, params := range rs.Spec {
 		_, act, err := actions.SplitName(full)
 		if err != nil {
 			continue
 		}
-		b.add(e.slotOf(m, act), &entry{name: act, rec: e.recorder(m.name, act, ModeRemote)})
+		b.add(e.slotOf(m, act), &entry{name: act, spec: params, rec: e.recorder(m.name, act, ModeRemote)})
 	}
 	return b
 }

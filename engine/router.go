@@ -66,13 +66,28 @@ func (e *Engine) slotOf(m *module, action string) int {
 // lock-free table lookup, a reference on the current binding so a switch
 // cannot release it under the call, the call itself and its recording.
 func (e *Engine) Call(ctx context.Context, name string, args map[string]any) (any, error) {
+	res, _, err := e.call(ctx, name, args, false)
+	return res, err
+}
+
+// CallKeywords is Call for keyword arguments from a caller that does not
+// know the action's parameters (actions_call, `jsorc actions call`): they
+// are placed as Jaseci's client placed them, in either mode — keys naming
+// a parameter by name, the others folded into the action's **kwargs
+// parameter or dropped, top-level nulls left out (see
+// actions.PlaceKeywords). It also returns the keys it dropped.
+func (e *Engine) CallKeywords(ctx context.Context, name string, kwargs map[string]any) (any, []string, error) {
+	return e.call(ctx, name, kwargs, true)
+}
+
+func (e *Engine) call(ctx context.Context, name string, args map[string]any, place bool) (any, []string, error) {
 	r := e.routes.Load().acts[name]
 	if r == nil {
-		return nil, e.unroutable(name)
+		return nil, nil, e.unroutable(name)
 	}
 	b := r.m.acquire()
 	if b == nil {
-		return nil, notLoaded(r.m.name)
+		return nil, nil, notLoaded(r.m.name)
 	}
 	defer b.release()
 	var ent *entry
@@ -80,15 +95,19 @@ func (e *Engine) Call(ctx context.Context, name string, args map[string]any) (an
 		ent = b.slots[r.slot]
 	}
 	if ent == nil {
-		return nil, errorf(ErrNotFound, "%s mode of module %q has no action %q (it has %s)", b.mode, r.m.name, name, strings.Join(b.actionNames(), ", "))
+		return nil, nil, errorf(ErrNotFound, "%s mode of module %q has no action %q (it has %s)", b.mode, r.m.name, name, strings.Join(b.actionNames(), ", "))
+	}
+	var dropped []string
+	if place {
+		args, dropped = actions.PlaceKeywords(ent.spec, args)
 	}
 	start := track.Now()
 	res, n, err := b.invoke(ctx, r.m.name, ent, args)
 	ent.rec.Record(start.Since(), err == nil, n)
 	if err != nil {
-		return nil, callError(name, b.mode, err)
+		return nil, dropped, callError(name, b.mode, err)
 	}
-	return res, nil
+	return res, dropped, nil
 }
 
 // unroutable explains why a name has no route.

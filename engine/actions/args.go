@@ -1,6 +1,10 @@
 package actions
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+)
 
 // String returns args[name] as a string, or def when it is absent or null.
 func String(args map[string]any, name, def string) (string, error) {
@@ -20,6 +24,11 @@ func Int(args map[string]any, name string, def int) (int, error) {
 	v, ok := args[name]
 	if !ok || v == nil {
 		return def, nil
+	}
+	if n, ok := v.(json.Number); ok {
+		if i, err := strconv.Atoi(string(n)); err == nil {
+			return i, nil
+		}
 	}
 	f, ok := toFloat(v)
 	if !ok || f != float64(int(f)) {

@@ -4,6 +4,7 @@ package actions_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"testing"
@@ -146,7 +147,8 @@ func TestEchoArgsBadInput(t *testing.T) {
 		{name: "no first", args: map[string]any{"second": 1.0}},
 		{name: "null first", args: map[string]any{"first": nil}},
 		{name: "rest not a list", args: map[string]any{"first": 1.0, "rest": "x"}},
-		{name: "opts not an object", args: map[string]any{"first": 1.0, "opts": []any{}}},
+		// pydantic's dict() takes a list of pairs ([] is {}), not a list of numbers.
+		{name: "opts not an object", args: map[string]any{"first": 1.0, "opts": []any{1.0}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +175,9 @@ func TestEchoFail(t *testing.T) {
 		{name: "message", args: map[string]any{"message": "boom: it broke"}, wantMsg: "boom: it broke"},
 		{name: "empty message", args: map[string]any{"message": ""}, wantMsg: ""},
 		{name: "missing", args: map[string]any{}, argsError: true},
-		{name: "not a string", args: map[string]any{"message": 3.0}, argsError: true},
+		// pydantic's str() takes numbers (3 is "3"), not lists.
+		{name: "not a string", args: map[string]any{"message": []any{"x"}}, argsError: true},
+		{name: "a number", args: map[string]any{"message": json.Number("3")}, wantMsg: "3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +242,8 @@ func TestEchoSleep(t *testing.T) {
 	}{
 		{name: "negative", args: map[string]any{"ms": -1.0}, argsError: true},
 		{name: "too long", args: map[string]any{"ms": 1e12}, argsError: true},
-		{name: "string", args: map[string]any{"ms": "10"}, argsError: true},
+		// pydantic's float() takes "10"; not "ten".
+		{name: "string", args: map[string]any{"ms": "ten"}, argsError: true},
 		{name: "missing", args: map[string]any{}, argsError: true},
 	}
 	for _, tt := range bad {
@@ -261,10 +266,11 @@ func BenchmarkEchoArgs(b *testing.B) {
 	args := map[string]any{"first": "a", "rest": []any{1.0, 2.0}, "opts": map[string]any{"k": "v"}, "extra": true}
 	b.ReportAllocs()
 	for b.Loop() {
-		if errs := actions.Validate(&a, args); errs != nil {
+		got, errs := actions.Validate(&a, args)
+		if errs != nil {
 			b.Fatal(errs)
 		}
-		if _, err := a.Fn(b.Context(), args); err != nil {
+		if _, err := a.Fn(b.Context(), got); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -36,7 +36,7 @@ func FuzzActionArgs(f *testing.F) {
 		}
 		args, errs := actions.VariadicAliases(a).Apply(args)
 		if errs == nil {
-			errs = actions.Validate(a, args)
+			args, errs = actions.Validate(a, args)
 		}
 		if errs != nil {
 			for _, fe := range errs {

@@ -72,7 +72,8 @@ func call(tb testing.TB, inst actions.Instance, name string, args map[string]any
 func callCtx(ctx context.Context, tb testing.TB, inst actions.Instance, name string, args map[string]any) (any, error) {
 	tb.Helper()
 	a := action(tb, inst, name)
-	if errs := actions.Validate(&a, args); errs != nil {
+	args, errs := actions.Validate(&a, args)
+	if errs != nil {
 		return nil, &actions.ArgsError{Action: name, Fields: errs}
 	}
 	return a.Fn(ctx, args)

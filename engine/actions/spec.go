@@ -114,16 +114,21 @@ func SplitName(full string) (module, action string, err error) {
 	return m, a, nil
 }
 
+// SpecNames lists the action's parameters by their spec names, in order.
+func (a *Action) SpecNames() []string {
+	names := make([]string, len(a.Params))
+	for i, p := range a.Params {
+		names[i] = p.SpecName()
+	}
+	return names
+}
+
 // Spec returns the Jaseci action spec of an instance served as module name:
 // full action name to the ordered list of its parameters' spec names.
 func Spec(module string, inst Instance) map[string][]string {
 	out := make(map[string][]string)
 	for _, a := range inst.Actions() {
-		names := make([]string, len(a.Params))
-		for i, p := range a.Params {
-			names[i] = p.SpecName()
-		}
-		out[FullName(module, a.Name)] = names
+		out[FullName(module, a.Name)] = a.SpecNames()
 	}
 	return out
 }

@@ -469,7 +469,8 @@ func TestTopkBadInput(t *testing.T) {
 	}{
 		{name: "k zero", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": 0}, argsError: true},
 		{name: "k negative", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": -2.0}, argsError: true},
-		{name: "k fraction", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": 1.5}, argsError: true},
+		// pydantic's int() truncates 1.5 to 1 and takes "2"; not "1.5".
+		{name: "k fraction", args: map[string]any{"query": "q", "candidates": []any{"a"}, "k": "1.5"}, argsError: true},
 		{name: "query list", args: map[string]any{"query": []any{"q"}, "candidates": []any{"a"}}, argsError: true},
 		{name: "candidates string", args: map[string]any{"query": "q", "candidates": "a"}, argsError: true},
 		{name: "candidates numbers", args: map[string]any{"query": "q", "candidates": []any{"a", 2.0}}, argsError: true},

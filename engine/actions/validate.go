@@ -1,8 +1,9 @@
 package actions
 
 import (
+	"encoding/json"
 	"fmt"
-	"math"
+	"maps"
 )
 
 // FieldError is one problem with an action's arguments, in the shape the
@@ -52,13 +53,20 @@ func RangeError(action, param, msg string) *ArgsError {
 	}}}
 }
 
-// Validate checks args against an action's parameters: every required
-// parameter present and non-null, no unknown key unless the action takes
-// **opts, and each value of its declared type. It returns nil when the
-// arguments are good, without allocating.
-func Validate(a *Action, args map[string]any) []FieldError {
+// Validate checks args against an action's parameters as Jaseci's action
+// server (pydantic v1) did, and returns the arguments the action gets:
+// every required parameter present and non-null, no unknown key unless the
+// action takes **opts, and each value converted to its declared type where
+// pydantic would convert it ("5" for an int is 5, 5 for a str is "5"). A
+// top-level null is taken as absent, as Jaseci's client never sends one
+// (it drops them so that defaults apply): pydantic's "none is not an
+// allowed value" is never the answer.
+// When nothing needed converting, the result is args itself and Validate
+// allocates nothing; otherwise it is a copy, and args is left unchanged.
+func Validate(a *Action, args map[string]any) (map[string]any, []FieldError) {
 	var errs []FieldError
 	hasOpts := false
+	out, copied := args, false
 	// present counts the arguments that matched a parameter: when it equals
 	// len(args) there is no unknown key, and the map need not be walked.
 	present := 0
@@ -84,12 +92,16 @@ func Validate(a *Action, args map[string]any) []FieldError {
 		} else if p.Kind == Opts {
 			want = TypeObject
 		}
-		if !typeOK(want, v) {
-			errs = append(errs, FieldError{
-				Loc:  []any{"body", p.Name},
-				Msg:  fmt.Sprintf("value is not a valid %s", want),
-				Type: "type_error." + want.String(),
-			})
+		cv, changed, good := coerce(want, v)
+		switch {
+		case !good:
+			r := refusals[want]
+			errs = append(errs, FieldError{Loc: []any{"body", p.Name}, Msg: r.msg, Type: r.typ})
+		case changed:
+			if !copied {
+				out, copied = maps.Clone(args), true
+			}
+			out[p.Name] = cv
 		}
 	}
 	if !hasOpts && present != len(args) {
@@ -99,7 +111,10 @@ func Validate(a *Action, args map[string]any) []FieldError {
 			}
 		}
 	}
-	return errs
+	if errs != nil {
+		return args, errs
+	}
+	return out, nil
 }
 
 func (a *Action) hasParam(name string) bool {
@@ -107,36 +122,6 @@ func (a *Action) hasParam(name string) bool {
 		if a.Params[i].Name == name {
 			return true
 		}
-	}
-	return false
-}
-
-// typeOK reports whether a decoded JSON value (or its Go equivalent) has type t.
-func typeOK(t Type, v any) bool {
-	switch t {
-	case TypeAny:
-		return true
-	case TypeString:
-		_, ok := v.(string)
-		return ok
-	case TypeBool:
-		_, ok := v.(bool)
-		return ok
-	case TypeNumber:
-		_, ok := toFloat(v)
-		return ok
-	case TypeInt:
-		f, ok := toFloat(v)
-		return ok && f == math.Trunc(f)
-	case TypeList:
-		switch v.(type) {
-		case []any, []string, []float64:
-			return true
-		}
-		return false
-	case TypeObject:
-		_, ok := v.(map[string]any)
-		return ok
 	}
 	return false
 }
@@ -153,6 +138,8 @@ func toFloat(v any) (float64, bool) {
 		return float64(n), true
 	case int32:
 		return float64(n), true
+	case json.Number:
+		return numberFloat(n)
 	}
 	return 0, false
 }

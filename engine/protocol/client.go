@@ -45,6 +45,9 @@ type StatusError struct {
 	Detail string
 	// URL is the address that answered.
 	URL string
+	// Class is what failed on a jsorc action server's 500: ClassAction,
+	// ClassPanic or ClassEncoding; empty for other answers and servers.
+	Class string
 }
 
 // Error reports the status, the URL and the detail.
@@ -54,6 +57,11 @@ func (e *StatusError) Error() string {
 	if e.URL != "" {
 		b.WriteString(" for ")
 		b.WriteString(e.URL)
+	}
+	if e.Class != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Class)
+		b.WriteString(")")
 	}
 	if e.Detail != "" {
 		b.WriteString(": ")
@@ -128,7 +136,7 @@ func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
 
 // Call runs action (its short name, as Jaseci's client sends it) on the
 // action server at baseURL with named arguments and returns the decoded
-// result; JSON numbers come back as float64. Top-level null arguments are
+// result; JSON numbers come back as json.Number, keeping their literal. Top-level null arguments are
 // left out so that the server's defaults apply; nulls nested inside values are
 // kept. The call posts to baseURL/action/ — with the trailing slash, so a
 // Jaseci server answers without a redirect.
@@ -166,7 +174,7 @@ func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, 
 	req.Header["Content-Type"] = c.jsonCT
 	req.Header["Accept"] = c.jsonCT
 
-	code, buf, err := c.do(req, bounded)
+	code, class, buf, err := c.do(req, bounded)
 	if err != nil {
 		return nil, 0, fmt.Errorf("action %s: %w", action, err)
 	}
@@ -178,8 +186,8 @@ func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, 
 		if len(bytes.TrimSpace(data)) == 0 {
 			return nil, n, nil
 		}
-		var result any
-		if err := json.Unmarshal(data, &result); err != nil {
+		result, err := decodeNumbers(data)
+		if err != nil {
 			return nil, n, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
 		}
 		return result, n, nil
@@ -189,7 +197,7 @@ func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, 
 		return nil, n, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
 			&StatusError{Code: code, Detail: detailText(code, data), URL: u})
 	default:
-		return nil, n, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u})
+		return nil, n, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u, Class: class})
 	}
 }
 
@@ -198,7 +206,7 @@ func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, 
 // put a short deadline on ctx.
 func (c *Client) Spec(ctx context.Context, baseURL string) (map[string][]string, error) {
 	u := joinURL(baseURL, SpecPath[1:], "")
-	code, buf, err := c.get(ctx, u)
+	code, _, buf, err := c.get(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("action spec: %w", err)
 	}
@@ -217,7 +225,7 @@ func (c *Client) Spec(ctx context.Context, baseURL string) (map[string][]string,
 // none (they answer 404); probe those with Spec.
 func (c *Client) Healthz(ctx context.Context, baseURL string) error {
 	u := joinURL(baseURL, HealthzPath[1:], "")
-	code, buf, err := c.get(ctx, u)
+	code, _, buf, err := c.get(ctx, u)
 	if err != nil {
 		return fmt.Errorf("healthz: %w", err)
 	}
@@ -229,12 +237,12 @@ func (c *Client) Healthz(ctx context.Context, baseURL string) error {
 }
 
 // get performs a GET bounded like a call.
-func (c *Client) get(ctx context.Context, u string) (int, *jsonBuffer, error) {
+func (c *Client) get(ctx context.Context, u string) (int, string, *jsonBuffer, error) {
 	ctx, cancel, bounded := c.bound(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, nil, err
+		return 0, "", nil, err
 	}
 	req.Header["Accept"] = c.jsonCT
 	return c.do(req, bounded)
@@ -251,15 +259,15 @@ func (c *Client) bound(ctx context.Context) (_ context.Context, _ context.Cancel
 }
 
 // do sends req and reads the whole answer into a pooled buffer, which the
-// caller returns with putBuffer. Reading to the end and closing lets the
-// connection go back to the pool.
-func (c *Client) do(req *http.Request, bounded bool) (int, *jsonBuffer, error) {
+// caller returns with putBuffer, and the error class header of a 500.
+// Reading to the end and closing lets the connection go back to the pool.
+func (c *Client) do(req *http.Request, bounded bool) (int, string, *jsonBuffer, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if bounded && errors.Is(err, context.DeadlineExceeded) {
-			return 0, nil, fmt.Errorf("no answer within the client timeout of %v: %w", c.timeout, err)
+			return 0, "", nil, fmt.Errorf("no answer within the client timeout of %v: %w", c.timeout, err)
 		}
-		return 0, nil, err
+		return 0, "", nil, err
 	}
 	defer resp.Body.Close()
 	buf := c.getBuffer()
@@ -271,13 +279,17 @@ func (c *Client) do(req *http.Request, bounded bool) (int, *jsonBuffer, error) {
 	buf.limited.R = nil
 	if err != nil {
 		c.putBuffer(buf)
-		return 0, nil, fmt.Errorf("reading the answer of %s: %w", req.URL, err)
+		return 0, "", nil, fmt.Errorf("reading the answer of %s: %w", req.URL, err)
 	}
 	if int64(buf.Len()) > c.maxResp {
 		c.putBuffer(buf)
-		return 0, nil, fmt.Errorf("the answer of %s is larger than %d bytes", req.URL, c.maxResp)
+		return 0, "", nil, fmt.Errorf("the answer of %s is larger than %d bytes", req.URL, c.maxResp)
 	}
-	return resp.StatusCode, buf, nil
+	class := ""
+	if resp.StatusCode == http.StatusInternalServerError {
+		class = resp.Header.Get(ErrorClassHeader)
+	}
+	return resp.StatusCode, class, buf, nil
 }
 
 // encodeArgs encodes args as a JSON object without its top-level nulls. The
@@ -345,7 +357,8 @@ func argsError(action string, body []byte) error {
 }
 
 // detailText extracts the "detail" of an error answer as text: a string as
-// is, other JSON compacted; a body that is not such JSON is quoted, trimmed.
+// is, other JSON compacted; the text after "Internal Server Error: " of a
+// 500 in plain text (jsorc's and Jaseci's); any other body quoted, trimmed.
 func detailText(code int, body []byte) string {
 	var v struct {
 		Detail json.RawMessage `json:"detail"`
@@ -361,6 +374,9 @@ func detailText(code int, body []byte) string {
 		}
 	}
 	text := strings.TrimSpace(string(body))
+	if rest, ok := strings.CutPrefix(text, InternalErrorText+": "); ok {
+		text = rest
+	}
 	if len(text) > maxDetail {
 		text = text[:maxDetail] + "…"
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,13 +30,16 @@ func TestClientCall(t *testing.T) {
 		args   map[string]any
 		want   any
 	}{
-		{"defaults", "echo", map[string]any{"text": "hi"}, map[string]any{"text": "hi", "times": 1.0}},
-		{"ints travel as numbers", "echo", map[string]any{"text": "hi", "times": 3}, map[string]any{"text": "hi", "times": 3.0}},
-		{"full name", "t.echo", map[string]any{"text": "x"}, map[string]any{"text": "x", "times": 1.0}},
+		// Numbers come back as json.Number, keeping their literal.
+		{"defaults", "echo", map[string]any{"text": "hi"}, map[string]any{"text": "hi", "times": json.Number("1")}},
+		{"ints travel as numbers", "echo", map[string]any{"text": "hi", "times": 3}, map[string]any{"text": "hi", "times": json.Number("3")}},
+		{"full name", "t.echo", map[string]any{"text": "x"}, map[string]any{"text": "x", "times": json.Number("1")}},
 		{"variadics", "args", map[string]any{"a": "x", "*rest": []any{1, 2}, "**opts": map[string]any{"k": true}},
-			map[string]any{"a": "x", "rest": []any{1.0, 2.0}, "opts": map[string]any{"k": true}}},
+			map[string]any{"a": "x", "rest": []any{json.Number("1"), json.Number("2")}, "opts": map[string]any{"k": true}}},
+		{"literals kept both ways", "args", map[string]any{"a": []any{json.Number("1.0"), json.Number("9007199254740993")}},
+			map[string]any{"a": []any{json.Number("1.0"), json.Number("9007199254740993")}}},
 		{"null result", "nothing", nil, nil},
-		{"html not escaped, unicode kept", "echo", map[string]any{"text": "<a&b> é"}, map[string]any{"text": "<a&b> é", "times": 1.0}},
+		{"html not escaped, unicode kept", "echo", map[string]any{"text": "<a&b> é"}, map[string]any{"text": "<a&b> é", "times": json.Number("1")}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -133,7 +137,7 @@ func TestClientDropsTopLevelNulls(t *testing.T) {
 	// default, a dropped required one is reported missing.
 	real := newTestServer(t, protocol.HandlerOptions{})
 	got, err := c.Call(context.Background(), real.URL, "echo", map[string]any{"text": "x", "times": nil})
-	if err != nil || !reflect.DeepEqual(got, map[string]any{"text": "x", "times": 1.0}) {
+	if err != nil || !reflect.DeepEqual(got, map[string]any{"text": "x", "times": json.Number("1")}) {
 		t.Errorf("got %v, %v", got, err)
 	}
 	_, err = c.Call(context.Background(), real.URL, "echo", map[string]any{"text": nil})
@@ -253,7 +257,7 @@ func TestClientAgainstServerErrors(t *testing.T) {
 	if !errors.Is(err, protocol.ErrUnknownAction) {
 		t.Errorf("nope: %v", err)
 	}
-	_, err = c.Call(ctx, srv.URL, "echo", map[string]any{"text": 1, "zz": 2})
+	_, err = c.Call(ctx, srv.URL, "echo", map[string]any{"text": []any{1}, "zz": 2})
 	ae, ok := errors.AsType[*actions.ArgsError](err)
 	if !ok || len(ae.Fields) != 2 {
 		t.Fatalf("mistyped+extra: %v", err)
@@ -434,7 +438,7 @@ func TestClientConcurrentCalls(t *testing.T) {
 					errs <- err
 					return
 				}
-				if m, ok := got.(map[string]any); !ok || m["times"] != float64(i*100+j) {
+				if m, ok := got.(map[string]any); !ok || m["times"] != json.Number(strconv.Itoa(i*100+j)) {
 					errs <- errors.New("answer mixed up: " + mustJSON(t, got))
 					return
 				}

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/internal/jsonscan"
 )
 
 // Paths served besides the actions.
@@ -35,17 +36,37 @@ const (
 // unless HandlerOptions.MaxBodyBytes says otherwise.
 const DefaultMaxBodyBytes = 64 << 20
 
+// DefaultMaxDepth is how deeply a request body may nest arrays and objects
+// unless HandlerOptions.MaxDepth says otherwise. Jaseci's server (Python's
+// json) gave up near 1000 levels with FastAPI's 400.
+const DefaultMaxDepth = 512
+
+// ErrorClassHeader names the class of a 500 answer ("action_error",
+// "panic", "result_encoding"), for jsorc's client: the body is plain text,
+// as Jaseci's server answered, so that Jaseci's client sees a failure.
+const ErrorClassHeader = "X-Jsorc-Error"
+
+// InternalErrorText starts the body of every 500 answer, as Starlette's
+// error middleware words it; the detail follows after ": ".
+const InternalErrorText = "Internal Server Error"
+
+// parseErrorText is FastAPI's detail for a body it cannot decode at all.
+const parseErrorText = "There was an error parsing the body"
+
 // Bodies of the fixed answers, as FastAPI (Jaseci's server) words them.
 const (
 	notFoundBody         = `{"detail":"Not Found"}`
 	methodNotAllowedBody = `{"detail":"Method Not Allowed"}`
 )
 
-// Classes reported in the "error" field of a 500 answer.
+// Classes of a 500 answer, sent in ErrorClassHeader.
 const (
-	errClassAction   = "action_error"
-	errClassPanic    = "panic"
-	errClassEncoding = "result_encoding"
+	// ClassAction: the action returned an error.
+	ClassAction = "action_error"
+	// ClassPanic: the action panicked.
+	ClassPanic = "panic"
+	// ClassEncoding: the action's result is not JSON-encodable.
+	ClassEncoding = "result_encoding"
 )
 
 // maxPooledBuffer is the capacity above which a buffer is dropped rather than
@@ -68,21 +89,25 @@ type HandlerOptions struct {
 	// MaxBodyBytes bounds request bodies (0: DefaultMaxBodyBytes); larger
 	// ones are answered 413.
 	MaxBodyBytes int64
+	// MaxDepth bounds the nesting of request bodies (0: DefaultMaxDepth);
+	// deeper ones, like bodies that are not UTF-8, are answered 400.
+	MaxDepth int
 }
 
 // handler serves one module. It is immutable after NewHandler apart from its
 // buffer pool and metrics.
 type handler struct {
-	module  string
-	routes  map[string]*route // by short and by full name
-	spec    []byte
-	healthz []byte
-	metrics http.Handler // nil when there is no gatherer
-	inst    *serverMetrics
-	log     *slog.Logger
-	maxBody int64
-	bufs    sync.Pool // of *jsonBuffer
-	jsonCT  []string  // shared Content-Type header value
+	module   string
+	routes   map[string]*route // by short and by full name
+	spec     []byte
+	healthz  []byte
+	metrics  http.Handler // nil when there is no gatherer
+	inst     *serverMetrics
+	log      *slog.Logger
+	maxBody  int64
+	maxDepth int
+	bufs     sync.Pool // of *jsonBuffer
+	jsonCT   []string  // shared Content-Type header value
 }
 
 // route is one servable action.
@@ -143,14 +168,18 @@ func NewHandler(module string, inst actions.Instance, opts HandlerOptions) http.
 	}
 	log = log.With("module", module)
 	h := &handler{
-		module:  module,
-		routes:  make(map[string]*route),
-		log:     log,
-		maxBody: opts.MaxBodyBytes,
-		jsonCT:  []string{"application/json"},
+		module:   module,
+		routes:   make(map[string]*route),
+		log:      log,
+		maxBody:  opts.MaxBodyBytes,
+		maxDepth: opts.MaxDepth,
+		jsonCT:   []string{"application/json"},
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.maxDepth <= 0 {
+		h.maxDepth = DefaultMaxDepth
 	}
 	h.bufs.New = func() any { return newJSONBuffer() }
 	h.inst = newServerMetrics(module, opts, log)
@@ -282,18 +311,21 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, rt *route) int {
 	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
 		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 			return h.writeDetail(w, buf, http.StatusRequestEntityTooLarge,
-				fmt.Sprintf("request body larger than %d bytes", mbe.Limit), "")
+				fmt.Sprintf("request body larger than %d bytes", mbe.Limit))
 		}
-		return h.writeDetail(w, buf, http.StatusBadRequest, "reading request body: "+err.Error(), "")
+		return h.writeDetail(w, buf, http.StatusBadRequest, "reading request body: "+err.Error())
 	}
 
+	if err := jsonscan.Check(buf.Bytes(), h.maxDepth, 0); err != nil {
+		return h.writeDetail(w, buf, http.StatusBadRequest, parseErrorText+": "+err.Error())
+	}
 	args, fieldErr := decodeArgs(buf.Bytes())
 	if fieldErr != nil {
 		return h.writeFieldErrors(w, r, buf, rt, []actions.FieldError{*fieldErr})
 	}
 	args, errs := rt.aliases.Apply(args)
 	if errs == nil {
-		errs = actions.Validate(&rt.act, args)
+		args, errs = actions.Validate(&rt.act, args)
 	}
 	if errs != nil {
 		return h.writeFieldErrors(w, r, buf, rt, errs)
@@ -304,20 +336,19 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, rt *route) int {
 		if ae, ok := errors.AsType[*actions.ArgsError](err); ok && len(ae.Fields) > 0 {
 			return h.writeFieldErrors(w, r, buf, rt, ae.Fields)
 		}
-		class := errClassAction
+		class := ClassAction
 		if panicked {
-			class = errClassPanic
+			class = ClassPanic
 		} else {
 			h.log.Warn("action failed", "action", rt.full, "err", err)
 		}
-		return h.writeDetail(w, buf, http.StatusInternalServerError, err.Error(), class)
+		return h.writeInternal(w, buf, err.Error(), class)
 	}
 
 	buf.Reset()
 	if err := buf.encode(result); err != nil {
 		h.log.Error("action result is not JSON", "action", rt.full, "err", err)
-		return h.writeDetail(w, buf, http.StatusInternalServerError,
-			fmt.Sprintf("action %s: encoding result: %v", rt.full, err), errClassEncoding)
+		return h.writeInternal(w, buf, fmt.Sprintf("action %s: encoding result: %v", rt.full, err), ClassEncoding)
 	}
 	h.writeJSON(w, http.StatusOK, buf.Bytes())
 	return http.StatusOK
@@ -336,13 +367,15 @@ func (h *handler) run(ctx context.Context, rt *route, args map[string]any) (resu
 }
 
 // decodeArgs parses a request body, which must be a JSON object. Numbers
-// decode as float64. A problem comes back in the shape FastAPI gives it.
+// decode as json.Number, so that they keep their literal (1.0 stays 1.0,
+// 9007199254740993 stays exact) as they did through Jaseci's Python. A
+// problem comes back in the shape FastAPI gives it.
 func decodeArgs(body []byte) (map[string]any, *actions.FieldError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &actions.FieldError{Loc: []any{"body"}, Msg: "field required", Type: "value_error.missing"}
 	}
-	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	v, err := decodeNumbers(body)
+	if err != nil {
 		offset := int64(0)
 		if se, ok := errors.AsType[*json.SyntaxError](err); ok {
 			offset = se.Offset
@@ -371,7 +404,6 @@ type fieldErrorsBody struct {
 // detailBody is every other error answer.
 type detailBody struct {
 	Detail string `json:"detail"`
-	Error  string `json:"error,omitempty"`
 }
 
 func (h *handler) writeFieldErrors(w http.ResponseWriter, r *http.Request, buf *jsonBuffer, rt *route, errs []actions.FieldError) int {
@@ -381,16 +413,33 @@ func (h *handler) writeFieldErrors(w http.ResponseWriter, r *http.Request, buf *
 	buf.Reset()
 	if err := buf.encode(fieldErrorsBody{Detail: errs}); err != nil {
 		// Loc holds strings and numbers only; this cannot fail.
-		return h.writeDetail(w, buf, http.StatusUnprocessableEntity, "invalid arguments", "")
+		return h.writeDetail(w, buf, http.StatusUnprocessableEntity, "invalid arguments")
 	}
 	h.writeJSON(w, http.StatusUnprocessableEntity, buf.Bytes())
 	return http.StatusUnprocessableEntity
 }
 
-func (h *handler) writeDetail(w http.ResponseWriter, buf *jsonBuffer, code int, detail, class string) int {
+// writeInternal answers 500 the way Jaseci's server did, in plain text that
+// no JSON decoder takes for a result: "Internal Server Error: <detail>". The
+// class goes in ErrorClassHeader.
+func (h *handler) writeInternal(w http.ResponseWriter, buf *jsonBuffer, detail, class string) int {
+	buf.Reset()
+	buf.WriteString(InternalErrorText)
+	buf.WriteString(": ")
+	buf.WriteString(detail)
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	hdr.Set(ErrorClassHeader, class)
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write(buf.Bytes())
+	return http.StatusInternalServerError
+}
+
+func (h *handler) writeDetail(w http.ResponseWriter, buf *jsonBuffer, code int, detail string) int {
 	buf.Reset()
 	// A struct of two strings always encodes.
-	_ = buf.encode(detailBody{Detail: detail, Error: class})
+	_ = buf.encode(detailBody{Detail: detail})
 	h.writeJSON(w, code, buf.Bytes())
 	return code
 }

@@ -1,15 +1,16 @@
-package api
+package jsonscan
 
 import (
 	"fmt"
 	"unicode/utf8"
 )
 
-// scanJSON bounds what decoding body will cost, in one pass that allocates
+// Check bounds what decoding body will cost, in one pass that allocates
 // nothing: the body must be valid UTF-8 (the decoder would silently replace
 // bad bytes), nest at most maxDepth arrays and objects, and hold at most
-// maxValues values. Syntax is left to the decoder.
-func scanJSON(body []byte, maxDepth, maxValues int) error {
+// maxValues values (no bound when maxValues is 0). Syntax is left to the
+// decoder.
+func Check(body []byte, maxDepth, maxValues int) error {
 	if !utf8.Valid(body) {
 		return fmt.Errorf("the body is not valid UTF-8 (first bad byte at offset %d)", firstInvalidUTF8(body))
 	}
@@ -38,7 +39,7 @@ func scanJSON(body []byte, maxDepth, maxValues int) error {
 			depth--
 		case ',':
 			values++
-			if values > maxValues {
+			if maxValues > 0 && values > maxValues {
 				return fmt.Errorf("the body holds more than %d JSON values (at offset %d); send less per request", maxValues, i)
 			}
 		}
