@@ -105,7 +105,12 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	res, n, err := b.invoke(ctx, r.m.name, ent, args)
 	ent.rec.Record(start.Since(), err == nil, n)
 	if err != nil {
-		return nil, dropped, callError(name, b.mode, err)
+		err = callError(name, b.mode, err)
+		if len(dropped) > 0 && errors.Is(err, ErrInvalid) {
+			// A misspelt key is the likely cause: say it was dropped.
+			err = fmt.Errorf("%w (ignored %s: %s takes no such parameter)", err, strings.Join(dropped, ", "), name)
+		}
+		return nil, dropped, err
 	}
 	return res, dropped, nil
 }
