@@ -3,13 +3,13 @@ package api_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 func TestNewClientBase(t *testing.T) {
@@ -18,10 +18,10 @@ func TestNewClientBase(t *testing.T) {
 		{"127.0.0.1:8799", "http://127.0.0.1:8799"},
 		{"http://127.0.0.1:8799/", "http://127.0.0.1:8799"},
 		{"https://jsorc.example:443", "https://jsorc.example:443"},
-		{api.DefaultAddr, "http://" + api.DefaultAddr},
+		{types.DefaultAddr, "http://" + types.DefaultAddr},
 	}
 	for _, tc := range cases {
-		if got := api.NewClient(tc.in).Base(); got != tc.want {
+		if got := client.New(tc.in).Base(); got != tc.want {
 			t.Errorf("NewClient(%q).Base() = %q, want %q", tc.in, got, tc.want)
 		}
 	}
@@ -31,7 +31,7 @@ func TestClientAgainstEngine(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	ctx := context.Background()
-	c := api.NewClient(strings.TrimPrefix(f.srv.URL, "http://"), api.WithToken(testToken))
+	c := client.New(strings.TrimPrefix(f.srv.URL, "http://"), client.WithToken(testToken))
 
 	var load struct {
 		Success bool `json:"success"`
@@ -40,7 +40,7 @@ func TestClientAgainstEngine(t *testing.T) {
 			Serving string  `json:"serving"`
 		} `json:"action_status"`
 	}
-	if err := c.Admin(ctx, "jsorc_actions_load", api.ActionsLoadParams{Name: "echo", Mode: "module"}, &load); err != nil {
+	if err := c.Admin(ctx, "jsorc_actions_load", types.ActionsLoadParams{Name: "echo", Mode: "module"}, &load); err != nil {
 		t.Fatalf("load: %v", err)
 	}
 	if !load.Success || load.Status.Mode == nil || *load.Status.Mode != "module" || load.Status.Serving != "module" {
@@ -49,21 +49,21 @@ func TestClientAgainstEngine(t *testing.T) {
 	var call struct {
 		Result any `json:"result"`
 	}
-	if err := c.Admin(ctx, "actions_call", api.CallParams{Name: "echo.echo", Ctx: map[string]any{"value": "v"}}, &call); err != nil || call.Result != "v" {
+	if err := c.Admin(ctx, "actions_call", types.CallParams{Name: "echo.echo", Ctx: map[string]any{"value": "v"}}, &call); err != nil || call.Result != "v" {
 		t.Errorf("call: %v, %v", call.Result, err)
 	}
 	// Nil params and nil out are allowed.
 	if err := c.Admin(ctx, "jsorc_actionpolicy_get", nil, nil); err != nil {
 		t.Errorf("policy get with nil params: %v", err)
 	}
-	if err := c.Admin(ctx, "config_set", api.ConfigParams{Name: "META_CONFIG", Value: []byte(`"{\"backoff_interval\":6}"`)}, nil); err != nil {
+	if err := c.Admin(ctx, "config_set", types.ConfigParams{Name: "META_CONFIG", Value: []byte(`"{\"backoff_interval\":6}"`)}, nil); err != nil {
 		t.Errorf("config_set: %v", err)
 	}
 	if got := f.e.Meta().BackoffInterval; got != 6 {
 		t.Errorf("backoff_interval = %d, want 6", got)
 	}
 
-	if _, err := f.e.ConfigureApps("t", []byte("twice:\n  steps:\n    - {action: echo.echo, args: {value: \"$ctx.v\"}}\n    - {action: echo.echo, args: {value: [\"$prev\", \"$prev\"]}}\n")); err != nil {
+	if _, err := f.e.ConfigureApps(context.Background(), "t", []byte("twice:\n  steps:\n    - {action: echo.echo, args: {value: \"$ctx.v\"}}\n    - {action: echo.echo, args: {value: [\"$prev\", \"$prev\"]}}\n")); err != nil {
 		t.Fatalf("ConfigureApps: %v", err)
 	}
 	var run struct {
@@ -77,25 +77,25 @@ func TestClientAgainstEngine(t *testing.T) {
 		t.Errorf("AppRun answer = %+v", run)
 	}
 
-	// Failures are *api.Error with the status and the engine's messages.
+	// Failures are *client.Error with the status and the engine's messages.
 	errCases := []struct {
 		name, endpoint string
 		params         any
 		status         int
 		want           string
 	}{
-		{"unknown module", "jsorc_actions_status", api.ActionsStatusParams{Name: "nosuch"}, 404, "nosuch"},
+		{"unknown module", "jsorc_actions_status", types.ActionsStatusParams{Name: "nosuch"}, 404, "nosuch"},
 		{"conflict", "jsorc_benchmark_report", nil, 409, "jsorc benchmark start"},
 		{"bad params", "jsorc_actions_status", map[string]any{"bogus": 1}, 400, "bogus"},
 		{"unknown endpoint", "no_such_endpoint", nil, 404, "no_such_endpoint"},
-		{"every field", "actions_call", api.CallParams{Name: "echo.args", Ctx: map[string]any{"rest": 1}}, 400, "first"},
+		{"every field", "actions_call", types.CallParams{Name: "echo.args", Ctx: map[string]any{"rest": 1}}, 400, "first"},
 	}
 	for _, tc := range errCases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := c.Admin(ctx, tc.endpoint, tc.params, nil)
-			var ae *api.Error
+			var ae *client.Error
 			if !errors.As(err, &ae) {
-				t.Fatalf("error %v (%T), want *api.Error", err, err)
+				t.Fatalf("error %v (%T), want *client.Error", err, err)
 			}
 			if ae.Status != tc.status || len(ae.Errors) == 0 || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error = %d %q, want %d mentioning %q", ae.Status, ae.Errors, tc.status, tc.want)
@@ -122,18 +122,18 @@ func TestClientTransportErrors(t *testing.T) {
 		}
 	}))
 	t.Cleanup(plain.Close)
-	c := api.NewClient(plain.URL)
+	c := client.New(plain.URL)
 	ctx := context.Background()
 
 	err := c.Admin(ctx, "text", nil, nil)
-	var ae *api.Error
+	var ae *client.Error
 	if !errors.As(err, &ae) || ae.Status != http.StatusBadGateway || !strings.Contains(err.Error(), "proxy says no") {
 		t.Errorf("plain-text failure: %v", err)
 	}
-	if err := (&api.Error{Status: 502}).Error(); !strings.Contains(err, "502") {
+	if err := (&client.Error{Status: 502}).Error(); !strings.Contains(err, "502") {
 		t.Errorf("empty Error() = %q, want the status", err)
 	}
-	if err := (&api.Error{Status: 400, Errors: []string{"a", "b"}}).Error(); err != "a; b" {
+	if err := (&client.Error{Status: 400, Errors: []string{"a", "b"}}).Error(); err != "a; b" {
 		t.Errorf("Error() = %q, want \"a; b\"", err)
 	}
 	if err := c.Admin(ctx, "notjson", nil, &struct{}{}); err == nil || !strings.Contains(err.Error(), "decoding") {
@@ -157,15 +157,8 @@ func TestClientTransportErrors(t *testing.T) {
 
 func TestClientNoEngine(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	c := api.NewClient(addr)
+	addr := deadAddr(t)
+	c := client.New(addr)
 	for _, call := range []func() error{
 		func() error { return c.Admin(context.Background(), "jsorc_actions_status", nil, nil) },
 		func() error { return c.AppRun(context.Background(), "x", nil, nil) },

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/enginetest"
 )
@@ -75,11 +77,11 @@ func TestIdleConnectionsCannotLockOut(t *testing.T) {
 		conns = append(conns, c)
 	}
 
-	client := api.NewClient(addr, api.WithToken(testToken))
+	c := client.New(addr, client.WithToken(testToken))
 	start := time.Now()
 	for i := range 20 {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		_, err := client.StatusAll(ctx)
+		_, err := types.Call(ctx, c, types.ActionsStatus, types.ActionsStatusParams{})
 		cancel()
 		if err != nil {
 			t.Fatalf("call %d with %d idle connections open: %v", i, idle, err)
@@ -119,17 +121,18 @@ func TestLongCallsOutliveServerTimeouts(t *testing.T) {
 	if _, err := e.Load(context.Background(), "echo", "module", engine.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	client := api.NewClient(addr, api.WithToken(testToken))
+	c := client.New(addr, client.WithToken(testToken))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	res, err := client.Call(ctx, "echo.sleep", map[string]any{"ms": 1500})
+	ans, err := types.Call(ctx, c, types.ActionsCall, types.CallParams{Name: "echo.sleep", Ctx: map[string]any{"ms": 1500}})
+	res := ans.Result
 	if err != nil {
 		t.Fatalf("a 1.5 s call on a server with 0.3 s timeouts: %v", err)
 	}
 	if m, _ := res.(map[string]any); m["slept_ms"] != json.Number("1500") {
 		t.Errorf("answer %v", res)
 	}
-	if _, err := client.StatusAll(ctx); err != nil {
+	if _, err := types.Call(ctx, c, types.ActionsStatus, types.ActionsStatusParams{}); err != nil {
 		t.Errorf("a quick call after: %v", err)
 	}
 }

@@ -2,12 +2,11 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Time budgets of the API's calls. The HTTP server's own timeouts suit a
@@ -32,33 +31,27 @@ const (
 	deadlineMargin = 15 * time.Second
 )
 
-// budget returns how long a call of endpoint with these parameters may
-// take. The parameters have passed their checks.
-func budget(endpoint string, body []byte) time.Duration {
-	switch endpoint {
-	case "actions_call", "app_run":
-		return callBudget
-	case "jsorc_actions_unload":
-		return unloadBudget
-	case "jsorc_actions_load":
-		var p ActionsLoadParams
-		if json.Unmarshal(body, &p) == nil && p.Check() == nil && p.Timeout > 0 {
-			return secondsDuration(p.Timeout)
-		}
-		return loadTimeout
-	case "jsorc_loadtest":
-		var p engine.LoadTestParams
-		if json.Unmarshal(body, &p) != nil || p.CheckBounds() != nil {
-			return defaultBudget
-		}
-		run := 180 * time.Second
-		if p.ExperimentDuration > 0 {
-			run = secondsDuration(p.ExperimentDuration)
-		}
-		runs := time.Duration(strings.Count(p.Policy, ",") + 1)
-		return runs * (run + loadTestRunSlack)
+// loadBudget is a load's: its timeout, or loadTimeout. Its parameters have
+// not been checked yet; the handler refuses bad ones.
+func loadBudget(p types.ActionsLoadParams) time.Duration {
+	if p.Check() == nil && p.Timeout > 0 {
+		return secondsDuration(p.Timeout)
 	}
-	return defaultBudget
+	return loadTimeout
+}
+
+// loadTestBudget is a load test's: each of its runs' duration with slack
+// for loading and retiring modules.
+func loadTestBudget(p types.LoadTestParams) time.Duration {
+	if p.CheckBounds() != nil {
+		return defaultBudget
+	}
+	run := 180 * time.Second
+	if p.ExperimentDuration > 0 {
+		run = secondsDuration(p.ExperimentDuration)
+	}
+	runs := time.Duration(strings.Count(p.Policy, ",") + 1)
+	return runs * (run + loadTestRunSlack)
 }
 
 // secondsDuration converts checked seconds to a Duration.

@@ -4,49 +4,41 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 )
 
-func (s *Server) actionsConfig(_ context.Context, body []byte) (map[string]any, error) {
-	var p ActionsConfigParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+// The handlers of the endpoints that manage modules, policies, configs,
+// services and apps. Those of the measuring tools are in measuring.go.
+
+func (h handlers) actionsConfig(ctx context.Context, p types.ActionsConfigParams) (types.ConfiguredAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.ConfiguredAnswer{}, err
 	}
 	if err := required("config", p.Config); err != nil {
-		return nil, err
+		return types.ConfiguredAnswer{}, err
 	}
 	source, content := p.Source, []byte(p.Config)
-	if strings.TrimSpace(p.Config) == engine.BuiltinSourceName {
-		source, content = engine.BuiltinSourceName, nil
+	if strings.TrimSpace(p.Config) == types.BuiltinSourceName {
+		source, content = types.BuiltinSourceName, nil
 	} else if source == "" {
 		source = "api"
 	}
-	names, err := s.e.ConfigureActions(p.Name, source, content)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"configured": names}, nil
+	names, err := h.e.ConfigureActions(ctx, p.Name, source, content)
+	return types.ConfiguredAnswer{Configured: names}, err
 }
 
-func (s *Server) actionsLoad(ctx context.Context, body []byte) (map[string]any, error) {
-	var p ActionsLoadParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) actionsLoad(ctx context.Context, p types.ActionsLoadParams) (types.StatusAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.StatusAnswer{}, err
 	}
 	if err := required("mode", p.Mode); err != nil {
-		return nil, err
+		return types.StatusAnswer{}, err
 	}
 	if err := p.Check(); err != nil {
-		return nil, err
+		return types.StatusAnswer{}, err
 	}
 	timeout := loadTimeout
 	if p.Timeout > 0 {
@@ -54,35 +46,27 @@ func (s *Server) actionsLoad(ctx context.Context, body []byte) (map[string]any, 
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	st, err := s.e.Load(ctx, p.Name, p.Mode, engine.LoadOptions{Wait: p.Wait})
+	st, err := h.e.Load(ctx, p.Name, p.Mode, engine.LoadOptions{Wait: p.Wait})
 	if err != nil {
-		return nil, err
+		return types.StatusAnswer{}, err
 	}
-	return map[string]any{"action_status": st}, nil
+	return types.StatusAnswer{Status: st}, nil
 }
 
-func (s *Server) actionsStatus(_ context.Context, body []byte) (map[string]any, error) {
-	var p ActionsStatusParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) actionsStatus(_ context.Context, p types.ActionsStatusParams) (types.ActionsStatusAnswer, error) {
 	if p.Name == "" {
-		return map[string]any{"action_status": s.e.StatusAll()}, nil
+		return types.ActionsStatusAnswer{All: h.e.StatusAll()}, nil
 	}
-	st, err := s.e.Status(p.Name)
+	st, err := h.e.Status(p.Name)
 	if err != nil {
-		return nil, err
+		return types.ActionsStatusAnswer{}, err
 	}
-	return map[string]any{"action_status": st}, nil
+	return types.ActionsStatusAnswer{One: &st}, nil
 }
 
-func (s *Server) actionsUnload(ctx context.Context, body []byte) (map[string]any, error) {
-	var p ActionsUnloadParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) actionsUnload(ctx context.Context, p types.ActionsUnloadParams) (types.MessageAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.MessageAnswer{}, err
 	}
 	retire := true
 	if p.RetireSvc != nil {
@@ -90,89 +74,43 @@ func (s *Server) actionsUnload(ctx context.Context, body []byte) (map[string]any
 	}
 	ctx, cancel := context.WithTimeout(ctx, unloadBudget)
 	defer cancel()
-	msg, err := s.e.Unload(ctx, p.Name, p.Mode, retire)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"message": msg}, nil
+	msg, err := h.e.Unload(ctx, p.Name, p.Mode, retire)
+	return types.MessageAnswer{Message: msg}, err
 }
 
-func (s *Server) actionsCall(ctx context.Context, body []byte) (map[string]any, error) {
-	var p CallParams
-	if err := decodeArgs(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) actionsCall(ctx context.Context, p types.CallParams) (types.CallAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.CallAnswer{}, err
 	}
-	res, dropped, err := s.e.CallKeywords(ctx, p.Name, p.Ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{"result": res}
-	if len(dropped) > 0 {
-		out["ignored_keys"] = dropped
-	}
-	return out, nil
+	res, dropped, err := h.e.CallKeywords(ctx, p.Name, p.Ctx)
+	return types.CallAnswer{Result: res, IgnoredKeys: dropped}, err
 }
 
-func (s *Server) appRun(w http.ResponseWriter, r *http.Request) {
-	const name = "app_run"
-	var p CallParams
-	body, release, err := s.readParams(w, r, name)
-	defer release()
-	if err == nil {
-		err = decodeArgs(body, &p)
+func (h handlers) appRun(ctx context.Context, p types.CallParams) (types.AppResult, error) {
+	if err := required("name", p.Name); err != nil {
+		return types.AppResult{}, err
 	}
-	if err == nil {
-		err = required("name", p.Name)
-	}
-	if err != nil {
-		s.refuse(w, name, err)
-		return
-	}
-	ctx, cancel := withBudget(w, r, budget(name, body))
-	defer cancel()
-	res, err := s.e.RunApp(ctx, p.Name, p.Ctx)
-	if err != nil {
-		s.refuse(w, name, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "result": res.Result, "latency_ms": res.LatencyMS, "steps_ms": res.StepsMS})
+	return h.e.RunApp(ctx, p.Name, p.Ctx)
 }
 
-func (s *Server) policySet(_ context.Context, body []byte) (map[string]any, error) {
-	var p PolicySetParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) policySet(ctx context.Context, p types.PolicySetParams) (types.MessageAnswer, error) {
 	if err := required("policy_name", p.PolicyName); err != nil {
-		return nil, err
+		return types.MessageAnswer{}, err
 	}
-	msg, err := s.e.PolicySet(p.PolicyName, p.PolicyParams)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"message": msg}, nil
+	msg, err := h.e.PolicySet(ctx, p.PolicyName, p.PolicyParams)
+	return types.MessageAnswer{Message: msg}, err
 }
 
-func (s *Server) policyGet(_ context.Context, body []byte) (map[string]any, error) {
-	if err := decode(body, &struct{}{}); err != nil {
-		return nil, err
-	}
-	return map[string]any{"policy": s.e.PolicyGet()}, nil
+func (h handlers) policyGet(context.Context, types.NoParams) (types.PolicyAnswer, error) {
+	return types.PolicyAnswer{Policy: h.e.PolicyGet()}, nil
 }
 
-func (s *Server) configSet(_ context.Context, body []byte) (map[string]any, error) {
-	var p ConfigParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) configSet(ctx context.Context, p types.ConfigParams) (types.Empty, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.Empty{}, err
 	}
 	if len(p.Value) == 0 {
-		return nil, fmt.Errorf("%w: missing parameter \"value\"", errBadRequest)
+		return types.Empty{}, fmt.Errorf("%w: missing parameter \"value\"", errBadRequest)
 	}
 	value := string(p.Value)
 	// JSORC sends the config as a JSON string; a JSON object is taken too.
@@ -180,112 +118,79 @@ func (s *Server) configSet(_ context.Context, body []byte) (map[string]any, erro
 	if json.Unmarshal(p.Value, &str) == nil {
 		value = str
 	}
-	if err := s.e.ConfigSet(p.Name, value); err != nil {
-		return nil, err
-	}
-	return nil, nil
+	return types.Empty{}, h.e.ConfigSet(ctx, p.Name, value)
 }
 
-func (s *Server) configGet(_ context.Context, body []byte) (map[string]any, error) {
-	var p ConfigParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) configGet(_ context.Context, p types.ConfigParams) (types.ConfigValueAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.ConfigValueAnswer{}, err
 	}
-	v, err := s.e.ConfigGet(p.Name)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"value": v}, nil
+	v, err := h.e.ConfigGet(p.Name)
+	return types.ConfigValueAnswer{Value: v}, err
 }
 
-func (s *Server) serviceRefresh(_ context.Context, body []byte) (map[string]any, error) {
-	var p NameParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) serviceRefresh(ctx context.Context, p types.NameParams) (types.Empty, error) {
 	if err := required("name", p.Name); err != nil {
-		return nil, err
+		return types.Empty{}, err
 	}
-	return nil, s.e.ServiceRefresh(p.Name)
+	return types.Empty{}, h.e.ServiceRefresh(ctx, p.Name)
 }
 
-func (s *Server) serviceConfig(_ context.Context, body []byte) (map[string]any, error) {
-	return configure(body, "services", s.e.ConfigureServices)
+func (h handlers) serviceInfo(context.Context, types.NoParams) (types.ServicesAnswer, error) {
+	return types.ServicesAnswer{Services: h.e.ServiceInfo()}, nil
 }
 
-func (s *Server) appConfig(_ context.Context, body []byte) (map[string]any, error) {
-	return configure(body, "apps", s.e.ConfigureApps)
+func (h handlers) serviceConfig(ctx context.Context, p types.AppConfigParams) (types.ServiceNamesAnswer, error) {
+	names, err := configure(ctx, p, h.e.ConfigureServices)
+	return types.ServiceNamesAnswer{Services: names}, err
+}
+
+func (h handlers) appConfig(ctx context.Context, p types.AppConfigParams) (types.AppNamesAnswer, error) {
+	names, err := configure(ctx, p, h.e.ConfigureApps)
+	return types.AppNamesAnswer{Apps: names}, err
 }
 
 // configure handles the endpoints that take a file's text (config) and its
-// name (source) and answer the names they defined under key.
-func configure(body []byte, key string, apply func(source string, content []byte) ([]string, error)) (map[string]any, error) {
-	var p AppConfigParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+// name (source) and answer the names they defined.
+func configure(ctx context.Context, p types.AppConfigParams, apply func(ctx context.Context, source string, content []byte) ([]string, error)) ([]string, error) {
 	if err := required("config", p.Config); err != nil {
 		return nil, err
 	}
 	if p.Source == "" {
 		p.Source = "api"
 	}
-	names, err := apply(p.Source, []byte(p.Config))
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{key: names}, nil
+	return apply(ctx, p.Source, []byte(p.Config))
 }
 
-func (s *Server) stats(_ context.Context, body []byte) (map[string]any, error) {
-	var p StatsParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) stats(_ context.Context, p types.StatsParams) (types.StatsAnswer, error) {
 	if err := p.Check(); err != nil {
-		return nil, err
+		return types.StatsAnswer{}, err
 	}
-	return map[string]any{"stats": s.e.Stats(p.Samples)}, nil
+	return types.StatsAnswer{Stats: h.e.Stats(p.Samples)}, nil
 }
 
-func (s *Server) appList(_ context.Context, body []byte) (map[string]any, error) {
-	if err := decode(body, &struct{}{}); err != nil {
-		return nil, err
-	}
-	return map[string]any{"apps": s.e.Apps()}, nil
+func (h handlers) appList(context.Context, types.NoParams) (types.AppsAnswer, error) {
+	return types.AppsAnswer{Apps: h.e.Apps()}, nil
 }
 
-// notBuilt names the JSORC endpoints whose part of jsorc is not built yet,
-// with what they need.
-func notBuilt() map[string]string { return map[string]string{} }
-
-func (s *Server) loadtest(ctx context.Context, body []byte) (map[string]any, error) {
-	var p engine.LoadTestParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) loadtest(ctx context.Context, p types.LoadTestParams) (types.LoadTestAnswer, error) {
 	if err := required("experiment", p.Experiment); err != nil {
-		return nil, err
+		return types.LoadTestAnswer{}, err
 	}
 	if err := required("policy", p.Policy); err != nil {
-		return nil, err
+		return types.LoadTestAnswer{}, err
 	}
-	res, err := s.e.LoadTest(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]any, len(res))
-	for app, runs := range res {
-		out[app] = runs
-	}
-	return out, nil
+	res, err := h.e.LoadTest(ctx, p)
+	return types.LoadTestAnswer{Result: res}, err
 }
 
-func notImplemented(name, what string) endpoint {
-	return func(context.Context, []byte) (map[string]any, error) {
-		return nil, fmt.Errorf("%w: %s needs %s, which this jsorc does not have yet", engine.ErrNotImplemented, name, what)
+func (h handlers) loadTestProgress(context.Context, types.NoParams) (types.LoadTestStatus, error) {
+	return h.e.LoadTestProgress(), nil
+}
+
+func required(name, value string) error {
+	if value == "" {
+		return fmt.Errorf("%w: missing parameter %q", errBadRequest, name)
 	}
+	return nil
 }

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/enginetest"
 )
@@ -21,7 +24,7 @@ const testToken = "test-token-0123456789abcdef"
 type fixture struct {
 	e      *engine.Engine
 	srv    *httptest.Server
-	client *api.Client
+	client *client.Client
 }
 
 // newFixture starts an engine in a temporary data directory and serves its
@@ -35,7 +38,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &fixture{e: e, srv: srv, client: api.NewClient(srv.URL, api.WithToken(testToken))}
+	return &fixture{e: e, srv: srv, client: client.New(srv.URL, client.WithToken(testToken))}
 }
 
 // answer is one decoded API answer with its HTTP status.
@@ -120,6 +123,11 @@ func checkShape(t *testing.T, what string, a answer) {
 			t.Errorf("%s: \"errors\" holds %#v, want non-empty strings", what, x)
 		}
 	}
+	// The code names the error's kind, which answers with this status.
+	code, _ := a.body["code"].(string)
+	if k, ok := types.KindOfCode(code); !ok || k.Status != a.code {
+		t.Errorf("%s: HTTP %d with code %q (kind %v)", what, a.code, code, k.Err)
+	}
 }
 
 // admin posts params (a JSON text) to /js_admin/<name>.
@@ -154,3 +162,17 @@ func equalJSON(a, b any) bool {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// deadAddr returns a loopback address nothing listens on.
+func deadAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/jsorc/jsorc/internal/jsonscan"
 )
@@ -65,33 +64,6 @@ func orDefault[T int | int64](v *T, def T) {
 	}
 }
 
-// largeBody reports whether an endpoint takes a file's text or call
-// arguments, and so a body up to LargeBody.
-func largeBody(endpoint string) bool {
-	switch endpoint {
-	case "jsorc_actions_config", "app_config", "service_config", "actions_call", "app_run", "jsorc_loadtest":
-		return true
-	}
-	return false
-}
-
-// heavyEndpoint reports whether an endpoint's work is heavy whatever its
-// body's size: it parses a configuration or reads stored reports.
-func heavyEndpoint(endpoint string) bool {
-	switch endpoint {
-	case "jsorc_actions_config", "app_config", "service_config", "jsorc_reports":
-		return true
-	}
-	return false
-}
-
-// errBusy marks a request refused because as many heavy requests as the
-// limit allows are being served; it is answered 429 with Retry-After.
-var errBusy = errors.New("busy")
-
-// retryAfter is the Retry-After of a 429 answer, in seconds.
-const retryAfter = 1
-
 // heavySlots is the semaphore of heavy requests.
 type heavySlots chan struct{}
 
@@ -111,10 +83,11 @@ func (h heavySlots) release() { <-h }
 // size limit, a heavy slot taken when it needs one, valid UTF-8, nesting
 // and number of values within bounds, all before any decoding. release
 // gives the slot back; it is never nil.
-func (s *Server) readParams(w http.ResponseWriter, r *http.Request, endpoint string) (body []byte, release func(), err error) {
+func (s *Server) readParams(w http.ResponseWriter, r *http.Request, rt route) (body []byte, release func(), err error) {
+	endpoint := rt.info.Name
 	lim := s.limits
 	limit := lim.SmallBody
-	if largeBody(endpoint) {
+	if rt.large {
 		limit = lim.LargeBody
 	}
 	release = func() {}
@@ -124,7 +97,7 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, endpoint str
 			return nil
 		}
 		if !s.heavy.tryAcquire() {
-			return fmt.Errorf("%w: %d heavy requests (configurations, reports, bodies over %d bytes) are being served, the most at once: retry after %d s", errBusy, lim.Heavy, lim.HeavyBody, retryAfter)
+			return fmt.Errorf("%w: %d heavy requests (configurations, reports, bodies over %d bytes) are being served, the most at once: retry after %d s", errBusy, lim.Heavy, lim.HeavyBody, int(retryAfter.Seconds()))
 		}
 		heavy, release = true, s.heavy.release
 		return nil
@@ -132,7 +105,7 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, endpoint str
 	if r.ContentLength > limit {
 		return nil, release, tooLarge(endpoint, limit)
 	}
-	if heavyEndpoint(endpoint) || r.ContentLength > lim.HeavyBody {
+	if rt.heavy || r.ContentLength > lim.HeavyBody {
 		if err := takeSlot(); err != nil {
 			return nil, release, err
 		}
@@ -165,15 +138,7 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, endpoint str
 	return buf.Bytes(), release, nil
 }
 
-// errTooLarge marks a body over its endpoint's limit (413).
-var errTooLarge = errors.New("request body too large")
-
+// tooLarge says that endpoint takes a body of at most limit bytes.
 func tooLarge(endpoint string, limit int64) error {
 	return fmt.Errorf("%w: %s takes a body of at most %d bytes", errTooLarge, endpoint, limit)
-}
-
-// writeBusy answers 429 with Retry-After.
-func writeBusy(w http.ResponseWriter, err error) {
-	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-	writeErr(w, http.StatusTooManyRequests, err)
 }

@@ -2,121 +2,64 @@ package api
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
-	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/api/types"
 )
 
-// noParams adapts an endpoint that takes no parameters: any parameter is an
-// error, as everywhere else.
-func (s *Server) noParams(f func() (map[string]any, error)) endpoint {
-	return func(_ context.Context, body []byte) (map[string]any, error) {
-		if err := decode(body, &struct{}{}); err != nil {
-			return nil, err
-		}
-		return f()
-	}
+// The handlers of JSORC's measuring tools: the benchmark, trackact and
+// tracksys, and the stored reports.
+
+func (h handlers) benchmarkStart(ctx context.Context, _ types.NoParams) (types.Empty, error) {
+	return types.Empty{}, h.e.BenchmarkStart(ctx)
 }
 
-// benchmarkReport answers JSORC's report: the request types are the
-// answer's top-level keys, beside "success".
-func (s *Server) benchmarkReport() (map[string]any, error) {
-	r, err := s.e.BenchmarkReport()
+func (h handlers) benchmarkReport(context.Context, types.NoParams) (types.BenchmarkAnswer, error) {
+	r, err := h.e.BenchmarkReport()
+	return types.BenchmarkAnswer{Report: r}, err
+}
+
+func (h handlers) benchmarkStop(ctx context.Context, p types.BenchmarkStopParams) (types.BenchmarkAnswer, error) {
+	r, err := h.e.BenchmarkStop(ctx)
+	if err != nil || (p.Report != nil && !*p.Report) {
+		return types.BenchmarkAnswer{}, err
+	}
+	return types.BenchmarkAnswer{Report: r}, nil
+}
+
+func (h handlers) trackactStart(ctx context.Context, _ types.NoParams) (types.Empty, error) {
+	return types.Empty{}, h.e.TrackActStart(ctx)
+}
+
+func (h handlers) trackactStop(ctx context.Context, _ types.NoParams) (types.HistoryAnswer, error) {
+	hist, err := h.e.TrackActStop(ctx)
 	if err != nil {
-		return nil, err
+		return types.HistoryAnswer{}, err
 	}
-	return reportFields(r), nil
+	if hist == nil {
+		hist = []types.Entry{}
+	}
+	return types.HistoryAnswer{History: hist}, nil
 }
 
-// BenchmarkStopParams are jsorc_benchmark_stop's parameters: report=false
-// stops without answering the report (JSORC's default is true).
-type BenchmarkStopParams struct {
-	Report *bool `json:"report,omitempty"`
+func (h handlers) tracksysStart(ctx context.Context, _ types.NoParams) (types.Empty, error) {
+	return types.Empty{}, h.e.TrackSysStart(ctx)
 }
 
-func (s *Server) benchmarkStop(_ context.Context, body []byte) (map[string]any, error) {
-	var p BenchmarkStopParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
-	r, err := s.e.BenchmarkStop()
-	if err != nil {
-		return nil, err
-	}
-	if p.Report != nil && !*p.Report {
-		return nil, nil
-	}
-	return reportFields(r), nil
+func (h handlers) tracksysReport(context.Context, types.NoParams) (types.SysReport, error) {
+	return h.e.TrackSysReport(), nil
 }
 
-func reportFields(r measure.Report) map[string]any {
-	out := make(map[string]any, len(r))
-	for k, v := range r {
-		out[k] = v
-	}
-	return out
+func (h handlers) tracksysStop(ctx context.Context, _ types.NoParams) (types.SysReport, error) {
+	return h.e.TrackSysStop(ctx)
 }
 
-// ReportsParams are jsorc_reports's parameters: the kind of stored report
-// (benchmark, trackact, tracksys, loadtest) and how many of the newest.
-type ReportsParams struct {
-	Kind  string `json:"kind"`
-	Limit int    `json:"limit,omitempty"`
-}
-
-func (s *Server) reports(_ context.Context, body []byte) (map[string]any, error) {
-	var p ReportsParams
-	if err := decode(body, &p); err != nil {
-		return nil, err
-	}
+func (h handlers) reports(_ context.Context, p types.ReportsParams) (types.ReportsAnswer, error) {
 	if err := required("kind", p.Kind); err != nil {
-		return nil, err
+		return types.ReportsAnswer{}, err
 	}
 	if err := p.Check(); err != nil {
-		return nil, err
+		return types.ReportsAnswer{}, err
 	}
-	rs, err := s.e.Reports(p.Kind, p.Limit)
-	if err != nil {
-		return nil, err
-	}
-	return map[string]any{"reports": rs}, nil
-}
-
-// trackactStop answers the history under "history": JSORC answered the
-// bare list, which cannot carry "success".
-func (s *Server) trackactStop() (map[string]any, error) {
-	h, err := s.e.TrackActStop()
-	if err != nil {
-		return nil, err
-	}
-	if h == nil {
-		h = []measure.Entry{}
-	}
-	return map[string]any{"history": h}, nil
-}
-
-func (s *Server) tracksysReport() (map[string]any, error) {
-	return structFields(s.e.TrackSysReport())
-}
-
-func (s *Server) tracksysStop() (map[string]any, error) {
-	r, err := s.e.TrackSysStop()
-	if err != nil {
-		return nil, err
-	}
-	return structFields(r)
-}
-
-// structFields turns a JSON object answer into the fields of an API answer.
-func structFields(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, fmt.Errorf("encoding the answer: %w", err)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(b, &out); err != nil {
-		return nil, fmt.Errorf("encoding the answer: %w", err)
-	}
-	return out, nil
+	rs, err := h.e.Reports(p.Kind, p.Limit)
+	return types.ReportsAnswer{Reports: rs}, err
 }

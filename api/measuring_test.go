@@ -19,7 +19,7 @@ func TestMeasuringEndpoints(t *testing.T) {
 	if _, err := f.e.Load(ctx, "echo", "module", engine.LoadOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.e.ConfigureApps("test", []byte("ping: {steps: [{action: echo.echo, args: {value: \"$ctx\"}}]}")); err != nil {
+	if _, err := f.e.ConfigureApps(context.Background(), "test", []byte("ping: {steps: [{action: echo.echo, args: {value: \"$ctx\"}}]}")); err != nil {
 		t.Fatal(err)
 	}
 	steps := []struct {

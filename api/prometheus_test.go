@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -33,14 +34,14 @@ func promFixture(t *testing.T, definitions string) (*engine.Engine, *httptest.Se
 	}
 	e := enginetest.Start(t, engine.Options{DataDir: dir}).Engine
 	if definitions != "" {
-		if _, err := e.ConfigureServices("promon.yaml", []byte(definitions)); err != nil {
+		if _, err := e.ConfigureServices(context.Background(), "promon.yaml", []byte(definitions)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "keep_alive": ["promon"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "keep_alive": ["promon"]}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ServiceRefresh("meta"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
 		t.Fatal(err)
 	}
 	h, err := api.NewServer(e, api.Options{Token: testToken})

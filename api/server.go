@@ -2,37 +2,36 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/actions"
 )
-
-// endpoint handles one admin API call: it decodes its parameters from body
-// and returns the fields of a successful answer ("success" is added).
-type endpoint func(ctx context.Context, body []byte) (map[string]any, error)
 
 // Server is the HTTP face of an engine. Every request passes, in order, the
 // Host and Origin checks (guard.go), the token (auth.go) and, for a POST,
 // the JSON content type; an API call then has its body bounded and checked
 // (limits.go) and its time bounded (deadlines.go) before its endpoint runs.
 type Server struct {
-	e         *engine.Engine
-	log       *slog.Logger
-	endpoints map[string]endpoint
-	mux       *http.ServeMux
-	auth      authorizer
-	guard     guard
-	limits    Limits
-	heavy     heavySlots
+	e      *engine.Engine
+	log    *slog.Logger
+	routes map[string]route
+	mux    *http.ServeMux
+	auth   authorizer
+	guard  guard
+	limits Limits
+	heavy  heavySlots
 }
 
 // NewServer returns the API handler of engine e. Options must carry the
@@ -50,42 +49,14 @@ func NewServer(e *engine.Engine, o Options) (*Server, error) {
 		auth: newAuthorizer(o.Token), guard: g,
 		limits: o.Limits, heavy: make(heavySlots, o.Limits.Heavy),
 	}
-	s.endpoints = map[string]endpoint{
-		"jsorc_actions_config":   s.actionsConfig,
-		"jsorc_actions_load":     s.actionsLoad,
-		"jsorc_actions_status":   s.actionsStatus,
-		"jsorc_actions_unload":   s.actionsUnload,
-		"actions_call":           s.actionsCall,
-		"jsorc_actionpolicy_set": s.policySet,
-		"jsorc_actionpolicy_get": s.policyGet,
-		"config_set":             s.configSet,
-		"config_get":             s.configGet,
-		"service_refresh":        s.serviceRefresh,
-		"service_info":           s.noParams(func() (map[string]any, error) { return map[string]any{"services": s.e.ServiceInfo()}, nil }),
-		"service_config":         s.serviceConfig,
-		"app_config":             s.appConfig,
-		"app_list":               s.appList,
-		"jsorc_stats":            s.stats,
-		"jsorc_benchmark_start":  s.noParams(func() (map[string]any, error) { return nil, s.e.BenchmarkStart() }),
-		"jsorc_benchmark_report": s.noParams(s.benchmarkReport),
-		"jsorc_benchmark_stop":   s.benchmarkStop,
-		"jsorc_trackact_start":   s.noParams(func() (map[string]any, error) { return nil, s.e.TrackActStart() }),
-		"jsorc_trackact_stop":    s.noParams(s.trackactStop),
-		"jsorc_tracksys_start":   s.noParams(func() (map[string]any, error) { return nil, s.e.TrackSysStart() }),
-		"jsorc_tracksys_report":  s.noParams(s.tracksysReport),
-		"jsorc_tracksys_stop":    s.noParams(s.tracksysStop),
-		"jsorc_loadtest":         s.loadtest,
-		"jsorc_reports":          s.reports,
-		"jsorc_loadtest_status": s.noParams(func() (map[string]any, error) {
-			return structFields(s.e.LoadTestProgress())
-		}),
-	}
-	for name, what := range notBuilt() {
-		s.endpoints[name] = notImplemented(name, what)
-	}
+	s.routes = routeTable(e)
 	s.mux.HandleFunc("POST /js_admin/{name}", s.admin)
 	s.mux.HandleFunc("POST /js_admin/{name}/", s.admin)
-	s.mux.HandleFunc("POST /js/app_run", s.appRun)
+	for _, rt := range s.routes {
+		if !strings.HasPrefix(rt.info.Path, types.AdminPrefix) {
+			s.mux.HandleFunc("POST "+rt.info.Path, func(w http.ResponseWriter, r *http.Request) { s.serve(w, r, rt) })
+		}
+	}
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": "ok"})
 	})
@@ -114,9 +85,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // Names lists the admin endpoints, sorted.
 func (s *Server) Names() []string {
-	out := make([]string, 0, len(s.endpoints))
-	for n := range s.endpoints {
-		out = append(out, n)
+	out := make([]string, 0, len(s.routes))
+	for n, rt := range s.routes {
+		if strings.HasPrefix(rt.info.Path, types.AdminPrefix) {
+			out = append(out, n)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -128,52 +101,63 @@ func (s *Server) list(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimSuffix(r.PathValue("name"), "/")
-	ep, ok := s.endpoints[name]
-	if !ok {
-		writeErr(w, http.StatusNotFound, fmt.Errorf("no admin endpoint %q (GET /js_admin/ lists them)", name))
+	rt, ok := s.routes[name]
+	if !ok || !strings.HasPrefix(rt.info.Path, types.AdminPrefix) {
+		writeErr(w, http.StatusNotFound, fmt.Errorf("%w: no admin endpoint %q (GET /js_admin/ lists them)", errNoEndpoint, name))
 		return
 	}
-	body, release, err := s.readParams(w, r, name)
+	s.serve(w, r, rt)
+}
+
+// serve answers one call of a route: its body read within its limits, its
+// parameters decoded, its time bounded, then the answer with "success".
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
+	name := rt.info.Name
+	body, release, err := s.readParams(w, r, rt)
 	defer release()
 	if err != nil {
 		s.refuse(w, name, err)
 		return
 	}
-	ctx, cancel := withBudget(w, r, budget(name, body))
-	defer cancel()
 	start := time.Now()
-	out, err := ep(ctx, body)
+	r = r.WithContext(types.WithCause(r.Context(), requestCause(r)))
+	out, err := rt.serve(w, r, body)
 	if err != nil {
 		s.refuse(w, name, err)
 		return
 	}
 	s.log.Debug("api call", "endpoint", name, "took", time.Since(start))
-	if out == nil {
-		out = map[string]any{}
-	}
-	out["success"] = true
-	writeJSON(w, http.StatusOK, out)
-}
-
-// refuse answers a failed call with the status of its error.
-func (s *Server) refuse(w http.ResponseWriter, endpoint string, err error) {
-	code := statusOf(err)
-	s.log.Debug("api call failed", "endpoint", endpoint, "status", code, "err", err)
-	if code == http.StatusTooManyRequests {
-		writeBusy(w, err)
+	b, err := types.WithSuccess(out)
+	if err != nil {
+		s.refuse(w, name, fmt.Errorf("%w: encoding the answer of %s: %v", types.ErrInternal, name, err))
 		return
 	}
-	writeErr(w, code, err)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(b, '\n'))
 }
 
-// decode reads an endpoint's parameters strictly: malformed JSON and
+// requestCause is who a request says it comes from, among the causes a
+// client may claim; any other says nothing (types.CauseAPI).
+func requestCause(r *http.Request) types.Cause {
+	claimed := types.Cause(r.Header.Get(types.CauseHeader))
+	if slices.Contains(types.Causes(), claimed) {
+		return claimed
+	}
+	return types.CauseAPI
+}
+
+// refuse answers a failed call with the status of its error's kind.
+func (s *Server) refuse(w http.ResponseWriter, endpoint string, err error) {
+	k := kindOf(err)
+	s.log.Debug("api call failed", "endpoint", endpoint, "status", k.Status, "code", k.Code, "err", err)
+	writeErr(w, k.Status, err)
+}
+
+// decodeParams reads an endpoint's parameters strictly: malformed JSON and
 // unknown parameters are errors. An empty body means no parameters.
-func decode(body []byte, v any) error { return decodeParams(body, v, false) }
-
-// decodeArgs is decode for the endpoints that carry action arguments:
-// their numbers stay json.Number, keeping their literal end to end.
-func decodeArgs(body []byte, v any) error { return decodeParams(body, v, true) }
-
+// With numbers, they stay json.Number, keeping their literal end to end
+// (action arguments).
 func decodeParams(body []byte, v any, numbers bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
@@ -192,13 +176,6 @@ func decodeParams(body []byte, v any, numbers bool) error {
 	return nil
 }
 
-func required(name, value string) error {
-	if value == "" {
-		return fmt.Errorf("%w: missing parameter %q", errBadRequest, name)
-	}
-	return nil
-}
-
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -210,9 +187,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_, _ = w.Write(append(b, '\n'))
 }
 
-// writeErr answers {"success": false, "errors": [...]}, listing every field
-// of an argument error separately.
-func writeErr(w http.ResponseWriter, code int, err error) {
+// writeErr answers {"success": false, "errors": [...], "code": ...},
+// listing every field of an argument error separately. The code is that of
+// the error's kind, else that of the status; a kind that says when to come
+// back (busy, unavailable) sets Retry-After.
+func writeErr(w http.ResponseWriter, status int, err error) {
 	msgs := []string{err.Error()}
 	var ae *actions.ArgsError
 	if errors.As(err, &ae) && len(ae.Fields) > 1 {
@@ -220,5 +199,12 @@ func writeErr(w http.ResponseWriter, code int, err error) {
 			msgs = append(msgs, ae.Action+": "+f.Error())
 		}
 	}
-	writeJSON(w, code, map[string]any{"success": false, "errors": msgs})
+	k, ok := kindOfWrapped(err)
+	if !ok || k.Status != status {
+		k, _ = types.KindOfStatus(status)
+	}
+	if d := retryAfterOf(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(d.Seconds()))))
+	}
+	writeJSON(w, status, types.ErrorAnswer{Success: false, Errors: msgs, Code: k.Code})
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // TestNumbersAndKeywordsThroughTheAPI: actions_call and app runs keep the
@@ -28,8 +30,8 @@ func TestNumbersAndKeywordsThroughTheAPI(t *testing.T) {
 	if a.code != 200 || !strings.Contains(a.raw, `"result":`+value) {
 		t.Errorf("app_run answered %d %s, want the value as sent", a.code, a.raw)
 	}
-	got, err := f.client.Call(t.Context(), "echo.echo", map[string]any{"value": json.Number("9007199254740993")})
-	if err != nil || got != json.Number("9007199254740993") {
-		t.Errorf("client Call: %#v %v", got, err)
+	ans, err := types.Call(t.Context(), f.client, types.ActionsCall, types.CallParams{Name: "echo.echo", Ctx: map[string]any{"value": json.Number("9007199254740993")}})
+	if got := ans.Result; err != nil || got != json.Number("9007199254740993") {
+		t.Errorf("client Call: %#v %v", ans.Result, err)
 	}
 }

@@ -9,13 +9,14 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 )
 
 func runActionsConfig(ctx context.Context, r *runner, pos []string) error {
 	name, source := pos[0], pos[1]
-	p := api.ActionsConfigParams{Name: name, Config: engine.BuiltinSourceName}
+	p := types.ActionsConfigParams{Name: name, Config: engine.BuiltinSourceName}
 	if source != engine.BuiltinSourceName {
 		b, err := os.ReadFile(source)
 		if err != nil {
@@ -42,7 +43,7 @@ func runActionsLoad(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Status engine.ActionStatus `json:"action_status"`
 	}
-	p := api.ActionsLoadParams{Name: pos[0], Mode: r.o.mode, Wait: r.o.wait, Timeout: r.o.timeout}
+	p := types.ActionsLoadParams{Name: pos[0], Mode: r.o.mode, Wait: r.o.wait, Timeout: r.o.timeout}
 	return r.admin(ctx, "jsorc_actions_load", p, &out, func() {
 		printStatus(r.env.Stdout, pos[0], out.Status)
 	})
@@ -53,14 +54,14 @@ func runActionsStatus(ctx context.Context, r *runner, pos []string) error {
 		var out struct {
 			Status engine.ActionStatus `json:"action_status"`
 		}
-		return r.admin(ctx, "jsorc_actions_status", api.ActionsStatusParams{Name: pos[0]}, &out, func() {
+		return r.admin(ctx, "jsorc_actions_status", types.ActionsStatusParams{Name: pos[0]}, &out, func() {
 			printStatus(r.env.Stdout, pos[0], out.Status)
 		})
 	}
 	var out struct {
 		Status map[string]engine.ActionStatus `json:"action_status"`
 	}
-	return r.admin(ctx, "jsorc_actions_status", api.ActionsStatusParams{}, &out, func() {
+	return r.admin(ctx, "jsorc_actions_status", types.ActionsStatusParams{}, &out, func() {
 		printStatusTable(r.env.Stdout, out.Status)
 	})
 }
@@ -70,7 +71,7 @@ func runActionsUnload(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Message string `json:"message"`
 	}
-	p := api.ActionsUnloadParams{Name: pos[0], Mode: r.o.mode, RetireSvc: &retire}
+	p := types.ActionsUnloadParams{Name: pos[0], Mode: r.o.mode, RetireSvc: &retire}
 	return r.admin(ctx, "jsorc_actions_unload", p, &out, func() {
 		fmt.Fprintln(r.env.Stdout, out.Message)
 	})
@@ -85,7 +86,7 @@ func runActionsCall(ctx context.Context, r *runner, pos []string) error {
 		Result      json.RawMessage `json:"result"`
 		IgnoredKeys []string        `json:"ignored_keys"`
 	}
-	return r.admin(ctx, "actions_call", api.CallParams{Name: pos[0], Ctx: args}, &out, func() {
+	return r.admin(ctx, "actions_call", types.CallParams{Name: pos[0], Ctx: args}, &out, func() {
 		printJSON(r.env.Stdout, out.Result)
 		if len(out.IgnoredKeys) > 0 {
 			fmt.Fprintf(r.env.Stderr, "ignored (the action takes no such parameter): %s\n", strings.Join(out.IgnoredKeys, ", "))
@@ -120,7 +121,7 @@ func (r *runner) admin(ctx context.Context, name string, params, out any, table 
 	var raw json.RawMessage
 	if err := c.Admin(ctx, name, params, &raw); err != nil {
 		err = r.explain(err)
-		var apiErr *api.Error
+		var apiErr *client.Error
 		if r.o.output == "json" && errors.As(err, &apiErr) {
 			printJSON(r.env.Stdout, map[string]any{"success": false, "errors": apiErr.Errors})
 		}

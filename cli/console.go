@@ -11,6 +11,8 @@ import (
 
 	"github.com/charmbracelet/x/term"
 
+	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/themes"
 	"github.com/jsorc/jsorc/ui"
@@ -102,7 +104,6 @@ func consoleInProcess(ctx context.Context, so ServeOptions, uo ui.Options) error
 	}
 	uo.Engine = "in-process"
 	uo.APIAddr = s.addr
-	uo.Events = s.e.Subscribe
 
 	// The console ends with its engine: if the API server fails, the UI
 	// closes and the error is reported.
@@ -115,7 +116,7 @@ func consoleInProcess(ctx context.Context, so ServeOptions, uo ui.Options) error
 		serveErr = <-served
 		uiCancel()
 	}()
-	uiErr := ui.Run(uiCtx, ui.Local(s.e), uo)
+	uiErr := ui.Run(uiCtx, api.Local(s.e, types.CauseConsole), uo)
 	cancel() // stops the API server and closes the engine
 	<-serveDone
 	return errors.Join(uiErr, serveErr)

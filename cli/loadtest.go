@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/measure"
 )
@@ -117,7 +117,7 @@ func runLoadtest(ctx context.Context, r *runner, _ []string) error {
 
 // showLoadtestProgress prints a progress line on stderr every second until
 // done is closed.
-func (r *runner) showLoadtestProgress(ctx context.Context, c *api.Client, done <-chan struct{}) {
+func (r *runner) showLoadtestProgress(ctx context.Context, c *client.Client, done <-chan struct{}) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	shown := false

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/internal/cliargs"
 )
 
@@ -124,7 +124,7 @@ func Run(ctx context.Context, args []string, env Env) error {
 // verb's own and, for a verb that talks to an engine, the client's.
 func (c *command) flagSet(o *opts) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.path, flag.ContinueOnError)
-	fs.StringVar(&o.server, "server", "", "URL of the engine (default $JSORC_SERVER or http://"+api.DefaultAddr+")")
+	fs.StringVar(&o.server, "server", "", "URL of the engine (default $JSORC_SERVER or http://"+types.DefaultAddr+")")
 	fs.StringVar(&o.output, "o", "table", "output: table or json (the API answer)")
 	if c.flags != nil {
 		c.flags(fs, o)

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
 	"github.com/jsorc/jsorc/cli"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/enginetest"
@@ -150,9 +151,9 @@ func TestRunActions(t *testing.T) {
 	if r.err == nil || errors.Is(r.err, cli.ErrUsage) || !strings.Contains(r.err.Error(), "not loaded") {
 		t.Errorf("call after unload: %v", r.err)
 	}
-	var apiErr *api.Error
+	var apiErr *client.Error
 	if !errors.As(r.err, &apiErr) || apiErr.Status != 409 {
-		t.Errorf("call after unload: %v, want an *api.Error with status 409", r.err)
+		t.Errorf("call after unload: %v, want an *client.Error with status 409", r.err)
 	}
 }
 
@@ -435,7 +436,7 @@ func TestRunPolicyAndMeasuring(t *testing.T) {
 	}
 	for _, args := range [][]string{{"benchmark", "report"}, {"trackact", "stop"}, {"tracksys", "stop"}} {
 		r := run(t, nil, append(args, "--server", url)...)
-		var apiErr *api.Error
+		var apiErr *client.Error
 		if !errors.As(r.err, &apiErr) || apiErr.Status != 409 || errors.Is(r.err, cli.ErrUsage) {
 			t.Errorf("jsorc %s after stop: %v, want an HTTP 409 engine error", strings.Join(args, " "), r.err)
 		}

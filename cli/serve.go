@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/backend/kube"
 	"github.com/jsorc/jsorc/engine/backend/local"
@@ -21,7 +22,7 @@ import (
 	"github.com/jsorc/jsorc/store"
 )
 
-const defaultAddrHelp = "$JSORC_ADDR or " + api.DefaultAddr
+const defaultAddrHelp = "$JSORC_ADDR or " + types.DefaultAddr
 
 // DataDir returns the engine's data directory: flag, then $JSORC_DATA, then
 // $XDG_DATA_HOME/jsorc, then ~/.local/share/jsorc.
@@ -258,7 +259,7 @@ func (r *runner) serveOptions(dir string, log *slog.Logger) (ServeOptions, error
 		addr = r.env.Getenv("JSORC_ADDR")
 	}
 	if addr == "" {
-		addr = api.DefaultAddr
+		addr = types.DefaultAddr
 	}
 	backend, err := r.backendOptions()
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/services"
 )
 
@@ -70,7 +70,7 @@ func runServiceConfig(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Services []string `json:"services"`
 	}
-	return r.admin(ctx, "service_config", api.AppConfigParams{Config: string(b), Source: abs}, &out, func() {
+	return r.admin(ctx, "service_config", types.AppConfigParams{Config: string(b), Source: abs}, &out, func() {
 		fmt.Fprintf(r.env.Stdout, "defined %s (add them to META_CONFIG's keep_alive to run them)\n", strings.Join(out.Services, ", "))
 	})
 }

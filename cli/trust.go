@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // This file holds how the CLI and the console find the engine's API token
@@ -94,41 +96,45 @@ func (r *runner) tlsClientConfig() (*tls.Config, error) {
 
 // client returns a client of the engine named by --server, JSORC_SERVER or
 // the default loopback address, with the token and the TLS trust found.
-func (r *runner) client() (*api.Client, error) {
+func (r *runner) client() (*client.Client, error) {
 	s := r.o.server
 	if s == "" {
 		s = r.env.Getenv("JSORC_SERVER")
 	}
 	if s == "" {
-		s = api.DefaultAddr
+		s = types.DefaultAddr
 	}
 	return r.clientOf(s)
 }
 
 // clientOf returns a client of the engine at base.
-func (r *runner) clientOf(base string) (*api.Client, error) {
+func (r *runner) clientOf(base string) (*client.Client, error) {
 	tok, source, err := r.clientToken()
 	if err != nil {
 		return nil, err
 	}
 	r.tokenSource = source
-	var opts []api.ClientOption
+	cause := types.CauseCLI
+	if r.path == "console" {
+		cause = types.CauseConsole
+	}
+	opts := []client.Option{client.WithCause(cause)}
 	if tok != "" {
-		opts = append(opts, api.WithToken(tok))
+		opts = append(opts, client.WithToken(tok))
 	}
 	cfg, err := r.tlsClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUsage, err)
 	}
 	if cfg != nil {
-		opts = append(opts, api.WithTLS(cfg))
+		opts = append(opts, client.WithTLS(cfg))
 	}
-	return api.NewClient(base, opts...), nil
+	return client.New(base, opts...), nil
 }
 
 // explain adds to an engine's 401 what token this CLI sent.
 func (r *runner) explain(err error) error {
-	var apiErr *api.Error
+	var apiErr *client.Error
 	if errors.As(err, &apiErr) && apiErr.Status == 401 && r.tokenSource != "" {
 		return fmt.Errorf("%w\n(this CLI sent %s)", err, r.tokenSource)
 	}

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 )
 
@@ -24,7 +24,7 @@ func runAppConfig(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Apps []string `json:"apps"`
 	}
-	return r.admin(ctx, "app_config", api.AppConfigParams{Config: string(b), Source: abs}, &out, func() {
+	return r.admin(ctx, "app_config", types.AppConfigParams{Config: string(b), Source: abs}, &out, func() {
 		fmt.Fprintf(r.env.Stdout, "defined %s\n", strings.Join(out.Apps, ", "))
 	})
 }
@@ -86,7 +86,7 @@ func runPolicySet(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Message string `json:"message"`
 	}
-	return r.admin(ctx, "jsorc_actionpolicy_set", api.PolicySetParams{PolicyName: pos[0], PolicyParams: params}, &out, func() {
+	return r.admin(ctx, "jsorc_actionpolicy_set", types.PolicySetParams{PolicyName: pos[0], PolicyParams: params}, &out, func() {
 		fmt.Fprintln(r.env.Stdout, out.Message)
 	})
 }
@@ -106,20 +106,20 @@ func runConfigSet(ctx context.Context, r *runner, pos []string) error {
 	if err != nil {
 		return fmt.Errorf("encoding the value: %w", err)
 	}
-	return r.admin(ctx, "config_set", api.ConfigParams{Name: pos[0], Value: value}, nil, nil)
+	return r.admin(ctx, "config_set", types.ConfigParams{Name: pos[0], Value: value}, nil, nil)
 }
 
 func runConfigGet(ctx context.Context, r *runner, pos []string) error {
 	var out struct {
 		Value string `json:"value"`
 	}
-	return r.admin(ctx, "config_get", api.ConfigParams{Name: pos[0]}, &out, func() {
+	return r.admin(ctx, "config_get", types.ConfigParams{Name: pos[0]}, &out, func() {
 		printJSON(r.env.Stdout, json.RawMessage(out.Value))
 	})
 }
 
 func runServiceRefresh(ctx context.Context, r *runner, pos []string) error {
-	return r.admin(ctx, "service_refresh", api.NameParams{Name: pos[0]}, nil, nil)
+	return r.admin(ctx, "service_refresh", types.NameParams{Name: pos[0]}, nil, nil)
 }
 
 // plain returns a verb that calls a parameterless endpoint and prints its
@@ -142,6 +142,6 @@ func runVersion(_ context.Context, r *runner, _ []string) error {
 
 func runReports(ctx context.Context, r *runner, pos []string) error {
 	var raw json.RawMessage
-	p := api.ReportsParams{Kind: pos[0], Limit: int(r.o.limit)}
+	p := types.ReportsParams{Kind: pos[0], Limit: int(r.o.limit)}
 	return r.admin(ctx, "jsorc_reports", p, &raw, func() { printJSON(r.env.Stdout, raw) })
 }

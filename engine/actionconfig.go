@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // ActionConfig says how one module can run. A module is manageable once it
@@ -127,7 +129,7 @@ func validName(name string) error {
 }
 
 // BuiltinSourceName is the config source that selects the built-in set.
-const BuiltinSourceName = "builtin"
+const BuiltinSourceName = types.BuiltinSourceName
 
 // builtinConfigs is the config set of the modules compiled into jsorc, as
 // `actions config NAME builtin` reads it.

@@ -10,35 +10,21 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/store"
 )
 
-// App is a named request flow, jsorc's analogue of a Jaseci walker: the
-// ordered action calls one request makes.
-type App struct {
-	Steps []Step `json:"steps"`
-	// Doc describes the app in one line.
-	Doc string `json:"doc,omitempty"`
-}
-
-// Step is one action call of an app. In Args, the string "$ctx" stands for
-// the request's whole context, "$ctx.KEY" for one of its fields and "$prev"
-// for the previous step's result, at any depth.
-type Step struct {
-	Action string         `json:"action"`
-	Args   map[string]any `json:"args,omitempty"`
-}
-
-// AppResult is the answer of one app request.
-type AppResult struct {
-	// Result is the last step's result.
-	Result any `json:"result"`
-	// Steps holds each step's latency in milliseconds, in order.
-	StepsMS []float64 `json:"steps_ms"`
-	// LatencyMS is the request's latency in milliseconds.
-	LatencyMS float64 `json:"latency_ms"`
-}
+// Apps, in the API's shape (api/types).
+type (
+	// App is a named request flow: the ordered action calls one request
+	// makes.
+	App = types.App
+	// Step is one action call of an app.
+	Step = types.Step
+	// AppResult is the answer of one app request.
+	AppResult = types.AppResult
+)
 
 // ParseApps decodes a YAML or JSON document holding a map of app name to App.
 // Unknown fields are errors.
@@ -74,7 +60,7 @@ func ParseApps(data []byte) (map[string]App, error) {
 
 // ConfigureApps defines (or redefines) every app in a YAML/JSON document and
 // stores them. It returns the names defined.
-func (e *Engine) ConfigureApps(source string, content []byte) ([]string, error) {
+func (e *Engine) ConfigureApps(ctx context.Context, source string, content []byte) ([]string, error) {
 	apps, err := ParseApps(content)
 	if err != nil {
 		return nil, fmt.Errorf("%w (source %s)", err, source)
@@ -93,8 +79,9 @@ func (e *Engine) ConfigureApps(source string, content []byte) ([]string, error) 
 		e.apps[name] = a
 	}
 	e.mu.Unlock()
-	e.publish(EventApps, "", "")
-	return sortedKeys(apps), nil
+	names := sortedKeys(apps)
+	e.publish(causeOf(ctx), EventApps, "", fmt.Sprintf("defined %s from %s", strings.Join(names, ", "), source))
+	return names, nil
 }
 
 // Apps returns the defined apps by name.

@@ -95,7 +95,7 @@ func TestRouterAddsNoAllocation(t *testing.T) {
 func remoteEcho(b *testing.B) (*engine.Engine, string) {
 	url := startEchoServer(b)
 	e := newEngine(b)
-	if _, err := e.ConfigureActions("ext_echo", "bench", []byte("ext_echo: {url: \""+url+"\"}")); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "ext_echo", "bench", []byte("ext_echo: {url: \""+url+"\"}")); err != nil {
 		b.Fatal(err)
 	}
 	load(b, e, "ext_echo", "remote")

@@ -1,15 +1,17 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/services"
 )
 
 // MetaConfigName is the only config name JSORC's config_set/config_get know.
-const MetaConfigName = "META_CONFIG"
+const MetaConfigName = types.MetaConfigName
 
 // ConfigGet is JSORC's config_get: the named config as a JSON string.
 func (e *Engine) ConfigGet(name string) (string, error) {
@@ -29,7 +31,7 @@ func (e *Engine) ConfigGet(name string) (string, error) {
 // ConfigSet is JSORC's config_set: value is the JSON string of the whole
 // config, decoded strictly on top of the defaults and validated before it
 // is stored. It takes effect at the next service_refresh of "meta".
-func (e *Engine) ConfigSet(name, value string) error {
+func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
 	if name != MetaConfigName {
 		return errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
 	}
@@ -47,6 +49,7 @@ func (e *Engine) ConfigSet(name, value string) error {
 	e.mu.Lock()
 	e.meta = m
 	e.mu.Unlock()
+	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "set (it takes effect at `service refresh meta`)")
 	return nil
 }
 
@@ -60,7 +63,7 @@ func (e *Engine) Meta() MetaConfig {
 // ServiceRefresh is JSORC's service_refresh: "meta" re-reads META_CONFIG
 // and restarts the keep-alive loop with it; a service's name re-creates
 // that service.
-func (e *Engine) ServiceRefresh(name string) error {
+func (e *Engine) ServiceRefresh(ctx context.Context, name string) error {
 	if name != "meta" {
 		if err := e.refreshService(name); err != nil {
 			if errors.Is(err, services.ErrUnknownService) {
@@ -68,6 +71,7 @@ func (e *Engine) ServiceRefresh(name string) error {
 			}
 			return errorf(ErrConflict, "service_refresh %q: %w", name, err)
 		}
+		e.publish(causeOf(ctx), EventService, name, "re-created (service refresh)")
 		return nil
 	}
 	raw, err := e.store.Meta()
@@ -83,5 +87,9 @@ func (e *Engine) ServiceRefresh(name string) error {
 	e.mu.Lock()
 	e.meta = m
 	e.mu.Unlock()
-	return e.applyMeta()
+	if err := e.applyMeta(); err != nil {
+		return err
+	}
+	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "applied to the keep-alive loop (service refresh meta)")
+	return nil
 }

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/jsorc/jsorc/store"
 )
@@ -13,7 +15,7 @@ import (
 // every module in it when name is "all" or "*". It returns the names
 // configured. A module already loaded keeps serving with its old placement
 // until it is loaded again.
-func (e *Engine) ConfigureActions(name, source string, content []byte) ([]string, error) {
+func (e *Engine) ConfigureActions(ctx context.Context, name, source string, content []byte) ([]string, error) {
 	var (
 		set map[string]ActionConfig
 		err error
@@ -57,6 +59,7 @@ func (e *Engine) ConfigureActions(name, source string, content []byte) ([]string
 			return nil, err
 		}
 	}
+	e.publish(causeOf(ctx), EventConfig, "actions", fmt.Sprintf("configured %s from %s", strings.Join(names, ", "), source))
 	return names, nil
 }
 

@@ -10,12 +10,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/backend/external"
 	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/engine/track"
-	"github.com/jsorc/jsorc/internal/pubsub"
 	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
 )
@@ -90,7 +90,7 @@ type Engine struct {
 	nodeMemOnce sync.Once
 	nodeMem     float64
 
-	events *pubsub.Broker[Event]
+	events *events
 	stats  *statsState
 	meas   *measuring
 }
@@ -138,7 +138,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		tracks:   track.NewSet(),
 		meta:     meta,
 		apps:     make(map[string]App),
-		events:   newEvents(),
+		events:   newEvents(time.Now()),
 		stats:    newStatsState(),
 		meas:     newMeasuring(),
 		pol:      newPolicyRunner(),
@@ -201,7 +201,7 @@ func (e *Engine) restore() error {
 	}
 	if len(cfgs) == 0 {
 		e.log.Info("first start: configuring the built-in modules")
-		_, err := e.ConfigureActions("all", BuiltinSourceName, nil)
+		_, err := e.ConfigureActions(types.WithCause(context.Background(), types.CauseEngine), "all", BuiltinSourceName, nil)
 		return err
 	}
 	modes, err := e.store.List(store.Modes)
@@ -224,7 +224,7 @@ func (e *Engine) restore() error {
 			}
 			if d.Mode != ModeNone {
 				e.log.Info("restoring module", "module", name, "mode", d.Mode)
-				m.setDesired(d.Mode, d.Retire)
+				m.setDesired(d.Mode, d.Retire, types.CauseEngine)
 			}
 		}
 	}
@@ -310,7 +310,7 @@ func (e *Engine) Close() error {
 		errs = append(errs, fmt.Errorf("engine: closing the %s backend: %w", e.backend.Name(), err))
 	}
 	e.client.CloseIdleConnections()
-	e.events.Shutdown()
+	e.events.broker.Shutdown()
 	e.saveProgressNow()
 	if err := e.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("engine: closing the store: %w", err))

@@ -49,7 +49,7 @@ func TestRequestErrors(t *testing.T) {
 	e := newEngine(t)
 	load(t, e, "echo", "module")
 	external := []byte("ext:\n  url: http://127.0.0.1:1\n")
-	if _, err := e.ConfigureActions("ext", "ext.yaml", external); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "ext", "ext.yaml", external); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -73,10 +73,14 @@ func TestRequestErrors(t *testing.T) {
 			return err
 		}, engine.ErrInvalid},
 		{"unknown config", func() error { _, err := e.ConfigGet("OTHER"); return err }, engine.ErrNotFound},
-		{"backoff below floor", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 2}`) }, engine.ErrInvalid},
-		{"backoff above limit", func() error { return e.ConfigSet(engine.MetaConfigName, `{"backoff_interval": 10000000000}`) }, engine.ErrInvalid},
-		{"meta unknown field", func() error { return e.ConfigSet(engine.MetaConfigName, `{"automatic": true}`) }, engine.ErrInvalid},
-		{"unknown policy", func() error { _, err := e.PolicySet("random", nil); return err }, engine.ErrInvalid},
+		{"backoff below floor", func() error {
+			return e.ConfigSet(context.Background(), engine.MetaConfigName, `{"backoff_interval": 2}`)
+		}, engine.ErrInvalid},
+		{"backoff above limit", func() error {
+			return e.ConfigSet(context.Background(), engine.MetaConfigName, `{"backoff_interval": 10000000000}`)
+		}, engine.ErrInvalid},
+		{"meta unknown field", func() error { return e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automatic": true}`) }, engine.ErrInvalid},
+		{"unknown policy", func() error { _, err := e.PolicySet(context.Background(), "random", nil); return err }, engine.ErrInvalid},
 		{"unknown app", func() error { _, err := e.RunApp(ctxT(t), "nope", nil); return err }, engine.ErrNotFound},
 	}
 	for _, tt := range tests {
@@ -135,7 +139,7 @@ func startEchoServer(t testing.TB) string {
 func TestExternalServer(t *testing.T) {
 	url := startEchoServer(t)
 	e := newEngine(t)
-	if _, err := e.ConfigureActions("ext_echo", "test", []byte("ext_echo: {url: \""+url+"\"}")); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "ext_echo", "test", []byte("ext_echo: {url: \""+url+"\"}")); err != nil {
 		t.Fatal(err)
 	}
 	st := load(t, e, "ext_echo", "remote")
@@ -189,7 +193,7 @@ pipeline:
     - {action: textenc.encode, args: {text: "$ctx.text"}}
     - {action: echo.args, args: {first: "$prev", second: ["$ctx.tag", "$ctx"]}}
 `)
-	if _, err := e.ConfigureApps("test", apps); err != nil {
+	if _, err := e.ConfigureApps(context.Background(), "test", apps); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.RunApp(ctxT(t), "pipeline", map[string]any{"text": "hi"}); !errors.Is(err, engine.ErrNotLoaded) {
@@ -215,7 +219,7 @@ pipeline:
 func TestMetaConfig(t *testing.T) {
 	dir := t.TempDir()
 	e := openEngine(t, dir)
-	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 7, "keep_alive": ["redis"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "backoff_interval": 7, "keep_alive": ["redis"]}`); err != nil {
 		t.Fatal(err)
 	}
 	closeEngine(t, e)

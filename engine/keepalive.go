@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/store"
@@ -47,7 +49,7 @@ func (e *Engine) serviceDefinitions() (map[string]services.Definition, error) {
 // ConfigureServices defines (or redefines) the services of a YAML/JSON file
 // (see services.ParseDefinitions) and hands them to the keep-alive loop.
 // They run once META_CONFIG's keep_alive names them.
-func (e *Engine) ConfigureServices(source string, content []byte) ([]string, error) {
+func (e *Engine) ConfigureServices(ctx context.Context, source string, content []byte) ([]string, error) {
 	defs, err := services.ParseDefinitions(source, content)
 	if err != nil {
 		return nil, errorf(ErrInvalid, "%w", err)
@@ -64,7 +66,9 @@ func (e *Engine) ConfigureServices(source string, content []byte) ([]string, err
 	if err := e.applyMeta(); err != nil {
 		return nil, err
 	}
-	return sortedKeys(defs), nil
+	names := sortedKeys(defs)
+	e.publish(causeOf(ctx), EventConfig, "services", fmt.Sprintf("defined %s from %s", strings.Join(names, ", "), source))
+	return names, nil
 }
 
 // ServiceInfo is jsorc's service_info: each kept-alive service's state,

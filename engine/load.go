@@ -41,7 +41,9 @@ func (e *Engine) Load(ctx context.Context, name, mode string, opts LoadOptions) 
 	if md == ModeRemote {
 		retire = true
 	}
-	gen := m.setDesired(md, retire)
+	cause := causeOf(ctx)
+	e.publish(cause, EventLoad, name, fmt.Sprintf("load in %s mode", md))
+	gen := m.setDesired(md, retire, cause)
 	if md == ModeModule || opts.Wait {
 		if err := m.waitFor(ctx, gen, md); err != nil {
 			return m.status(), err
@@ -86,7 +88,9 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 	case md != desired:
 		return "", errorf(ErrConflict, "module %q is loaded in %s mode, not %s (use -mode auto)", name, desired, md)
 	}
-	gen := m.setDesired(ModeNone, retire)
+	cause := causeOf(ctx)
+	e.publish(cause, EventUnload, name, fmt.Sprintf("unload from %s mode (retire_svc %v)", modeWord(desired), retire))
+	gen := m.setDesired(ModeNone, retire, cause)
 	if err := m.waitFor(ctx, gen, ModeNone); err != nil {
 		return "", err
 	}

@@ -8,70 +8,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/measure"
 )
 
 // Static placements the load test knows besides the policies.
 const (
-	AllLocal  = "all_local"
-	AllRemote = "all_remote"
+	AllLocal  = types.AllLocal
+	AllRemote = types.AllRemote
 )
 
-// LoadTestParams are jsorc_loadtest's parameters, JSORC's names first.
-type LoadTestParams struct {
-	// Test names the run in the stored report (free text).
-	Test string `json:"test,omitempty"`
-	// Experiment is the app to drive.
-	Experiment string `json:"experiment"`
-	// Mem is the node memory in GB the placement must fit, as in JSORC's
-	// experiment (4, 6, 8); MemScale scales it (and the runtime's 300 MB
-	// base) to the modules' memory, 0.1 for testdata's modules.
-	Mem      float64 `json:"mem,omitempty"`
-	MemScale float64 `json:"mem_scale,omitempty"`
-	// Policy is one placement or policy, or several separated by commas:
-	// all_local, all_remote, evaluation, costmodel.
-	Policy string `json:"policy"`
-	// ExperimentDuration is each run's length in seconds (default 180).
-	ExperimentDuration float64 `json:"experiment_duration,omitempty"`
-	// EvalPhase and PerfPhase are the evaluation policy's phases in seconds.
-	EvalPhase float64 `json:"eval_phase,omitempty"`
-	PerfPhase float64 `json:"perf_phase,omitempty"`
-	// Clients runs a closed loop of that many clients (default 1, as JSORC);
-	// Rate runs an open loop of that many requests per second instead.
-	Clients int     `json:"clients,omitempty"`
-	Rate    float64 `json:"rate,omitempty"`
-	// Ctx is each request's context.
-	Ctx map[string]any `json:"ctx,omitempty"`
-}
-
-// LoadTestRun is the result of one app under one policy: JSORC's
-// walker_level (benchmark report) and action_level (trackact history), plus
-// the per-second series and the totals.
-type LoadTestRun struct {
-	WalkerLevel measure.Report      `json:"walker_level"`
-	ActionLevel []measure.Entry     `json:"action_level"`
-	Series      []measure.LoadPoint `json:"series"`
-	Requests    uint64              `json:"requests"`
-	Errors      uint64              `json:"errors"`
-	MeanMS      float64             `json:"mean_latency_ms"`
-	Placement   map[string]string   `json:"final_placement"`
-}
-
-// LoadTestResult is JSORC's answer shape: app → policy → run.
-type LoadTestResult map[string]map[string]LoadTestRun
-
-// LoadTestStatus says what a running load test is doing.
-type LoadTestStatus struct {
-	Running  bool    `json:"running"`
-	App      string  `json:"app,omitempty"`
-	Policy   string  `json:"policy,omitempty"`
-	Elapsed  float64 `json:"elapsed_s"`
-	Duration float64 `json:"duration_s"`
-	Requests uint64  `json:"requests"`
-	Errors   uint64  `json:"errors"`
-	LastP50  float64 `json:"last_p50_ms"`
-}
+// The load test's parameters, results and progress, in the API's shape
+// (api/types).
+type (
+	// LoadTestParams are jsorc_loadtest's parameters.
+	LoadTestParams = types.LoadTestParams
+	// LoadTestRun is the result of one app under one policy.
+	LoadTestRun = types.LoadTestRun
+	// LoadTestResult is JSORC's answer shape: app → policy → run.
+	LoadTestResult = types.LoadTestResult
+	// LoadTestStatus says what a running load test is doing.
+	LoadTestStatus = types.LoadTestStatus
+)
 
 // loadTester allows one load test at a time and reports its progress.
 type loadTester struct {
@@ -103,20 +62,27 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 	}
 	e.lt.status = LoadTestStatus{Running: true, App: p.Experiment, Duration: p.ExperimentDuration}
 	e.lt.mu.Unlock()
+	cause := causeOf(ctx)
+	e.publish(cause, EventLoadTest, p.Experiment, fmt.Sprintf("load test started: %s under %s, %g s each", p.Experiment, strings.Join(policies, ", "), p.ExperimentDuration))
 	defer func() {
 		e.lt.mu.Lock()
 		e.lt.status.Running = false
 		e.lt.mu.Unlock()
 	}()
+	// What the load test does (loads, policy changes, measuring) is its own.
+	runCtx := types.WithCause(ctx, types.CauseLoadTest)
 	res := LoadTestResult{p.Experiment: {}}
 	for _, pol := range policies {
-		run, err := e.loadTestRun(ctx, p, mods, pol)
+		e.publish(types.CauseLoadTest, EventLoadTest, p.Experiment, "run under "+pol)
+		run, err := e.loadTestRun(runCtx, p, mods, pol)
 		if err != nil {
+			e.publish(cause, EventLoadTest, p.Experiment, fmt.Sprintf("load test failed under %s: %v", pol, err))
 			return res, fmt.Errorf("loadtest %s under %s: %w", p.Experiment, pol, err)
 		}
 		res[p.Experiment][pol] = run
 	}
 	e.saveReport("loadtest", time.Now(), map[string]any{"params": p, "result": res})
+	e.publish(cause, EventLoadTest, p.Experiment, "load test ended")
 	return res, nil
 }
 
@@ -178,7 +144,7 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 	e.lt.mu.Unlock()
 	defer e.unloadAll(ctx, mods)
 	defer func() {
-		if _, err := e.PolicySet(DefaultPolicy, nil); err != nil {
+		if _, err := e.PolicySet(ctx, DefaultPolicy, nil); err != nil {
 			e.log.Warn("loadtest: resetting the policy", "err", err)
 		}
 	}()
@@ -208,16 +174,16 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 				params["perf_phase"] = p.PerfPhase
 			}
 		}
-		if _, err := e.PolicySet(pol, params); err != nil {
+		if _, err := e.PolicySet(ctx, pol, params); err != nil {
 			return LoadTestRun{}, err
 		}
 	}
-	_, _ = e.BenchmarkStop() // a benchmark left running by hand would mix in
-	_, _ = e.TrackActStop()
-	if err := e.BenchmarkStart(); err != nil {
+	_, _ = e.BenchmarkStop(ctx) // a benchmark left running by hand would mix in
+	_, _ = e.TrackActStop(ctx)
+	if err := e.BenchmarkStart(ctx); err != nil {
 		return LoadTestRun{}, err
 	}
-	if err := e.TrackActStart(); err != nil {
+	if err := e.TrackActStart(ctx); err != nil {
 		return LoadTestRun{}, err
 	}
 	opts := measure.LoadOptions{
@@ -230,15 +196,15 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 			e.lt.status.LastP50 = lp.Last.P50
 			e.lt.mu.Unlock()
 			// Progress comes often: a subscriber that is behind skips some.
-			e.events.TryPublish(Event{Type: EventLoadTest, Name: p.Experiment, At: time.Now()})
+			e.progress(EventLoadTest, p.Experiment, "")
 		},
 	}
 	lr, err := measure.Load(ctx, func(ctx context.Context) error {
 		_, err := e.RunApp(ctx, p.Experiment, p.Ctx)
 		return err
 	}, opts)
-	report, berr := e.BenchmarkStop()
-	hist, terr := e.TrackActStop()
+	report, berr := e.BenchmarkStop(ctx)
+	hist, terr := e.TrackActStop(ctx)
 	if err != nil {
 		return LoadTestRun{}, err
 	}

@@ -15,7 +15,7 @@ import (
 func TestLoadTest(t *testing.T) {
 	e := newEngine(t)
 	apps := []byte("pipe: {steps: [{action: textenc.encode, args: {text: \"$ctx.text\"}}, {action: echo.echo, args: {value: \"$prev\"}}]}")
-	if _, err := e.ConfigureApps("test", apps); err != nil {
+	if _, err := e.ConfigureApps(context.Background(), "test", apps); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.LoadTest(ctxT(t), engine.LoadTestParams{
@@ -72,10 +72,10 @@ func TestLoadTest(t *testing.T) {
 func TestReportsSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	e := openEngine(t, dir)
-	if err := e.BenchmarkStart(); err != nil {
+	if err := e.BenchmarkStart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.BenchmarkStop(); err != nil {
+	if _, err := e.BenchmarkStop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	closeEngine(t, e)

@@ -8,13 +8,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
 // ReqTypeApp is the benchmark's request type of app requests (JSORC's
 // walker runs).
-const ReqTypeApp = "walker_run"
+const ReqTypeApp = types.ReqTypeApp
 
 // measuring holds the engine's measuring components: JSORC's benchmark,
 // trackact and tracksys, and the /proc sampler behind the graphs.
@@ -131,7 +132,7 @@ func (e *Engine) placement() map[string]string {
 // BenchmarkStart is JSORC's benchmark start: request-level latency and
 // throughput of app requests from now on. It survives a restart of the
 // engine (see saveProgress).
-func (e *Engine) BenchmarkStart() error {
+func (e *Engine) BenchmarkStart(ctx context.Context) error {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -139,6 +140,7 @@ func (e *Engine) BenchmarkStart() error {
 		return measureErr(err)
 	}
 	e.saveProgress(now)
+	e.publish(causeOf(ctx), EventMeasure, "benchmark", "started")
 	return nil
 }
 
@@ -151,7 +153,7 @@ func (e *Engine) BenchmarkReport() (measure.Report, error) {
 // BenchmarkStop stores the benchmark's final report, then stops it and
 // returns the report. A report that cannot be stored (a full disk) is an
 // error, and the benchmark keeps running: stop it again once there is room.
-func (e *Engine) BenchmarkStop() (measure.Report, error) {
+func (e *Engine) BenchmarkStop(ctx context.Context) (measure.Report, error) {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -166,12 +168,13 @@ func (e *Engine) BenchmarkStop() (measure.Report, error) {
 		return nil, measureErr(err)
 	}
 	e.clearProgress("benchmark")
+	e.publish(causeOf(ctx), EventMeasure, "benchmark", "stopped")
 	return r, nil
 }
 
 // TrackActStart starts JSORC's action tracking: per tick, the mean latency
 // of each action, and the placement whenever it changes.
-func (e *Engine) TrackActStart() error {
+func (e *Engine) TrackActStart(ctx context.Context) error {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -182,13 +185,14 @@ func (e *Engine) TrackActStart() error {
 	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
 	e.meas.saved.acts = 0
 	e.saveProgress(now)
+	e.publish(causeOf(ctx), EventMeasure, "trackact", "started")
 	return nil
 }
 
 // TrackActStop stores the history of action tracking, then stops it and
 // returns the history; like BenchmarkStop, it keeps running when the
 // history cannot be stored.
-func (e *Engine) TrackActStop() ([]measure.Entry, error) {
+func (e *Engine) TrackActStop(ctx context.Context) ([]measure.Entry, error) {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -205,12 +209,13 @@ func (e *Engine) TrackActStop() ([]measure.Entry, error) {
 		return nil, measureErr(err)
 	}
 	e.clearProgress("trackact")
+	e.publish(causeOf(ctx), EventMeasure, "trackact", "stopped")
 	return h, nil
 }
 
 // TrackSysStart starts sampling CPU, memory and network of the engine and
 // its action servers.
-func (e *Engine) TrackSysStart() error {
+func (e *Engine) TrackSysStart(ctx context.Context) error {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -219,6 +224,7 @@ func (e *Engine) TrackSysStart() error {
 	}
 	e.meas.saved.sys = 0
 	e.saveProgress(now)
+	e.publish(causeOf(ctx), EventMeasure, "tracksys", "started")
 	return nil
 }
 
@@ -227,7 +233,7 @@ func (e *Engine) TrackSysReport() measure.SysReport { return e.meas.sys.Report()
 
 // TrackSysStop stores the system samples, then stops sampling and returns
 // them; like BenchmarkStop, it keeps running when they cannot be stored.
-func (e *Engine) TrackSysStop() (measure.SysReport, error) {
+func (e *Engine) TrackSysStop(ctx context.Context) (measure.SysReport, error) {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	now := time.Now()
@@ -244,6 +250,7 @@ func (e *Engine) TrackSysStop() (measure.SysReport, error) {
 		return r, measureErr(err)
 	}
 	e.clearProgress("tracksys")
+	e.publish(causeOf(ctx), EventMeasure, "tracksys", "stopped")
 	return r, nil
 }
 

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -22,7 +23,7 @@ func runApps(t *testing.T, e *engine.Engine, prefix string, n int) {
 	for i := range n {
 		fmt.Fprintf(&b, "%s%04d: {steps: [{action: echo.echo, args: {value: %d}}]}\n", prefix, i, i)
 	}
-	if _, err := e.ConfigureApps("apps.yaml", []byte(b.String())); err != nil {
+	if _, err := e.ConfigureApps(context.Background(), "apps.yaml", []byte(b.String())); err != nil {
 		t.Fatal(err)
 	}
 	for i := range n {
@@ -40,8 +41,8 @@ func TestMeasurementsSurviveRestart(t *testing.T) {
 	e := openEngine(t, dir)
 	load(t, e.Engine, "echo", "module")
 	began := time.Now()
-	for _, start := range []func() error{e.BenchmarkStart, e.TrackActStart, e.TrackSysStart} {
-		if err := start(); err != nil {
+	for _, start := range []func(context.Context) error{e.BenchmarkStart, e.TrackActStart, e.TrackSysStart} {
+		if err := start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -72,7 +73,7 @@ func TestMeasurementsSurviveRestart(t *testing.T) {
 	load(t, e2.Engine, "echo", "module")
 	runApps(t, e2.Engine, "a", 10)
 	time.Sleep(1500 * time.Millisecond)
-	r, err := e2.BenchmarkStop()
+	r, err := e2.BenchmarkStop(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,11 +88,11 @@ func TestMeasurementsSurviveRestart(t *testing.T) {
 		t.Errorf("the benchmark ran %.1f s by its throughput, %.1f s of wall time with 3 s down; want 4 s to %.1f s", ran, wall, wall-2.5)
 	}
 	t.Logf("benchmark: %.1f s of running time over %.1f s of wall time with 3 s down", ran, wall)
-	h, err := e2.TrackActStop()
+	h, err := e2.TrackActStop(context.Background())
 	if err != nil || len(h) == 0 {
 		t.Errorf("trackact after the restart: %d entries, %v", len(h), err)
 	}
-	if _, err := e2.TrackSysStop(); err != nil {
+	if _, err := e2.TrackSysStop(context.Background()); err != nil {
 		t.Error(err)
 	}
 	closeEngine(t, e2)
@@ -115,13 +116,13 @@ func TestBenchmarkStopOnFullDisk(t *testing.T) {
 	dir := tinyDisk(t, "4m")
 	e := openEngine(t, dir)
 	load(t, e.Engine, "echo", "module")
-	if err := e.BenchmarkStart(); err != nil {
+	if err := e.BenchmarkStart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	runApps(t, e.Engine, "app", 3000) // a report of about 500 KB
 	filler := fillDisk(t, dir)
 
-	_, err := e.BenchmarkStop()
+	_, err := e.BenchmarkStop(context.Background())
 	if !errors.Is(err, engine.ErrStorage) || !strings.Contains(err.Error(), "no space left on device") ||
 		!strings.Contains(err.Error(), "keeps running") {
 		t.Fatalf("BenchmarkStop on a full disk: %v; want ErrStorage saying so", err)
@@ -133,7 +134,7 @@ func TestBenchmarkStopOnFullDisk(t *testing.T) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	r, err := e.BenchmarkStop()
+	r, err := e.BenchmarkStop(context.Background())
 	if err != nil {
 		t.Fatalf("BenchmarkStop with room: %v", err)
 	}

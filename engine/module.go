@@ -51,6 +51,9 @@ type module struct {
 	known []string
 	// changed is closed and replaced on every state change (broadcast).
 	changed chan struct{}
+	// cause is who asked for the desired mode: the cause of the moves that
+	// follow from it.
+	cause Cause
 }
 
 func newModule(e *Engine, name string, cfg ConfiguredAction) *module {
@@ -82,7 +85,7 @@ func (m *module) acquire() *binding {
 func (m *module) notifyLocked() {
 	close(m.changed)
 	m.changed = make(chan struct{})
-	m.e.publish(EventModule, m.name, "")
+	m.e.publish(m.cause, EventModule, m.name, "")
 }
 
 func (m *module) wake() {
@@ -92,12 +95,13 @@ func (m *module) wake() {
 	}
 }
 
-// setDesired records a new desired mode and wakes the reconciler. It returns
-// the generation to wait on.
-func (m *module) setDesired(mode Mode, retire bool) uint64 {
+// setDesired records a new desired mode, asked for by cause, and wakes the
+// reconciler. It returns the generation to wait on.
+func (m *module) setDesired(mode Mode, retire bool, cause Cause) uint64 {
 	m.mu.Lock()
 	m.desired = mode
 	m.retire = retire
+	m.cause = cause
 	m.gen++
 	gen := m.gen
 	m.notifyLocked()
@@ -181,6 +185,7 @@ func (m *module) fail(gen uint64, err error) {
 func (m *module) swap(ctx context.Context, b *binding) {
 	old := m.cur.Swap(b)
 	m.mu.Lock()
+	from, cause := m.serving, m.cause
 	m.serving = ModeNone
 	m.servingSince = time.Now()
 	m.changes++
@@ -188,8 +193,12 @@ func (m *module) swap(ctx context.Context, b *binding) {
 		m.serving = b.mode
 		m.known = b.actionNames()
 	}
+	to := m.serving
 	m.notifyLocked()
 	m.mu.Unlock()
+	if from != to {
+		m.e.publish(cause, EventSwitch, m.name, fmt.Sprintf("%s → %s", modeWord(from), modeWord(to)))
+	}
 	if old == nil {
 		return
 	}
@@ -291,6 +300,7 @@ func (m *module) onServerState(sr *serverRun, st backend.State) {
 	m.rstate = st
 	m.notifyLocked()
 	m.mu.Unlock()
+	m.e.publishServerChange(m.name, prev, st)
 	m.wake()
 	if st.Phase == backend.PhaseReady && (prev.Phase != backend.PhaseReady || prev.URL != st.URL) {
 		if err := m.e.updateScrapeTargets(); err != nil {

@@ -9,44 +9,26 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/policy"
 	"github.com/jsorc/jsorc/engine/track"
 	"github.com/jsorc/jsorc/store"
 )
 
 // DefaultPolicy is the policy that changes nothing automatically.
-const DefaultPolicy = "default"
+const DefaultPolicy = types.DefaultPolicy
 
 // decisionLog is how many applied moves the engine remembers.
 const decisionLog = 100
 
-// PolicyState is the active action policy as jsorc_actionpolicy_get
-// reports it: JSORC's name and parameters, what the policy is doing, and the
-// last moves it made with their reasons.
-type PolicyState struct {
-	Name   string         `json:"policy_name"`
-	Params map[string]any `json:"policy_params"`
-	Since  time.Time      `json:"since"`
-	// Phase and Status say what the policy is doing; NextAt when it next acts.
-	Phase  string    `json:"phase,omitempty"`
-	Status string    `json:"status,omitempty"`
-	NextAt time.Time `json:"next_at,omitzero"`
-	// Decisions are the latest moves, newest last.
-	Decisions []PolicyMove `json:"decisions"`
-	// Estimates is the policy's model of each module, when it has one.
-	Estimates []policy.Estimate `json:"estimates,omitempty"`
-}
-
-// PolicyMove is one move a policy made, when, and why.
-type PolicyMove struct {
-	At     time.Time `json:"at"`
-	Module string    `json:"module"`
-	From   string    `json:"from"`
-	To     string    `json:"to"`
-	Reason string    `json:"reason"`
-	// Error is set when the engine could not apply the move.
-	Error string `json:"error,omitempty"`
-}
+// The policy's state, in the API's shape (api/types).
+type (
+	// PolicyState is the active action policy as jsorc_actionpolicy_get
+	// reports it.
+	PolicyState = types.PolicyState
+	// PolicyMove is one move a policy made, when, and why.
+	PolicyMove = types.PolicyMove
+)
 
 // policyRunner runs the active policy on its own goroutine, one tick at a
 // time, so a slow switch never delays the sampler.
@@ -138,7 +120,7 @@ func (e *Engine) storeDecisions(moves []PolicyMove) {
 // costmodel (jsorc's own), with its parameters. The policy starts at the
 // next tick; its moves go through the same make-before-break switch as a
 // load by hand.
-func (e *Engine) PolicySet(name string, params map[string]any) (string, error) {
+func (e *Engine) PolicySet(ctx context.Context, name string, params map[string]any) (string, error) {
 	if err := e.setPolicy(name, params); err != nil {
 		return "", err
 	}
@@ -152,7 +134,7 @@ func (e *Engine) PolicySet(name string, params map[string]any) (string, error) {
 	if err := e.store.SetPolicy(name, raw); err != nil {
 		return "", fmt.Errorf("engine: storing the policy: %w", err)
 	}
-	e.publish(EventPolicy, name, "policy set to "+name)
+	e.publish(causeOf(ctx), EventPolicy, name, "policy set to "+name)
 	return fmt.Sprintf("policy set to %s", name), nil
 }
 
@@ -181,6 +163,7 @@ func (e *Engine) PolicyGet() PolicyState {
 	defer r.mu.Unlock()
 	st := r.state
 	st.Decisions = append([]PolicyMove{}, r.state.Decisions...)
+	st.Available = policy.Names()
 	return st
 }
 
@@ -217,7 +200,7 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 	var applied []PolicyMove
 	for _, mv := range d.Moves {
 		pm := PolicyMove{At: t.now.UTC(), Module: mv.Module, From: string(mv.From), To: string(mv.To), Reason: mv.Reason}
-		lctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		lctx, cancel := context.WithTimeout(types.WithCause(ctx, types.CausePolicy), 2*time.Minute)
 		_, err := e.Load(lctx, mv.Module, string(mv.To), LoadOptions{})
 		cancel()
 		if err != nil {
@@ -245,7 +228,7 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 		if pm.Error != "" {
 			msg = fmt.Sprintf("could not move %s to %s: %s", pm.Module, pm.To, pm.Error)
 		}
-		e.publish(EventPolicy, d.Policy, msg)
+		e.publish(types.CausePolicy, EventPolicy, d.Policy, msg)
 	}
 }
 

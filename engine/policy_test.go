@@ -20,12 +20,12 @@ func TestCostModelPolicyPlacesModules(t *testing.T) {
 	dir := t.TempDir()
 	e := openEngine(t, dir)
 	apps := []byte("pipe: {steps: [{action: textenc.encode, args: {text: \"$ctx.text\"}}, {action: echo.echo, args: {value: \"$prev\"}}]}")
-	if _, err := e.ConfigureApps("test", apps); err != nil {
+	if _, err := e.ConfigureApps(context.Background(), "test", apps); err != nil {
 		t.Fatal(err)
 	}
 	load(t, e.Engine, "textenc", "remote")
 	load(t, e.Engine, "echo", "remote")
-	if _, err := e.PolicySet("costmodel", map[string]any{"node_mem_mb": 4096.0}); err != nil {
+	if _, err := e.PolicySet(context.Background(), "costmodel", map[string]any{"node_mem_mb": 4096.0}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -91,7 +91,7 @@ func TestPolicySetErrors(t *testing.T) {
 		{"costmodel", map[string]any{"bogus": 1.0}},
 		{"evaluation", map[string]any{"eval_phase": "soon"}},
 	} {
-		if _, err := e.PolicySet(tc.name, tc.params); !errors.Is(err, engine.ErrInvalid) {
+		if _, err := e.PolicySet(context.Background(), tc.name, tc.params); !errors.Is(err, engine.ErrInvalid) {
 			t.Errorf("PolicySet(%s, %v) = %v, want ErrInvalid", tc.name, tc.params, err)
 		}
 	}
@@ -103,7 +103,7 @@ func TestPolicySetErrors(t *testing.T) {
 func TestPolicySurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	e := openEngine(t, dir)
-	if _, err := e.PolicySet("evaluation", map[string]any{"eval_phase": 5.0}); err != nil {
+	if _, err := e.PolicySet(context.Background(), "evaluation", map[string]any{"eval_phase": 5.0}); err != nil {
 		t.Fatal(err)
 	}
 	closeEngine(t, e)

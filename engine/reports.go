@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Stored reports: every benchmark, trackact and tracksys stop and every load
@@ -16,11 +18,8 @@ const (
 // ReportKinds are the kinds of stored reports.
 var reportKinds = []string{"benchmark", "trackact", "tracksys", "loadtest"}
 
-// StoredReport is one stored report with when it was made.
-type StoredReport struct {
-	TS     time.Time       `json:"ts"`
-	Report json.RawMessage `json:"report"`
-}
+// StoredReport is one stored report with when it was made (api/types).
+type StoredReport = types.StoredReport
 
 // saveReport stores a report of one kind and prunes the old ones, logging
 // a failure.

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +21,7 @@ func TestScrapeTargets(t *testing.T) {
 	fb := fake.New(nil)
 	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: fb}).Engine
 	ext := startEchoServer(t)
-	if _, err := e.ConfigureActions("ext_echo", "test", []byte("ext_echo: {url: \""+ext+"\"}")); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "ext_echo", "test", []byte("ext_echo: {url: \""+ext+"\"}")); err != nil {
 		t.Fatal(err)
 	}
 	st := load(t, e, "echo", "remote")
@@ -57,7 +58,7 @@ func TestEvents(t *testing.T) {
 	defer stop()
 	before := time.Now()
 	load(t, e, "echo", "module")
-	if _, err := e.PolicySet("costmodel", nil); err != nil {
+	if _, err := e.PolicySet(context.Background(), "costmodel", nil); err != nil {
 		t.Fatal(err)
 	}
 	seen := map[engine.EventType]engine.Event{}
@@ -92,13 +93,13 @@ func TestStatsDoNotWaitForPrometheus(t *testing.T) {
 	defer prom.Close()
 	fb := fake.New(map[string]string{"promon": prom.URL})
 	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: fb}).Engine
-	if err := e.ConfigSet(engine.MetaConfigName, `{"keep_alive": ["promon"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"keep_alive": ["promon"]}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ServiceRefresh("meta"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.TrackSysStart(); err != nil {
+	if err := e.TrackSysStart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	select {
@@ -113,7 +114,7 @@ func TestStatsDoNotWaitForPrometheus(t *testing.T) {
 	if d := time.Since(start); d > 300*time.Millisecond {
 		t.Errorf("Stats took %v while a Prometheus query hung: it waited for the sample", d)
 	}
-	if _, err := e.TrackSysStop(); err != nil {
+	if _, err := e.TrackSysStop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

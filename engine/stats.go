@@ -2,58 +2,33 @@ package engine
 
 import (
 	"context"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/engine/services"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
 // SampleInterval is how often the engine samples its recorders for rates,
 // latency quantiles and the console's graphs.
-const SampleInterval = time.Second
+const SampleInterval = types.SampleInterval
 
 // seriesLen is how many samples the engine keeps (ten minutes at 1 Hz).
 const seriesLen = 600
 
-// CallStats summarises the calls of one action in one mode, or of a whole
-// module: totals since start, and the rate and latency over the last sample
-// interval.
-type CallStats struct {
-	Calls  uint64 `json:"calls"`
-	Errors uint64 `json:"errors"`
-	// Bytes is the payload the calls moved (remote calls only).
-	Bytes  uint64  `json:"bytes"`
-	Rate   float64 `json:"calls_per_s"`
-	MeanMS float64 `json:"mean_ms"`
-	P50MS  float64 `json:"p50_ms"`
-	P99MS  float64 `json:"p99_ms"`
-}
-
-// Sample is one point of the engine's time series, for graphs.
-type Sample struct {
-	TS time.Time `json:"ts"`
-	// Rate, P50MS and P99MS cover every action call in the interval.
-	Rate  float64 `json:"calls_per_s"`
-	P50MS float64 `json:"p50_ms"`
-	P99MS float64 `json:"p99_ms"`
-	// CPUCores and MemBytes cover the engine and the action servers it runs;
-	// SysSource says where they come from ("" when not sampled).
-	CPUCores  float64 `json:"cpu_cores"`
-	MemBytes  uint64  `json:"mem_bytes"`
-	SysSource string  `json:"sys_source,omitempty"`
-}
-
-// Stats is what the engine measured: per action (by "module.action/mode"),
-// per module, per app, and the recent time series.
-type Stats struct {
-	Actions map[string]CallStats `json:"actions"`
-	Modules map[string]CallStats `json:"modules"`
-	Apps    map[string]CallStats `json:"apps"`
-	Series  []Sample             `json:"series"`
-}
+// The engine's measurements, in the API's shape (api/types).
+type (
+	// CallStats summarises the calls of one action in one mode, or of a
+	// whole module.
+	CallStats = types.CallStats
+	// Sample is one point of the engine's time series, for graphs.
+	Sample = types.Sample
+	// Stats is what the engine measured.
+	Stats = types.Stats
+)
 
 // statsState is the sampler loop's state. prev belongs to the sampler
 // alone; mu guards what Stats reads, which the sampler replaces whole once
@@ -61,6 +36,9 @@ type Stats struct {
 // Prometheus query) to be taken.
 type statsState struct {
 	prev map[string]track.Snapshot
+	// services is what the sampler last saw of the services, to tell of
+	// their changes (watchServices); it belongs to the sampler alone.
+	services map[string]services.Info
 
 	mu     sync.Mutex
 	last   map[string]CallStats
@@ -116,6 +94,7 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 	}
 	e.measureTick(ctx, now, cur, procs)
 	e.offerTick(now, deltas)
+	st.services = e.watchServices(st.services)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.last = last
@@ -193,14 +172,4 @@ func addStats(a, b CallStats) CallStats {
 		P50MS:  max(a.P50MS, b.P50MS),
 		P99MS:  max(a.P99MS, b.P99MS),
 	}
-}
-
-// SortedActions lists the keys of s.Actions in order.
-func (s Stats) SortedActions() []string {
-	out := make([]string, 0, len(s.Actions))
-	for k := range s.Actions {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

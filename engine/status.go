@@ -1,41 +1,17 @@
 package engine
 
-import "fmt"
+import "github.com/jsorc/jsorc/api/types"
 
-// ActionStatus is one module's status in JSORC's shape — mode, module,
-// remote — with what jsorc adds: the mode actually serving calls (which
-// differs from mode while a switch is under way), the actions, the config's
-// source and the last failure.
-type ActionStatus struct {
-	// Mode is the requested mode: "module", "remote", or null when unloaded.
-	Mode *string `json:"mode"`
-	// Serving is the mode serving calls right now ("" when none).
-	Serving string       `json:"serving"`
-	Module  ModuleStatus `json:"module"`
-	Remote  RemoteStatus `json:"remote"`
-	Actions []string     `json:"actions"`
-	Source  string       `json:"source"`
-	// LastError is the last failure to reach the requested mode.
-	LastError string `json:"last_error,omitempty"`
-}
-
-// ModuleStatus describes the in-process side of a module.
-type ModuleStatus struct {
-	Builtin             string  `json:"builtin,omitempty"`
-	Loaded              bool    `json:"loaded"`
-	LocalMemRequirement float64 `json:"local_mem_requirement"`
-}
-
-// RemoteStatus describes the module's remote action server.
-type RemoteStatus struct {
-	URL string `json:"url"`
-	// Status is STARTING, READY, CRASHED, NOT_INSTALLED, or "" when no server runs.
-	Status    string `json:"status"`
-	PID       int    `json:"pid,omitempty"`
-	Restarts  int    `json:"restarts,omitempty"`
-	External  bool   `json:"external,omitempty"`
-	LastError string `json:"last_error,omitempty"`
-}
+// The status of a module, in the API's shape (api/types).
+type (
+	// ActionStatus is one module's status in JSORC's shape, with what
+	// jsorc adds.
+	ActionStatus = types.ActionStatus
+	// ModuleStatus describes the in-process side of a module.
+	ModuleStatus = types.ModuleStatus
+	// RemoteStatus describes the module's remote action server.
+	RemoteStatus = types.RemoteStatus
+)
 
 func (m *module) status() ActionStatus {
 	m.mu.Lock()
@@ -95,12 +71,3 @@ func (e *Engine) StatusAll() map[string]ActionStatus {
 
 // Modules lists the configured modules, sorted.
 func (e *Engine) Modules() []string { return sortedKeys(e.routes.Load().mods) }
-
-// String renders a status as one line, for logs.
-func (s ActionStatus) String() string {
-	mode := "none"
-	if s.Mode != nil {
-		mode = *s.Mode
-	}
-	return fmt.Sprintf("mode=%s serving=%s remote=%s %s", mode, s.Serving, s.Remote.Status, s.Remote.URL)
-}

@@ -3,25 +3,49 @@ package themes
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
 )
 
 // file is the YAML form of a theme; see the package documentation.
 type file struct {
-	Name    string            `json:"name"`
-	Extends string            `json:"extends"`
-	Palette map[string]string `json:"palette"`
-	Colors  map[string]string `json:"colors"`
+	Name    string            `yaml:"name"`
+	Extends string            `yaml:"extends"`
+	Palette map[string]string `yaml:"palette"`
+	Colors  map[string]string `yaml:"colors"`
+}
+
+// fileFields are the fields a theme file may have.
+var fileFields = []string{"name", "extends", "palette", "colors"}
+
+// decodeFile decodes a theme file strictly: an unknown top-level field is an
+// error naming it. (The YAML package is go.yaml.in's, not the Kubernetes
+// wrapper around it, so the console links nothing of Kubernetes.)
+func decodeFile(data []byte) (file, error) {
+	var f file
+	var fields map[string]any
+	if err := yaml.Unmarshal(data, &fields); err != nil {
+		return f, err
+	}
+	for k := range fields {
+		if !slices.Contains(fileFields, k) {
+			return f, fmt.Errorf("unknown field %q (a theme file has %s)", k, strings.Join(fileFields, ", "))
+		}
+	}
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return f, err
+	}
+	return f, nil
 }
 
 // Parse reads a theme file's content; path names the file in errors and,
 // when the file has no name, the theme.
 func Parse(path string, data []byte) (Theme, error) {
 	wrap := func(err error) error { return fmt.Errorf("theme file %s: %w", path, err) }
-	var f file
-	if err := yaml.UnmarshalStrict(data, &f); err != nil {
+	f, err := decodeFile(data)
+	if err != nil {
 		return Theme{}, wrap(err)
 	}
 	t := Theme{Name: f.Name}

@@ -14,6 +14,8 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/engine/enginetest"
@@ -143,7 +145,7 @@ func TestIdleChild(t *testing.T) {
 	for i := 0; i < 197; i++ {
 		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)
 	}
-	if _, err := e.ConfigureActions("all", "many.yaml", []byte(cfg.String())); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "all", "many.yaml", []byte(cfg.String())); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(e.Modules()); n != 200 {
@@ -152,7 +154,7 @@ func TestIdleChild(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := newModel(ctx, Local(e), Options{Width: 200, Height: 60, Events: e.Subscribe, Environ: []string{}})
+	m := newModel(ctx, api.Local(e, types.CauseConsole), Options{Width: 200, Height: 60, Environ: []string{}})
 	defer m.close()
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(io.Discard),
 		tea.WithWindowSize(200, 60), tea.WithoutSignals())

@@ -178,8 +178,12 @@ func (m *model) openUnloadDialog() tea.Cmd {
 
 // openPolicyDialog lets the user choose the action policy.
 func (m *model) openPolicyDialog() tea.Cmd {
+	if len(m.policyNow.Available) == 0 {
+		m.say(toneWarn, "the engine has not said which policies it knows yet: try again in a moment")
+		return nil
+	}
 	d := &dialog{title: "Action policy", text: "Choose the policy that decides the modes from now on."}
-	for i, name := range knownPolicies() {
+	for i, name := range m.policyNow.Available {
 		name := name
 		label := name
 		if name == m.policyNow.Name {

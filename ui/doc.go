@@ -2,9 +2,10 @@
 // services, actions, policy, benchmark and live graphs, k9s-style keys, and a
 // command line that takes the CLI's syntax.
 //
-// The console knows the engine only through Backend — the engine's exported
-// API in-process, or its HTTP API when attached — and never reaches into the
-// engine's internals. All engine work runs in tea.Cmds.
+// The console knows the engine only through Backend — the endpoints of
+// api/types, called in-process (api.Local) or over HTTP when attached
+// (api/client) — and imports nothing of the engine. All engine work runs in
+// tea.Cmds.
 //
 // # Shape
 //
@@ -24,9 +25,11 @@
 // statuses, measurements, policy, kept-alive services, the benchmark's live
 // report, the load test's progress, and tracksys (each second while it runs,
 // every fifth otherwise: its report holds every state) — and is re-armed by
-// its answer, so a slow engine slows the refresh instead of piling reads up. Engine events (Options.Events, the engine's broker:
-// coalescing, each event only says "look again") trigger an immediate status
-// read; results of loads, unloads and policy changes are messages, which the
+// its answer, so a slow engine slows the refresh instead of piling reads up.
+// Engine events (Backend.Events: the engine's broker in-process, its event
+// stream when attached; each event says what changed and who caused it)
+// trigger an immediate read of what they concern; a stream that ends is
+// asked for again while the refresh goes on; results of loads, unloads and policy changes are messages, which the
 // program delivers reliably. A remote load asks the engine not to wait and
 // is followed, with a spinner and its elapsed time, on each status read
 // until it is READY, fails, or gives up after readyTimeout.

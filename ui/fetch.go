@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/jsorc/jsorc/engine"
-	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Timeouts of backend calls. Reads are quick; a load or unload waits for
@@ -34,11 +32,11 @@ func (f fetcher) fetchStatus() tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(f.ctx, readTimeout)
 		defer cancel()
-		st, err := f.backend.StatusAll(ctx)
+		st, err := types.Call(ctx, f.backend, types.ActionsStatus, types.ActionsStatusParams{})
 		if err != nil {
 			return fetchErrMsg{read: readStatus, what: "module status", err: err}
 		}
-		return statusMsg{status: st, at: f.now()}
+		return statusMsg{status: st.All, at: f.now()}
 	}
 }
 
@@ -62,61 +60,50 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 	ctx, cancel := context.WithTimeout(f.ctx, readTimeout)
 	defer cancel()
 	msg := refreshMsg{tick: tick, epoch: plan.epoch}
-	status, err := f.backend.StatusAll(ctx)
+	b := f.backend
+	status, err := types.Call(ctx, b, types.ActionsStatus, types.ActionsStatusParams{})
 	if err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readStatus, what: "module status", err: err})
 	} else {
-		msg.status = status
+		msg.status = status.All
 	}
 	msg.at = f.now()
-	if stats, err := f.backend.Stats(ctx, plan.samples); err != nil {
+	if stats, err := types.Call(ctx, b, types.EngineStats, types.StatsParams{Samples: plan.samples}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readStats, what: "measurements", err: err})
 	} else {
-		msg.stats = &stats
+		msg.stats = &stats.Stats
 	}
-	if policy, err := f.backend.PolicyGet(ctx); err != nil {
+	if policy, err := types.Call(ctx, b, types.PolicyGet, types.NoParams{}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readPolicy, what: "policy", err: err})
 	} else {
-		msg.policy = &policy
+		msg.policy = &policy.Policy
 	}
-	if svc, err := f.backend.ServiceInfo(ctx); err != nil {
+	if svc, err := types.Call(ctx, b, types.Services, types.NoParams{}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readServices, what: "services", err: err})
 	} else {
-		msg.services, msg.servicesOK = svc, true
+		msg.services, msg.servicesOK = svc.Services, true
 	}
-	switch report, err := f.backend.BenchmarkReport(ctx); {
+	switch report, err := types.Call(ctx, b, types.BenchmarkReport, types.NoParams{}); {
 	case err == nil:
-		msg.bench = &benchRead{running: true, report: report}
-	case notRunning(err):
+		msg.bench = &benchRead{running: true, report: report.Report}
+	case errors.Is(err, types.ErrNotStarted):
 		msg.bench = &benchRead{}
 	default:
 		msg.errs = append(msg.errs, fetchErrMsg{read: readBench, what: "the benchmark", err: err})
 	}
-	if lt, err := f.backend.LoadTestProgress(ctx); err != nil {
+	if lt, err := types.Call(ctx, b, types.LoadTestProgress, types.NoParams{}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readLoadTest, what: "the load test", err: err})
 	} else {
 		msg.load = &lt
 	}
 	if plan.sys {
-		if sys, err := f.backend.TrackSysReport(ctx); err != nil {
+		if sys, err := types.Call(ctx, b, types.TrackSysReport, types.NoParams{}); err != nil {
 			msg.errs = append(msg.errs, fetchErrMsg{read: readSys, what: "tracksys", err: err})
 		} else {
 			msg.sys = &sys
 		}
 	}
 	return msg
-}
-
-// notRunning reports whether err says a measuring tool does not run: the
-// engine's measure.ErrNotStarted in-process, its message over HTTP (a
-// 409).
-func notRunning(err error) bool {
-	return errors.Is(err, measure.ErrNotStarted) || strings.Contains(err.Error(), "is "+measure.ErrNotStarted.Error()+":")
-}
-
-// alreadyRunning reports whether err says a measuring tool runs already.
-func alreadyRunning(err error) bool {
-	return errors.Is(err, measure.ErrAlreadyStarted) || strings.Contains(err.Error(), "is "+measure.ErrAlreadyStarted.Error()+" ")
 }
 
 // refresh arms the 1 Hz refresh: when the tick fires, it reads everything.
@@ -132,8 +119,8 @@ func (f fetcher) load(name, mode string) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 		defer cancel()
-		st, err := f.backend.Load(ctx, name, mode, false)
-		return loadedMsg{name: name, mode: mode, status: st, err: err}
+		ans, err := types.Call(ctx, f.backend, types.ActionsLoad, types.ActionsLoadParams{Name: name, Mode: mode})
+		return loadedMsg{name: name, mode: mode, status: ans.Status, err: err}
 	}
 }
 
@@ -141,8 +128,8 @@ func (f fetcher) unload(name, mode string, retire bool) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 		defer cancel()
-		msg, err := f.backend.Unload(ctx, name, mode, retire)
-		return unloadedMsg{name: name, message: msg, err: err}
+		ans, err := types.Call(ctx, f.backend, types.ActionsUnload, types.ActionsUnloadParams{Name: name, Mode: mode, RetireSvc: &retire})
+		return unloadedMsg{name: name, message: ans.Message, err: err}
 	}
 }
 
@@ -150,8 +137,8 @@ func (f fetcher) setPolicy(name string, params map[string]any) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 		defer cancel()
-		msg, err := f.backend.PolicySet(ctx, name, params)
-		return policySetMsg{name: name, message: msg, err: err}
+		ans, err := types.Call(ctx, f.backend, types.PolicySet, types.PolicySetParams{PolicyName: name, PolicyParams: params})
+		return policySetMsg{name: name, message: ans.Message, err: err}
 	}
 }
 
@@ -159,8 +146,8 @@ func (f fetcher) call(name string, args map[string]any) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(f.ctx, writeTimeout)
 		defer cancel()
-		res, err := f.backend.Call(ctx, name, args)
-		return calledMsg{name: name, result: res, err: err}
+		ans, err := types.Call(ctx, f.backend, types.ActionsCall, types.CallParams{Name: name, Ctx: args})
+		return calledMsg{name: name, result: ans.Result, err: err}
 	}
 }
 
@@ -172,23 +159,30 @@ func (f fetcher) measure(tool, verb string) tea.Cmd {
 		defer cancel()
 		msg := measureMsg{tool: tool, verb: verb}
 		b := f.backend
+		none := types.NoParams{}
 		switch tool + " " + verb {
 		case "benchmark start":
-			msg.err = b.BenchmarkStart(ctx)
+			_, msg.err = types.Call(ctx, b, types.BenchmarkStart, none)
 		case "benchmark report":
-			msg.report, msg.err = b.BenchmarkReport(ctx)
+			var a types.BenchmarkAnswer
+			a, msg.err = types.Call(ctx, b, types.BenchmarkReport, none)
+			msg.report = a.Report
 		case "benchmark stop":
-			msg.report, msg.err = b.BenchmarkStop(ctx)
+			var a types.BenchmarkAnswer
+			a, msg.err = types.Call(ctx, b, types.BenchmarkStop, types.BenchmarkStopParams{})
+			msg.report = a.Report
 		case "trackact start":
-			msg.err = b.TrackActStart(ctx)
+			_, msg.err = types.Call(ctx, b, types.TrackActStart, none)
 		case "trackact stop":
-			msg.entries, msg.err = b.TrackActStop(ctx)
+			var a types.HistoryAnswer
+			a, msg.err = types.Call(ctx, b, types.TrackActStop, none)
+			msg.entries = a.History
 		case "tracksys start":
-			msg.err = b.TrackSysStart(ctx)
+			_, msg.err = types.Call(ctx, b, types.TrackSysStart, none)
 		case "tracksys report":
-			msg.sys, msg.err = b.TrackSysReport(ctx)
+			msg.sys, msg.err = types.Call(ctx, b, types.TrackSysReport, none)
 		case "tracksys stop":
-			msg.sys, msg.err = b.TrackSysStop(ctx)
+			msg.sys, msg.err = types.Call(ctx, b, types.TrackSysStop, none)
 		default:
 			msg.err = fmt.Errorf("no %s %s in the console", tool, verb)
 		}
@@ -197,9 +191,34 @@ func (f fetcher) measure(tool, verb string) tea.Cmd {
 	}
 }
 
+// resubscribeAfter is how long the console waits before subscribing again
+// to an engine whose event stream ended or could not start; it polls
+// meanwhile.
+const resubscribeAfter = 3 * time.Second
+
+// subscribe asks for the engine's event stream; after is how long to wait
+// first (0 for at once).
+func (f fetcher) subscribe() tea.Cmd { return f.subscribeAfter(0) }
+
+func (f fetcher) subscribeAfter(after time.Duration) tea.Cmd {
+	open := func() tea.Msg {
+		ctx, cancel := context.WithCancel(f.ctx)
+		ch, err := f.backend.Events(ctx)
+		if err != nil {
+			cancel()
+			return subscribedMsg{err: err}
+		}
+		return subscribedMsg{events: ch, cancel: cancel}
+	}
+	if after <= 0 {
+		return open
+	}
+	return tea.Tick(after, func(time.Time) tea.Msg { return open() })
+}
+
 // listen waits for the next engine event; the root re-issues it after each
 // one, so the console hears every change without polling for it.
-func listen(events <-chan engine.Event) tea.Cmd {
+func listen(events <-chan types.Event) tea.Cmd {
 	if events == nil {
 		return nil
 	}

@@ -18,10 +18,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
+	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/backend/local"
 	"github.com/jsorc/jsorc/engine/enginetest"
-	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -88,7 +89,7 @@ func startConsole(t *testing.T) *console {
 	theme, _ := themes.Builtin("dark")
 	scr := &screen{}
 	ctx, cancel := context.WithCancel(context.Background())
-	m := newModel(ctx, Local(e), Options{Theme: theme, Width: 120, Height: 40, Events: e.Subscribe, Environ: []string{}})
+	m := newModel(ctx, api.Local(e, types.CauseConsole), Options{Theme: theme, Width: 120, Height: 40, Environ: []string{}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40),
 		teatest.WithProgramOptions(tea.WithFilter(scr.capture), tea.WithColorProfile(colorprofile.ANSI256)))
 	c := &console{t: t, tm: tm, e: e, scr: scr}
@@ -309,7 +310,7 @@ func TestFlowBenchmark(t *testing.T) {
 	c := startConsole(t)
 	ctx, cancel := context.WithTimeout(context.Background(), flowTimeout)
 	defer cancel()
-	if _, err := c.e.ConfigureApps("flow", []byte("echoes:\n  steps:\n    - {action: echo.echo, args: {value: \"$ctx.v\"}}\n")); err != nil {
+	if _, err := c.e.ConfigureApps(context.Background(), "flow", []byte("echoes:\n  steps:\n    - {action: echo.echo, args: {value: \"$ctx.v\"}}\n")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := c.e.Load(ctx, "echo", "module", engine.LoadOptions{Wait: true}); err != nil {
@@ -325,16 +326,16 @@ func TestFlowBenchmark(t *testing.T) {
 		}
 	}
 	s := c.waitFor("the app's figures in the live report", func(s string) bool {
-		return benchFigures(row(s, "echoes")) && strings.Contains(row(s, engine.ReqTypeApp), "all")
+		return benchFigures(row(s, "echoes")) && strings.Contains(row(s, types.ReqTypeApp), "all")
 	})
-	t.Logf("live report:\n%s", row(s, engine.ReqTypeApp)+"\n"+row(s, "echoes"))
+	t.Logf("live report:\n%s", row(s, types.ReqTypeApp)+"\n"+row(s, "echoes"))
 
 	c.keys("b")
 	s = c.waitText("✓ benchmark stopped at", "■ stopped at")
 	if !benchFigures(row(s, "echoes")) {
 		t.Fatalf("the stopped benchmark's report is gone:\n%s", s)
 	}
-	if _, err := c.e.BenchmarkReport(); !errors.Is(err, measure.ErrNotStarted) {
+	if _, err := c.e.BenchmarkReport(); !errors.Is(err, types.ErrNotStarted) {
 		t.Fatalf("the engine's benchmark still runs after b: %v", err)
 	}
 	c.keys(":", "benchmark stop", "enter")

@@ -13,8 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"github.com/jsorc/jsorc/engine"
-	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -80,16 +79,16 @@ func TestGolden(t *testing.T) {
 		{"detail", func(m *model) { m.actions.selectName("textenc"); m.actions.openDetail() }, func(m *model) string { return m.actions.viewFramed(true) }},
 		{"services", nil, func(m *model) string { return m.services.viewFramed(true) }},
 		{"services-none", func(m *model) {
-			m.services.setInfo(map[string]services.Info{
-				"redis": {Name: "redis", Automation: false, State: services.StateStopped},
-				"db":    {Name: "db", Automation: false, State: services.StateStopped},
+			m.services.setInfo(map[string]types.ServiceInfo{
+				"redis": {Name: "redis", Automation: false, State: types.ServiceStopped},
+				"db":    {Name: "db", Automation: false, State: types.ServiceStopped},
 			})
 		}, func(m *model) string { return m.services.viewFramed(true) }},
 		{"policy", nil, func(m *model) string { return m.policy.viewFramed(true) }},
 		{"graphs", nil, func(m *model) string { return m.graphs.viewFramed(true) }},
 		{"benchmark", nil, func(m *model) string { return m.bench.viewFramed(true) }},
 		{"benchmark-stopped", func(m *model) {
-			m.bench.setLoadTest(engine.LoadTestStatus{})
+			m.bench.setLoadTest(types.LoadTestStatus{})
 			m.Update(m.fetch.measure(toolBenchmark, "stop")())
 		}, func(m *model) string { return m.bench.viewFramed(true) }},
 		{"screen", nil, func(m *model) string { return m.render() }},

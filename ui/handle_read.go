@@ -5,7 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Reads of the engine, by name in model.inflight.
@@ -111,7 +111,7 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 }
 
 // takeStatus installs fresh statuses and follows the operations under way.
-func (m *model) takeStatus(status map[string]engine.ActionStatus, at time.Time) tea.Cmd {
+func (m *model) takeStatus(status map[string]types.ActionStatus, at time.Time) tea.Cmd {
 	m.modules, m.readAt, m.readErr = status, at, nil
 	m.actions.setData(m.modules, m.stats)
 	return tea.Batch(m.followOps(), m.startSpinner())
@@ -127,16 +127,41 @@ func (m *model) readFailed(e fetchErrMsg) {
 }
 
 // handleEvent reads the engine again when it says something changed, and
-// listens for the next event.
+// listens for the next event. A stream that ends (the engine went away, or
+// an attached one restarted) is asked for again after a while; the 1 Hz
+// refresh goes on meanwhile.
 func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
-	ev, ok := msg.(engineEventMsg)
-	if !ok {
-		m.events = nil // the stream ended with the engine
-		return nil
+	switch msg := msg.(type) {
+	case subscribedMsg:
+		if msg.err != nil {
+			m.c.log.Info("no event stream: polling", "err", msg.err)
+			return m.fetch.subscribeAfter(resubscribeAfter)
+		}
+		m.events, m.unsubscribe = msg.events, msg.cancel
+		return listen(m.events)
+	case eventsClosedMsg:
+		m.close()
+		m.events = nil
+		if m.fetch.ctx.Err() != nil {
+			return nil
+		}
+		return m.fetch.subscribeAfter(resubscribeAfter)
 	}
-	what := readStatus
-	if ev.Type == engine.EventPolicy {
-		what = readPolicy
+	ev := types.Event(msg.(engineEventMsg))
+	return tea.Batch(m.takeEvent(ev), listen(m.events))
+}
+
+// takeEvent reads again what an event says changed.
+func (m *model) takeEvent(ev types.Event) tea.Cmd {
+	switch ev.Type {
+	case types.EventModule, types.EventLoad, types.EventUnload, types.EventSwitch, types.EventCrash, types.EventRestart:
+		return m.read(readStatus)
+	case types.EventMeasure:
+		// trackact has no report to read: the event is how the console
+		// hears of a start or stop made elsewhere.
+		if ev.Name == toolTrackAct {
+			m.meas.trackact = ev.Message == "started"
+		}
 	}
-	return tea.Batch(m.read(what), listen(m.events))
+	return m.readAll()
 }

@@ -1,12 +1,13 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // The measuring tools of the engine, driven from the console: the
@@ -69,7 +70,7 @@ func (m *model) plan(tick bool) readPlan {
 
 // takeSys takes in a tracksys report: whether it runs, its source, how
 // many states it holds. The Graphs pane shows it.
-func (m *model) takeSys(r measure.SysReport) {
+func (m *model) takeSys(r types.SysReport) {
 	m.meas.sysKnown, m.meas.sysActive = true, r.Active
 	m.meas.sysSource, m.meas.sysStates = r.Source, len(r.States)
 	info := ""
@@ -158,10 +159,10 @@ func (m *model) handleMeasure(msg measureMsg) tea.Cmd {
 	if msg.err != nil {
 		hint := ""
 		switch {
-		case alreadyRunning(msg.err):
+		case errors.Is(msg.err, types.ErrAlreadyStarted):
 			m.setRunning(msg.tool, true, msg)
 			hint = " (" + toolKey(msg.tool) + " stops it)"
-		case notRunning(msg.err):
+		case errors.Is(msg.err, types.ErrNotStarted):
 			m.setRunning(msg.tool, false, msg)
 			hint = " (" + toolKey(msg.tool) + " starts it)"
 		}
@@ -189,7 +190,7 @@ func (m *model) handleMeasure(msg measureMsg) tea.Cmd {
 		m.meas.trackact = false
 		m.say(toneOK, fmt.Sprintf("trackact stopped with %d entries (kept: `jsorc reports trackact`)", len(msg.entries)))
 	case "tracksys start":
-		m.takeSys(measure.SysReport{Active: true})
+		m.takeSys(types.SysReport{Active: true})
 		m.say(toneOK, "tracksys started: CPU, memory and network of the engine and each action server, each second; its source shows in the Graphs pane (s stops it)")
 		return m.readAll()
 	case "tracksys report":
@@ -215,7 +216,7 @@ func (m *model) setRunning(tool string, running bool, msg measureMsg) {
 	case toolBenchmark:
 		// One that runs unknown to the console shows from the next read.
 		if running && !m.bench.running {
-			m.bench.setRead(benchRead{running: true, report: measure.Report{}}, msg.at)
+			m.bench.setRead(benchRead{running: true, report: types.Report{}}, msg.at)
 		} else if !running {
 			m.bench.setRead(benchRead{}, msg.at)
 		}
@@ -223,7 +224,7 @@ func (m *model) setRunning(tool string, running bool, msg measureMsg) {
 		m.meas.trackact = running
 	case toolTrackSys:
 		if running != m.meas.sysActive {
-			m.takeSys(measure.SysReport{Active: running, Source: m.meas.sysSource})
+			m.takeSys(types.SysReport{Active: running, Source: m.meas.sysSource})
 		}
 	}
 }

@@ -8,8 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"github.com/jsorc/jsorc/engine/measure"
-	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // runCmd runs cmd and feeds what it answers back to the model, as the
@@ -181,7 +181,7 @@ func TestSysReadCadence(t *testing.T) {
 			t.Fatal("tracksys runs: every refresh should read it")
 		}
 	}
-	m.takeSys(measure.SysReport{})
+	m.takeSys(types.SysReport{})
 	reads := 0
 	for i := 0; i < 10*sysReadEvery; i++ {
 		if m.plan(true).sys {
@@ -196,17 +196,21 @@ func TestSysReadCadence(t *testing.T) {
 	}
 }
 
-// TestMeasureErrorsOverHTTP: the engine's messages tell the conflicts
-// apart when the errors come over HTTP, as text.
+// TestMeasureErrorsOverHTTP: the conflicts are told apart by their kind,
+// which an error that came over HTTP carries as its code, not by their
+// messages.
 func TestMeasureErrorsOverHTTP(t *testing.T) {
+	notRunning := func(err error) bool { return errors.Is(err, types.ErrNotStarted) }
+	alreadyRunning := func(err error) bool { return errors.Is(err, types.ErrAlreadyStarted) }
 	cases := []struct {
 		err             error
 		notRun, already bool
 	}{
-		{errors.New("benchmark is not running: start it first with `jsorc benchmark start`"), true, false},
-		{errors.New("tracksys is already running (since 2026-03-14T15:00:00Z): stop it first with `jsorc tracksys stop`"), false, true},
+		{&client.Error{Status: 409, Code: "not_running", Errors: []string{"benchmark is not running: start it first with `jsorc benchmark start`"}}, true, false},
+		{&client.Error{Status: 409, Code: "already_running", Errors: []string{"tracksys is already running (since 2026-03-14T15:00:00Z): stop it first with `jsorc tracksys stop`"}}, false, true},
 		{fakeNotRunning("trackact"), true, false},
 		{fakeAlreadyRunning("trackact"), false, true},
+		{errors.New("benchmark is not running: a message alone is no kind"), false, false},
 		{errors.New("no engine at http://127.0.0.1:1: start one with `jsorc serve`"), false, false},
 	}
 	for _, tc := range cases {
@@ -219,14 +223,14 @@ func TestMeasureErrorsOverHTTP(t *testing.T) {
 // TestServiceStates: every state has a symbol and a word, so none is told
 // by colour alone, and failed ones do not share the healthy symbol.
 func TestServiceStates(t *testing.T) {
-	all := []services.State{services.StateReady, services.StateStarting, services.StateCrashed, services.StateNotInstalled,
-		services.StateUnknown, services.StateStopped, services.StateStopping, services.StateObserving, services.StateDown, ""}
+	all := []types.ServiceState{types.ServiceReady, types.ServiceStarting, types.ServiceCrashed, types.ServiceNotInstalled,
+		types.ServiceUnknown, types.ServiceStopped, types.ServiceStopping, types.ServiceObserving, types.ServiceDown, ""}
 	for _, st := range all {
 		s := serviceState(st)
 		if s.symbol == "" || s.word == "" {
 			t.Errorf("state %q: symbol %q, word %q", st, s.symbol, s.word)
 		}
-		if st != services.StateReady && s.symbol == "●" {
+		if st != types.ServiceReady && s.symbol == "●" {
 			t.Errorf("state %q looks ready", st)
 		}
 	}

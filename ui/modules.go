@@ -1,15 +1,15 @@
 package ui
 
 import (
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // moduleRow is one configured module as the console shows it: its status
 // joined with its measurements.
 type moduleRow struct {
 	name  string
-	st    engine.ActionStatus
-	stats engine.CallStats
+	st    types.ActionStatus
+	stats types.CallStats
 	state moduleState
 }
 
@@ -26,7 +26,7 @@ type moduleState struct {
 func (s moduleState) text() string { return s.symbol + " " + s.word }
 
 // mode is the requested mode, "" when unloaded.
-func mode(st engine.ActionStatus) string {
+func mode(st types.ActionStatus) string {
 	if st.Mode == nil {
 		return ""
 	}
@@ -34,7 +34,7 @@ func mode(st engine.ActionStatus) string {
 }
 
 // stateOf derives a module's state from its status.
-func stateOf(st engine.ActionStatus) moduleState {
+func stateOf(st types.ActionStatus) moduleState {
 	md := mode(st)
 	switch {
 	case st.Remote.Status == "CRASHED" && md == "remote":
@@ -56,7 +56,7 @@ func stateOf(st engine.ActionStatus) moduleState {
 }
 
 // memMB is what the module costs in-process now.
-func memMB(st engine.ActionStatus) float64 {
+func memMB(st types.ActionStatus) float64 {
 	if !st.Module.Loaded {
 		return 0
 	}
@@ -64,7 +64,7 @@ func memMB(st engine.ActionStatus) float64 {
 }
 
 // buildRows joins statuses and measurements, in no particular order.
-func buildRows(status map[string]engine.ActionStatus, stats engine.Stats) []moduleRow {
+func buildRows(status map[string]types.ActionStatus, stats types.Stats) []moduleRow {
 	rows := make([]moduleRow, 0, len(status))
 	for name, st := range status {
 		rows = append(rows, moduleRow{name: name, st: st, stats: stats.Modules[name], state: stateOf(st)})

@@ -1,39 +1,38 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"time"
 
-	"github.com/jsorc/jsorc/engine"
-	"github.com/jsorc/jsorc/engine/measure"
-	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // statusMsg carries every module's status.
 type statusMsg struct {
-	status map[string]engine.ActionStatus
+	status map[string]types.ActionStatus
 	at     time.Time
 }
 
 // refreshMsg carries everything the panes show, read at once; a part
 // that could not be read is nil and its error is in errs.
 type refreshMsg struct {
-	status map[string]engine.ActionStatus
-	stats  *engine.Stats
-	policy *engine.PolicyState
+	status map[string]types.ActionStatus
+	stats  *types.Stats
+	policy *types.PolicyState
 	at     time.Time
 	errs   []fetchErrMsg
 	// tick marks the answer of the 1 Hz refresh, which re-arms it.
 	tick bool
 
 	// services is the kept-alive services (valid when servicesOK).
-	services   map[string]services.Info
+	services   map[string]types.ServiceInfo
 	servicesOK bool
 	// bench is the benchmark's report, or that none runs; load the load
 	// test's progress; sys the tracksys report, read when the plan asked.
 	bench *benchRead
-	load  *engine.LoadTestStatus
-	sys   *measure.SysReport
+	load  *types.LoadTestStatus
+	sys   *types.SysReport
 	// epoch is the measuring epoch the read was planned in: bench and sys
 	// read before a start or stop answered are stale and left out.
 	epoch uint64
@@ -42,7 +41,7 @@ type refreshMsg struct {
 // benchRead is what a read of the benchmark found.
 type benchRead struct {
 	running bool
-	report  measure.Report
+	report  types.Report
 }
 
 // fetchErrMsg reports a failed refresh: the engine could not be read.
@@ -57,7 +56,7 @@ func (e fetchErrMsg) Error() string { return fmt.Sprintf("reading %s: %v", e.wha
 // loadedMsg answers a load request.
 type loadedMsg struct {
 	name, mode string
-	status     engine.ActionStatus
+	status     types.ActionStatus
 	err        error
 }
 
@@ -85,16 +84,23 @@ type calledMsg struct {
 // benchmark, trackact or tracksys.
 type measureMsg struct {
 	tool, verb string
-	report     measure.Report
-	entries    []measure.Entry
-	sys        measure.SysReport
+	report     types.Report
+	entries    []types.Entry
+	sys        types.SysReport
 	err        error
 	at         time.Time
 }
 
 // engineEventMsg says that something of the engine changed; the console
 // reads it again.
-type engineEventMsg engine.Event
+type engineEventMsg types.Event
 
 // eventsClosedMsg says the engine's event stream ended.
 type eventsClosedMsg struct{}
+
+// subscribedMsg brings the engine's event stream, or why there is none.
+type subscribedMsg struct {
+	events <-chan types.Event
+	cancel context.CancelFunc
+	err    error
+}

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // actionsPane lists every configured module: mode, state, calls per second,
@@ -19,7 +19,7 @@ type actionsPane struct {
 
 	rows  []moduleRow // every module, unsorted
 	shown []int       // indices into rows, filtered and sorted
-	stats engine.Stats
+	stats types.Stats
 	tbl   *table
 
 	sortCol int
@@ -72,7 +72,7 @@ func (p *actionsPane) SetSize(w, h int) {
 
 // setData replaces the modules and their measurements, keeping the
 // selection on the same module.
-func (p *actionsPane) setData(status map[string]engine.ActionStatus, stats engine.Stats) {
+func (p *actionsPane) setData(status map[string]types.ActionStatus, stats types.Stats) {
 	sel := p.selected()
 	p.rows = buildRows(status, stats)
 	p.stats = stats
@@ -83,7 +83,7 @@ func (p *actionsPane) setData(status map[string]engine.ActionStatus, stats engin
 }
 
 // setStats updates the measurements alone.
-func (p *actionsPane) setStats(stats engine.Stats) {
+func (p *actionsPane) setStats(stats types.Stats) {
 	p.stats = stats
 	for i := range p.rows {
 		p.rows[i].stats = stats.Modules[p.rows[i].name]
@@ -206,14 +206,14 @@ func (p *actionsPane) selected() string {
 }
 
 // selectedStatus is the selected module's status.
-func (p *actionsPane) selectedStatus() (engine.ActionStatus, bool) {
+func (p *actionsPane) selectedStatus() (types.ActionStatus, bool) {
 	name := p.selected()
 	for i := range p.rows {
 		if p.rows[i].name == name {
 			return p.rows[i].st, true
 		}
 	}
-	return engine.ActionStatus{}, false
+	return types.ActionStatus{}, false
 }
 
 // selectName selects module name if it is shown.

@@ -7,8 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jsorc/jsorc/engine"
-	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // benchmarkPane shows the benchmark: while one runs, its live report read
@@ -26,9 +25,9 @@ type benchmarkPane struct {
 	// when it was started elsewhere); readAt when its report was read;
 	// stoppedAt when it stopped, while the last report shows.
 	startedAt, readAt, stoppedAt time.Time
-	report                       measure.Report
+	report                       types.Report
 	rows                         []benchRow
-	load                         engine.LoadTestStatus
+	load                         types.LoadTestStatus
 
 	tbl *table
 }
@@ -36,7 +35,7 @@ type benchmarkPane struct {
 // benchRow is one line of the report: a request type and name.
 type benchRow struct {
 	reqType, name string
-	m             measure.Metrics
+	m             types.Metrics
 }
 
 func benchColumns() []column {
@@ -86,28 +85,28 @@ func (p *benchmarkPane) setRead(r benchRead, at time.Time) {
 func (p *benchmarkPane) started(at time.Time) {
 	p.known, p.running = true, true
 	p.startedAt, p.readAt, p.stoppedAt = at, at, time.Time{}
-	p.setReport(measure.Report{})
+	p.setReport(types.Report{})
 }
 
 // stopped says the benchmark stopped at at with its final report.
-func (p *benchmarkPane) stopped(r measure.Report, at time.Time) {
+func (p *benchmarkPane) stopped(r types.Report, at time.Time) {
 	p.known, p.running = true, false
 	p.stoppedAt, p.readAt = at, at
 	p.setReport(r)
 }
 
 // setLoadTest takes in the load test's progress.
-func (p *benchmarkPane) setLoadTest(lt engine.LoadTestStatus) { p.load = lt }
+func (p *benchmarkPane) setLoadTest(lt types.LoadTestStatus) { p.load = lt }
 
 // setReport lays the report out in rows: request types in order, each
 // with its aggregate first and then its names.
-func (p *benchmarkPane) setReport(r measure.Report) {
+func (p *benchmarkPane) setReport(r types.Report) {
 	p.report = r
 	p.rows = p.rows[:0]
 	for _, t := range sortedKeys(r) {
 		names := sortedKeys(r[t])
 		slices.SortStableFunc(names, func(a, b string) int {
-			return cmp.Compare(boolRank(a != measure.AllName), boolRank(b != measure.AllName))
+			return cmp.Compare(boolRank(a != types.AllName), boolRank(b != types.AllName))
 		})
 		for _, n := range names {
 			p.rows = append(p.rows, benchRow{reqType: t, name: n, m: r[t][n]})
@@ -162,7 +161,7 @@ func (p *benchmarkPane) body(w, h int) string {
 	switch {
 	case !p.running && p.stoppedAt.IsZero():
 		msg := "b starts a benchmark: from then on every request is measured by type " +
-			"(app runs are " + engine.ReqTypeApp + ") and name, and its live report shows here: " +
+			"(app runs are " + types.ReqTypeApp + ") and name, and its live report shows here: " +
 			"throughput, mean, p50, p90, p95 and p99 latency. b again stops it and keeps the last report."
 		lines = append(lines, s.Muted.Render(indent(msg, 1, w-1)))
 	case len(p.rows) == 0:
@@ -244,7 +243,7 @@ func (p *benchmarkPane) table(h int) string {
 			typ = ""
 		}
 		nameTone := toneNone
-		if r.name == measure.AllName {
+		if r.name == types.AllName {
 			nameTone = toneMuted
 		}
 		b.WriteString("\n ")

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // detailView shows one module in full: its modes, its remote server, where
@@ -15,8 +15,8 @@ type detailView struct {
 	c      *common
 	name   string
 	w, h   int
-	st     engine.ActionStatus
-	stats  engine.Stats
+	st     types.ActionStatus
+	stats  types.Stats
 	offset int
 	lines  []string
 }
@@ -31,12 +31,12 @@ func (d *detailView) SetSize(w, h int) {
 	d.render()
 }
 
-func (d *detailView) setData(st engine.ActionStatus, stats engine.Stats) {
+func (d *detailView) setData(st types.ActionStatus, stats types.Stats) {
 	d.st, d.stats = st, stats
 	d.render()
 }
 
-func (d *detailView) setStats(stats engine.Stats) {
+func (d *detailView) setStats(stats types.Stats) {
 	d.stats = stats
 	d.render()
 }

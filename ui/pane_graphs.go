@@ -13,7 +13,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // graphWindows are the time windows the Graphs pane offers (+ and -).
@@ -30,7 +30,7 @@ const defaultWindow = 1
 type graphsPane struct {
 	c      *common
 	w, h   int
-	series []engine.Sample
+	series []types.Sample
 	window int
 	cache  string
 	dirty  bool
@@ -49,7 +49,7 @@ func (p *graphsPane) SetSize(w, h int) {
 	}
 }
 
-func (p *graphsPane) setSeries(s []engine.Sample) { p.series, p.dirty = s, true }
+func (p *graphsPane) setSeries(s []types.Sample) { p.series, p.dirty = s, true }
 
 // setSysInfo sets what the frame says of tracksys.
 func (p *graphsPane) setSysInfo(info string) { p.sysInfo = info }
@@ -59,7 +59,7 @@ func (p *graphsPane) span() time.Duration { return graphWindows()[p.window] }
 
 // samplesWanted is how many 1 Hz samples the window needs.
 func (p *graphsPane) samplesWanted() int {
-	return int(graphWindows()[len(graphWindows())-1] / engine.SampleInterval)
+	return int(graphWindows()[len(graphWindows())-1] / types.SampleInterval)
 }
 
 // zoom lengthens (d > 0) or shortens the time window.
@@ -88,7 +88,7 @@ func (p *graphsPane) viewFramed(focused bool) string {
 type graphSpec struct {
 	title, unit string
 	legends     []string
-	values      func(s engine.Sample) []float64
+	values      func(s types.Sample) []float64
 	// sys marks CPU and memory, which need a system sampler.
 	sys bool
 	// floor is the least top of the y axis, so a flat zero line is drawn
@@ -99,13 +99,13 @@ type graphSpec struct {
 func graphSpecs() []graphSpec {
 	return []graphSpec{
 		{title: "CPU", unit: "cores", sys: true, floor: 0.25,
-			values: func(s engine.Sample) []float64 { return []float64{s.CPUCores} }},
+			values: func(s types.Sample) []float64 { return []float64{s.CPUCores} }},
 		{title: "Memory", unit: "MB", sys: true, floor: 10,
-			values: func(s engine.Sample) []float64 { return []float64{float64(s.MemBytes) / (1 << 20)} }},
+			values: func(s types.Sample) []float64 { return []float64{float64(s.MemBytes) / (1 << 20)} }},
 		{title: "Latency", unit: "ms", legends: []string{"p50", "p99"}, floor: 1,
-			values: func(s engine.Sample) []float64 { return []float64{s.P50MS, s.P99MS} }},
+			values: func(s types.Sample) []float64 { return []float64{s.P50MS, s.P99MS} }},
 		{title: "Calls", unit: "calls/s", floor: 1,
-			values: func(s engine.Sample) []float64 { return []float64{s.Rate} }},
+			values: func(s types.Sample) []float64 { return []float64{s.Rate} }},
 	}
 }
 
@@ -165,7 +165,7 @@ const yLabelWidth = 6
 func (p *graphsPane) graph(g graphSpec, w, h int) string {
 	s := p.c.styles
 	span := p.span()
-	pts := int(span / engine.SampleInterval)
+	pts := int(span / types.SampleInterval)
 	data := make([][]float64, 0, 2)
 	sampled := false
 	var now time.Time

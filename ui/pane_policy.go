@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jsorc/jsorc/engine"
-	"github.com/jsorc/jsorc/engine/policy"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // policyPane shows the active action policy: its name, parameters and
@@ -15,7 +14,7 @@ import (
 type policyPane struct {
 	c      *common
 	w, h   int
-	policy engine.PolicyState
+	policy types.PolicyState
 	known  bool
 }
 
@@ -24,7 +23,7 @@ func newPolicyPane(c *common) *policyPane { return &policyPane{c: c} }
 // SetSize implements pane.
 func (p *policyPane) SetSize(w, h int) { p.w, p.h = w, h }
 
-func (p *policyPane) setPolicy(ps engine.PolicyState) { p.policy, p.known = ps, true }
+func (p *policyPane) setPolicy(ps types.PolicyState) { p.policy, p.known = ps, true }
 
 // View implements pane.
 func (p *policyPane) View() string { return p.viewFramed(true) }
@@ -62,7 +61,7 @@ func (p *policyPane) body(w, h int) string {
 	switch {
 	case !ps.NextAt.IsZero():
 		next = ps.NextAt.In(p.c.loc).Format("15:04:05") + s.Muted.Render(" (in "+fmtDuration(ps.NextAt.Sub(now))+")")
-	case ps.Name == engine.DefaultPolicy:
+	case ps.Name == types.DefaultPolicy:
 		phase, next = "none", "never — it acts only on request"
 	}
 	lines := []string{
@@ -76,7 +75,7 @@ func (p *policyPane) body(w, h int) string {
 	}
 	if len(ps.Decisions) == 0 {
 		why := "none yet"
-		if ps.Name == engine.DefaultPolicy {
+		if ps.Name == types.DefaultPolicy {
 			why = "none — policy default changes nothing"
 		}
 		lines = append(lines, " "+s.Muted.Render(why))
@@ -99,7 +98,7 @@ func (p *policyPane) body(w, h int) string {
 			lines = append(lines, fmt.Sprintf(" %-16s %-7s %8s %9s %9s %10.2f", fit(e.Module, 16), orDash(string(e.Mode)), fmtMB(e.MemMB), fmtMS(e.ModuleMs), fmtMS(e.RemoteMs), e.BenefitMs))
 		}
 	}
-	lines = append(lines, "", s.Muted.Render(indent(fmt.Sprintf("Policies: %s. p chooses one.", strings.Join(knownPolicies(), ", ")), 1, w)))
+	lines = append(lines, "", s.Muted.Render(indent(fmt.Sprintf("Policies: %s. p chooses one.", strings.Join(ps.Available, ", ")), 1, w)))
 	return strings.Join(lines, "\n")
 }
 
@@ -110,7 +109,3 @@ func orDash(s string) string {
 	}
 	return s
 }
-
-// knownPolicies are the policy names the console offers; the engine
-// judges the choice.
-func knownPolicies() []string { return policy.Names() }

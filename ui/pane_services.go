@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jsorc/jsorc/engine/services"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // servicesPane shows the services the engine keeps alive (redis, promon,
@@ -20,7 +20,7 @@ type servicesPane struct {
 	known bool
 	// kept are the kept-alive services, by name; others the names of the
 	// services defined but not kept alive.
-	kept       []services.Info
+	kept       []types.ServiceInfo
 	others     []string
 	automation bool
 	tbl        *table
@@ -59,7 +59,7 @@ func (p *servicesPane) SetSize(w, h int) {
 }
 
 // setInfo takes in what the engine says of its services.
-func (p *servicesPane) setInfo(info map[string]services.Info) {
+func (p *servicesPane) setInfo(info map[string]types.ServiceInfo) {
 	p.known = true
 	p.kept, p.others = p.kept[:0], p.others[:0]
 	p.automation = false
@@ -74,29 +74,29 @@ func (p *servicesPane) setInfo(info map[string]services.Info) {
 			p.others = append(p.others, name)
 		}
 	}
-	slices.SortFunc(p.kept, func(a, b services.Info) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(p.kept, func(a, b types.ServiceInfo) int { return strings.Compare(a.Name, b.Name) })
 	slices.Sort(p.others)
 	p.tbl.SetRows(len(p.kept), p.rowCells)
 }
 
 // serviceState is a service's state in a word with its symbol and tone:
 // like modules', never told by colour alone.
-func serviceState(st services.State) moduleState {
+func serviceState(st types.ServiceState) moduleState {
 	word := string(st)
 	switch st {
-	case services.StateReady:
+	case types.ServiceReady:
 		return moduleState{"●", word, toneOK, false}
-	case services.StateStarting, services.StateStopping:
+	case types.ServiceStarting, types.ServiceStopping:
 		return moduleState{"◌", word, toneWarn, true}
-	case services.StateCrashed, services.StateNotInstalled:
+	case types.ServiceCrashed, types.ServiceNotInstalled:
 		return moduleState{"✗", word, toneErr, false}
-	case services.StateDown:
+	case types.ServiceDown:
 		return moduleState{"▼", word, toneErr, false}
-	case services.StateUnknown:
+	case types.ServiceUnknown:
 		return moduleState{"?", word, toneErr, false}
-	case services.StateObserving:
+	case types.ServiceObserving:
 		return moduleState{"◎", word, toneMuted, false}
-	case services.StateStopped:
+	case types.ServiceStopped:
 		return moduleState{"○", word, toneMuted, false}
 	}
 	if word == "" {
@@ -106,7 +106,7 @@ func serviceState(st services.State) moduleState {
 }
 
 // probeText is when the service was last probed and how that went.
-func (p *servicesPane) probeText(in services.Info) (string, tone) {
+func (p *servicesPane) probeText(in types.ServiceInfo) (string, tone) {
 	if in.LastProbe.IsZero() {
 		return "never", toneMuted
 	}
@@ -118,7 +118,7 @@ func (p *servicesPane) probeText(in services.Info) (string, tone) {
 }
 
 // lastError is the service's last error on one line.
-func lastError(in services.Info) string {
+func lastError(in types.ServiceInfo) string {
 	e := in.LastError
 	if e == "" {
 		e = in.ProbeError
@@ -178,7 +178,7 @@ func (p *servicesPane) summary(w int) string {
 	}
 	ready := 0
 	for _, in := range p.kept {
-		if in.State == services.StateReady {
+		if in.State == types.ServiceReady {
 			ready++
 		}
 	}

@@ -122,7 +122,7 @@ func (m *model) completeLine() {
 // names are what completion offers: the modules, their actions, the
 // policies.
 func (m *model) names() names {
-	n := names{policies: knownPolicies()}
+	n := names{policies: m.policyNow.Available}
 	for name, st := range m.modules {
 		n.modules = append(n.modules, name)
 		for _, a := range st.Actions {

@@ -8,7 +8,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -26,8 +26,10 @@ type model struct {
 	themeChosen bool
 	plain       bool
 
-	events      <-chan engine.Event
-	unsubscribe func()
+	// events is the engine's event stream while subscribed; unsubscribe
+	// ends it.
+	events      <-chan types.Event
+	unsubscribe context.CancelFunc
 
 	layout   layout
 	focus    paneID
@@ -49,9 +51,9 @@ type model struct {
 	spinning bool
 
 	// What was read from the engine.
-	modules   map[string]engine.ActionStatus
-	stats     engine.Stats
-	policyNow engine.PolicyState
+	modules   map[string]types.ActionStatus
+	stats     types.Stats
+	policyNow types.PolicyState
 	readAt    time.Time
 	readErr   error
 
@@ -102,25 +104,23 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 	if m.engine == "" {
 		m.engine = "in-process"
 	}
-	if o.Events != nil {
-		m.events, m.unsubscribe = o.Events()
-	}
 	if o.Width > 0 && o.Height > 0 {
 		m.resize(o.Width, o.Height)
 	}
 	return m
 }
 
-// close ends the console's subscriptions.
+// close ends the console's subscription to the engine's events.
 func (m *model) close() {
 	if m.unsubscribe != nil {
 		m.unsubscribe()
+		m.unsubscribe = nil
 	}
 }
 
 // Init starts the refresh tick, the first reads and the event listener.
 func (m *model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.fetch.refresh(m.plan(true)), m.readAll(), listen(m.events)}
+	cmds := []tea.Cmd{m.fetch.subscribe(), m.fetch.refresh(m.plan(true)), m.readAll()}
 	if !m.themeChosen && !m.plain {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -144,7 +144,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleResult(msg)
 	case measureMsg:
 		return m, m.handleMeasure(msg)
-	case engineEventMsg, eventsClosedMsg:
+	case engineEventMsg, eventsClosedMsg, subscribedMsg:
 		return m, m.handleEvent(msg)
 	case spinner.TickMsg:
 		return m, m.handleSpin(msg)

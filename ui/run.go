@@ -12,7 +12,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
-	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/themes"
 )
 
@@ -30,9 +29,6 @@ type Options struct {
 	// Logger receives the console's logs; it must not write to the
 	// terminal the console draws on. nil discards them.
 	Logger *slog.Logger
-	// Events, when set, subscribes to the engine's change events so the
-	// console redraws at once instead of at the next refresh.
-	Events func() (<-chan engine.Event, func())
 	// Input and Output replace the terminal, for tests; nil is the
 	// process's terminal.
 	Input  io.Reader

@@ -7,16 +7,17 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
 // DefaultName is the name under which a request without a name is reported,
 // as JSORC reported walkers without one.
-const DefaultName = "_default_"
+const DefaultName = types.DefaultName
 
 // AllName is the key of each request type's aggregate in a [Report].
 // A request named "all" is therefore only visible within that aggregate.
-const AllName = "all"
+const AllName = types.AllName
 
 // OverflowName is the request type and name under which a [Benchmark]
 // records the requests of new (type, name) pairs once it holds
@@ -33,26 +34,17 @@ const MaxBenchmarkKeys = 4096
 // handful (walker_run, sentinel_register, ...).
 const MaxBenchmarkTypes = 32
 
-// Metrics is one line of JSORC's benchmark report: requests per second over
-// the benchmark's duration and latencies in milliseconds. Without samples
-// every figure is zero.
-type Metrics struct {
-	Throughput     float64 `json:"throughput"`
-	AverageLatency float64 `json:"average_latency"`
-	P50Latency     float64 `json:"50th_latency"`
-	P90Latency     float64 `json:"90th_latency"`
-	P95Latency     float64 `json:"95th_latency"`
-	P99Latency     float64 `json:"99th_latency"`
-}
-
-// TypeReport holds the [Metrics] of one request type: one entry per request
-// name ([DefaultName] for unnamed requests) plus [AllName], the aggregate of
-// all of them.
-type TypeReport map[string]Metrics
-
-// Report is JSORC's benchmark answer, keyed by request type (for example
-// "walker_run"): {req_type: {name or "_default_": M, "all": M}}.
-type Report map[string]TypeReport
+// The benchmark's report, in the API's shape (api/types).
+type (
+	// Metrics is one line of JSORC's benchmark report: requests per
+	// second and latencies in milliseconds.
+	Metrics = types.Metrics
+	// TypeReport holds the [Metrics] of one request type, by name, plus
+	// [AllName].
+	TypeReport = types.TypeReport
+	// Report is JSORC's benchmark answer, keyed by request type.
+	Report = types.Report
+)
 
 // A Benchmark measures requests by type and name between Start and Stop:
 // JSORC's jsorc_benchmark_start, _report and _stop. The zero Benchmark is

@@ -1,18 +1,20 @@
 package measure
 
 import (
-	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // ErrNotStarted is matched (with errors.Is) by the errors of reading, ticking
-// or stopping a tracker that is not running.
-var ErrNotStarted = errors.New("not running")
+// or stopping a tracker that is not running. It is the API's kind of the
+// same name, so it keeps its identity over HTTP.
+var ErrNotStarted = types.ErrNotStarted
 
 // ErrAlreadyStarted is matched (with errors.Is) by the error of starting a
-// tracker that is already running.
-var ErrAlreadyStarted = errors.New("already running")
+// tracker that is already running (the API's kind of the same name).
+var ErrAlreadyStarted = types.ErrAlreadyStarted
 
 // notStarted explains that tracker (a CLI noun such as "benchmark") is not
 // running and how to start it.

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
@@ -65,20 +66,8 @@ type LoadOptions struct {
 }
 
 // LoadPoint summarises the requests that completed during one second of a
-// run (the last point may cover less).
-type LoadPoint struct {
-	// Elapsed is the end of the second, in seconds since the start.
-	Elapsed float64 `json:"t"`
-	// Count and Errors are the requests completed, and those that failed.
-	Count  uint64 `json:"count"`
-	Errors uint64 `json:"errors"`
-	// Rate is Count per second of the interval.
-	Rate float64 `json:"rate"`
-	// Mean, P50 and P99 are latencies in milliseconds.
-	Mean float64 `json:"mean_ms"`
-	P50  float64 `json:"p50_ms"`
-	P99  float64 `json:"p99_ms"`
-}
+// run (the last point may cover less); api/types.
+type LoadPoint = types.LoadPoint
 
 // LoadProgress is what [LoadOptions.Progress] is told each second.
 type LoadProgress struct {

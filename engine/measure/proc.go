@@ -11,24 +11,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // ProcStats is the resource use of one action server (a process on the
 // local backend, a pod on Kubernetes), named as JSORC named the figures of
-// its tracksys answer.
-type ProcStats struct {
-	// CPUCores is the CPU time used per second of wall time: 1 is one core
-	// fully busy.
-	CPUCores float64 `json:"cpu_utilization_cores"`
-	// MemBytes is the resident (working-set) memory in bytes.
-	MemBytes uint64 `json:"mem_utilization_bytes"`
-	// NetRecvBytes and NetTranBytes are bytes received and transmitted per
-	// second. From /proc and from the local backend's Prometheus they are
-	// those of the process's network namespace: machine-wide for processes
-	// sharing the host's (see the package documentation).
-	NetRecvBytes float64 `json:"network_recv_bytes"`
-	NetTranBytes float64 `json:"network_tran_bytes"`
-}
+// its tracksys answer (api/types).
+type ProcStats = types.ProcStats
 
 // NodeStats is the resource use of a whole machine.
 type NodeStats struct {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
@@ -13,19 +14,8 @@ import (
 // one-second ticks.
 const DefaultHistory = 3600
 
-// Entry is one element of JSORC's trackact history: the mean latency in
-// seconds of each action called during one tick, and, on the first entry and
-// whenever the placement changed, the mode of every module.
-type Entry struct {
-	// TS is the end of the tick, in Unix seconds.
-	TS float64 `json:"ts"`
-	// ActionsCalls maps "module.action" to its mean latency over the tick,
-	// in seconds. Actions not called during the tick are absent.
-	ActionsCalls map[string]float64 `json:"actions_calls"`
-	// ActionsState maps each module to its mode ("module" or "remote"). It
-	// is present only on entries where the placement changed.
-	ActionsState map[string]string `json:"actions_state,omitempty"`
-}
+// Entry is one element of JSORC's trackact history (api/types).
+type Entry = types.Entry
 
 // An ActionTracker turns the engine's cumulative per-action latency
 // recorders into JSORC's trackact history (jsorc_trackact_start and _stop): a

@@ -5,15 +5,17 @@ import (
 	"maps"
 	"sync"
 	"time"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Sources of tracksys samples, for [SysTracker.Tick].
 const (
 	// SourcePrometheus marks samples queried from Prometheus ([PromSource]).
-	SourcePrometheus = "prometheus"
+	SourcePrometheus = types.SourcePrometheus
 	// SourceProc marks samples read from /proc by the engine itself
-	// ([ProcSampler]), the local backend's fallback.
-	SourceProc = "proc"
+	// ([ProcSampler]).
+	SourceProc = types.SourceProc
 )
 
 // ProcNote is the note a [SysReport] carries when some of its samples come
@@ -22,31 +24,15 @@ const ProcNote = "samples read from /proc by the engine, not from Prometheus; " 
 	"network figures are those of each process's network namespace, " +
 	"which on the local backend is the whole machine's"
 
-// ActionMode is the placement of one module in a tracksys state.
-type ActionMode struct {
-	Mode string `json:"mode"`
-}
-
-// SysState is one tracksys sample: when, where every module ran, and the
-// resource use of every action server. The field holding the figures is
-// called "prometheus" as in JSORC, whichever the source; Source says which.
-type SysState struct {
-	TS         float64               `json:"ts"`
-	Actions    map[string]ActionMode `json:"actions"`
-	Prometheus map[string]ProcStats  `json:"prometheus"`
-	Source     string                `json:"source"`
-}
-
-// SysReport is JSORC's tracksys answer (jsorc_tracksys_report and _stop):
-// whether tracking runs and its states, oldest first. Source is the source
-// of the latest state; Note explains the caveats of /proc samples when any
-// state has them.
-type SysReport struct {
-	Active bool       `json:"active"`
-	Source string     `json:"source,omitempty"`
-	Note   string     `json:"note,omitempty"`
-	States []SysState `json:"states"`
-}
+// The tracksys report, in the API's shape (api/types).
+type (
+	// ActionMode is the placement of one module in a tracksys state.
+	ActionMode = types.ActionMode
+	// SysState is one tracksys sample.
+	SysState = types.SysState
+	// SysReport is JSORC's tracksys answer.
+	SysReport = types.SysReport
+)
 
 // A SysTracker keeps the states of tracksys (jsorc_tracksys_start, _report,
 // _stop) in a bounded ring. The engine samples and calls Tick; the tracker

@@ -473,7 +473,7 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 	d.Status = s.String()
 	for _, v := range views {
 		d.Estimates = append(d.Estimates, Estimate{
-			Module: v.obs.Name, Mode: v.obs.Mode, MemMB: v.obs.MemMB,
+			Module: v.obs.Name, Mode: string(v.obs.Mode), MemMB: v.obs.MemMB,
 			CallsPerRequest: v.cpr, ModuleMs: v.modMs, RemoteMs: v.remMs,
 			ModuleMeasured: v.st.mod.ok(), RemoteMeasured: v.st.rem.ok(),
 			BenefitMs: v.benefit, BenefitSE: v.se, PayloadBytes: v.st.payload.v, LockedUntil: v.lockUntil,

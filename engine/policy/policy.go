@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // Mode is where a module serves its calls. The values match the engine's.
@@ -260,32 +262,8 @@ func (m Move) String() string {
 }
 
 // Estimate is a policy's view of one module, for the console's policy pane
-// and the API. Only policies that model modules fill it.
-type Estimate struct {
-	// Module is the module's name and Mode its current mode.
-	Module string `json:"module"`
-	Mode   Mode   `json:"mode"`
-	// MemMB is its in-process memory.
-	MemMB float64 `json:"mem_mb"`
-	// CallsPerRequest is its calls per request in the last window.
-	CallsPerRequest float64 `json:"calls_per_request"`
-	// ModuleMs and RemoteMs are the per-call latency estimates in each mode;
-	// the Measured flags tell measured values from derived ones.
-	ModuleMs       float64 `json:"module_ms"`
-	RemoteMs       float64 `json:"remote_ms"`
-	ModuleMeasured bool    `json:"module_measured"`
-	RemoteMeasured bool    `json:"remote_measured"`
-	// BenefitMs is what module mode saves over remote mode, in ms per
-	// request (negative when remote is faster), and BenefitSE its standard
-	// error.
-	BenefitMs float64 `json:"benefit_ms"`
-	BenefitSE float64 `json:"benefit_se_ms"`
-	// PayloadBytes is the mean payload per call.
-	PayloadBytes float64 `json:"payload_bytes"`
-	// LockedUntil is the tick until which hysteresis keeps the module in its
-	// mode (0 when free to move).
-	LockedUntil int `json:"locked_until,omitempty"`
-}
+// and the API (api/types). Only policies that model modules fill it.
+type Estimate = types.Estimate
 
 // Decision is a policy's answer to one observation.
 type Decision struct {

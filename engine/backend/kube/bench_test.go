@@ -1,6 +1,7 @@
 package kube_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -33,7 +34,7 @@ func BenchmarkKubeLoadToReady(b *testing.B) {
 		name := fmt.Sprintf("bench_%d", i)
 		i++
 		src := fmt.Sprintf("%s:\n  builtin: synth\n  params: {mem_mb: 64}\n", name)
-		if _, err := e.ConfigureActions(name, "bench.yaml", []byte(src)); err != nil {
+		if _, err := e.ConfigureActions(context.Background(), name, "bench.yaml", []byte(src)); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
@@ -88,7 +89,7 @@ func BenchmarkKubeKeepAliveTick(b *testing.B) {
 	meta.Automation = true
 	var kb *kubebackend.Backend
 	e := c.engine(kubeEngine{meta: meta, counter: counter, opened: &kb})
-	names, err := e.ConfigureServices("ten.yaml", tenServices(10))
+	names, err := e.ConfigureServices(context.Background(), "ten.yaml", tenServices(10))
 	if err != nil {
 		b.Fatal(err)
 	}

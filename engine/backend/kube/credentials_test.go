@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -100,7 +101,7 @@ func TestKubeServiceCredentials(t *testing.T) {
 
 	// Re-applies and a restart of the engine keep the Secrets as they are.
 	for _, name := range []string{"redis", "db"} {
-		if err := e.ServiceRefresh(name); err != nil {
+		if err := e.ServiceRefresh(context.Background(), name); err != nil {
 			t.Fatal(err)
 		}
 	}

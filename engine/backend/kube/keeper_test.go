@@ -1,6 +1,7 @@
 package kube_test
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -138,11 +139,11 @@ func TestKubeKeepAlive(t *testing.T) {
 	}
 
 	// service_refresh NAME re-applies and resets the count of repairs.
-	if err := e.ServiceRefresh("redis"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "redis"); err != nil {
 		t.Fatal(err)
 	}
 	waitKubeService(t, e, "redis", 2*interval, func(in services.Info) bool { return in.Restarts == 0 && in.State == services.StateReady })
-	if err := e.ServiceRefresh("task"); err == nil {
+	if err := e.ServiceRefresh(context.Background(), "task"); err == nil {
 		t.Error("service_refresh of a service without a definition succeeded")
 	}
 
@@ -179,7 +180,7 @@ func TestKubeKeepAliveObserveOnly(t *testing.T) {
 	if in.Automation || c.get(ns, deploymentsGVR, kube.RedisServiceName) != nil {
 		t.Fatalf("automation off created redis: %+v", in)
 	}
-	if err := e.ServiceRefresh("redis"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "redis"); err != nil {
 		t.Fatal(err)
 	}
 	waitKubeService(t, e, "redis", 10*time.Second, func(in services.Info) bool { return in.State == services.StateReady })
@@ -206,8 +207,8 @@ func setMeta(e *engine.Engine, m engine.MetaConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := e.ConfigSet(engine.MetaConfigName, string(b)); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, string(b)); err != nil {
 		return err
 	}
-	return e.ServiceRefresh("meta")
+	return e.ServiceRefresh(context.Background(), "meta")
 }

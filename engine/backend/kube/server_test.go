@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/kube"
 	"github.com/jsorc/jsorc/kube/kubetest"
@@ -183,7 +185,7 @@ custom:
           selector: {app: custom}
           ports: [{port: 9000, targetPort: 9000}]
 `)
-	if _, err := e.ConfigureActions("all", "modules.yaml", src); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "all", "modules.yaml", src); err != nil {
 		t.Fatal(err)
 	}
 	st = load(t, e, "use_enc", "remote")
@@ -254,7 +256,7 @@ elsewhere:
         metadata: {name: elsewhere}
         spec: {selector: {app: x}, ports: [{port: 80}]}
 `)
-	if _, err := e.ConfigureActions("elsewhere", "bad.yaml", src); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "elsewhere", "bad.yaml", src); err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.Load(ctxT(t), "elsewhere", "remote", engine.LoadOptions{Wait: true})
@@ -282,7 +284,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	counter := kubetest.NewRequestCounter()
 	e := c.engine(kubeEngine{meta: testMeta(ns), counter: counter})
 	const n = 50
-	names, err := e.ConfigureActions("all", "fifty.yaml", fiftyModules(n))
+	names, err := e.ConfigureActions(context.Background(), "all", "fifty.yaml", fiftyModules(n))
 	if err != nil || len(names) != n {
 		t.Fatalf("configure: %v, %v", names, err)
 	}
@@ -292,7 +294,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	}
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	client := api.NewClient(srv.URL, api.WithToken("kube-test-token"))
+	caller := client.New(srv.URL, client.WithToken("kube-test-token"))
 
 	// Measure the API while the modules start: jsorc_actions_status of all.
 	stop := make(chan struct{})
@@ -307,7 +309,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 			case <-time.After(20 * time.Millisecond):
 			}
 			t0 := time.Now()
-			if _, err := client.StatusAll(context.Background()); err != nil {
+			if _, err := types.Call(context.Background(), caller, types.ActionsStatus, types.ActionsStatusParams{}); err != nil {
 				t.Errorf("status of all during the loads: %v", err)
 				return
 			}

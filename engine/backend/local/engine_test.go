@@ -178,7 +178,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 func TestRemoteWithParams(t *testing.T) {
 	e := newEngine(t)
 	src := []byte("use_qa:\n  builtin: synth\n  params: {mem_mb: 2, cpu_ms: 1, actions: [qa_score]}\n  local_mem_requirement: 2\n")
-	if _, err := e.ConfigureActions("use_qa", "test", src); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "use_qa", "test", src); err != nil {
 		t.Fatal(err)
 	}
 	st := load(t, e, "use_qa", "remote")
@@ -204,7 +204,7 @@ func TestRemoteWithParams(t *testing.T) {
 func TestHopelessServerFailsFast(t *testing.T) {
 	e := newEngine(t)
 	src := []byte("broken:\n  local: {command: [\"/nonexistent/server\", \"{addr}\"]}\n")
-	if _, err := e.ConfigureActions("broken", "test", src); err != nil {
+	if _, err := e.ConfigureActions(context.Background(), "broken", "test", src); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()

@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"os"
@@ -33,10 +34,10 @@ func needBinary(t *testing.T, name string) {
 func TestKeepAliveRedis(t *testing.T) {
 	needBinary(t, "redis-server")
 	e := openEngine(t, reachableDir(t)).Engine
-	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "task"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "task"]}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ServiceRefresh("meta"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
 		t.Fatal(err)
 	}
 	info := waitService(t, e, "redis", func(i services.Info) bool { return i.State == services.StateReady && i.PID > 0 })
@@ -96,15 +97,15 @@ func TestTrackSysWithPrometheus(t *testing.T) {
 	}
 	needBinary(t, "prometheus")
 	e := openEngine(t, reachableDir(t)).Engine
-	if err := e.ConfigSet(engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["promon"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["promon"]}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.ServiceRefresh("meta"); err != nil {
+	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
 		t.Fatal(err)
 	}
 	waitService(t, e, "promon", func(i services.Info) bool { return i.State == services.StateReady })
 	st := load(t, e, "textenc", "remote")
-	if err := e.TrackSysStart(); err != nil {
+	if err := e.TrackSysStart(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(40 * time.Second)
@@ -127,7 +128,7 @@ func TestTrackSysWithPrometheus(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-	if _, err := e.TrackSysStop(); err != nil {
+	if _, err := e.TrackSysStop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,0 +1,217 @@
+package types
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// The answers of the endpoints. The server adds "success": true to each
+// (an answer is always a JSON object); JSORC's shapes that put a report's
+// keys at the top level beside "success" have their own JSON methods.
+
+// Empty is the answer of endpoints that answer only "success".
+type Empty struct{}
+
+// ConfiguredAnswer is jsorc_actions_config's answer: the modules configured.
+type ConfiguredAnswer struct {
+	Configured []string `json:"configured"`
+}
+
+// StatusAnswer is jsorc_actions_load's answer: the module's status.
+type StatusAnswer struct {
+	Status ActionStatus `json:"action_status"`
+}
+
+// ActionsStatusAnswer is jsorc_actions_status's answer: under
+// "action_status", one module's status when a name was asked (One), else
+// every module's by name (All).
+type ActionsStatusAnswer struct {
+	One *ActionStatus
+	All map[string]ActionStatus
+}
+
+// MarshalJSON writes {"action_status": one or all}.
+func (a ActionsStatusAnswer) MarshalJSON() ([]byte, error) {
+	var v any = a.All
+	if a.One != nil {
+		v = a.One
+	} else if a.All == nil {
+		v = map[string]ActionStatus{}
+	}
+	return json.Marshal(map[string]any{"action_status": v})
+}
+
+// UnmarshalJSON reads either form: one status has a "serving" string, a map
+// of statuses has objects only.
+func (a *ActionsStatusAnswer) UnmarshalJSON(b []byte) error {
+	var outer struct {
+		Status json.RawMessage `json:"action_status"`
+	}
+	if err := json.Unmarshal(b, &outer); err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(outer.Status, &fields); err != nil {
+		return fmt.Errorf("action_status: %w", err)
+	}
+	if s, ok := fields["serving"]; ok && len(s) > 0 && s[0] == '"' {
+		a.One, a.All = new(ActionStatus), nil
+		return json.Unmarshal(outer.Status, a.One)
+	}
+	a.One, a.All = nil, map[string]ActionStatus{}
+	return json.Unmarshal(outer.Status, &a.All)
+}
+
+// MessageAnswer is the answer of endpoints that say what they did
+// (jsorc_actions_unload, jsorc_actionpolicy_set).
+type MessageAnswer struct {
+	Message string `json:"message"`
+}
+
+// CallAnswer is actions_call's answer: the action's result, and the keys
+// of ctx the action takes no parameter for, which were dropped as
+// Jaseci's client dropped them. Numbers in Result decode as json.Number,
+// keeping their literal.
+type CallAnswer struct {
+	Result      any      `json:"result"`
+	IgnoredKeys []string `json:"ignored_keys,omitempty"`
+}
+
+// UnmarshalJSON keeps the numbers of the result as written.
+func (a *CallAnswer) UnmarshalJSON(b []byte) error {
+	type plain CallAnswer
+	return decodeNumbers(b, (*plain)(a))
+}
+
+// PolicyAnswer is jsorc_actionpolicy_get's answer.
+type PolicyAnswer struct {
+	Policy PolicyState `json:"policy"`
+}
+
+// ConfigValueAnswer is config_get's answer: the config as a JSON string.
+type ConfigValueAnswer struct {
+	Value string `json:"value"`
+}
+
+// ServicesAnswer is service_info's answer: every kept-alive service.
+type ServicesAnswer struct {
+	Services map[string]ServiceInfo `json:"services"`
+}
+
+// ServiceNamesAnswer is service_config's answer: the services defined.
+type ServiceNamesAnswer struct {
+	Services []string `json:"services"`
+}
+
+// AppNamesAnswer is app_config's answer: the apps defined.
+type AppNamesAnswer struct {
+	Apps []string `json:"apps"`
+}
+
+// AppsAnswer is app_list's answer: every app by name.
+type AppsAnswer struct {
+	Apps map[string]App `json:"apps"`
+}
+
+// StatsAnswer is jsorc_stats's answer.
+type StatsAnswer struct {
+	Stats Stats `json:"stats"`
+}
+
+// HistoryAnswer is jsorc_trackact_stop's answer: the history under
+// "history" (JSORC answered the bare list, which cannot carry "success").
+type HistoryAnswer struct {
+	History []Entry `json:"history"`
+}
+
+// ReportsAnswer is jsorc_reports's answer: the newest stored reports.
+type ReportsAnswer struct {
+	Reports []StoredReport `json:"reports"`
+}
+
+// BenchmarkAnswer is the answer of jsorc_benchmark_report and _stop: the
+// report's request types are the answer's top-level keys, as in JSORC. A
+// stop with report=false answers no report.
+type BenchmarkAnswer struct {
+	Report Report
+}
+
+// MarshalJSON writes the report's request types at the top level.
+func (a BenchmarkAnswer) MarshalJSON() ([]byte, error) {
+	if a.Report == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(a.Report)
+}
+
+// UnmarshalJSON reads every top-level key but "success" as a request type.
+func (a *BenchmarkAnswer) UnmarshalJSON(b []byte) error {
+	r, err := topLevel[TypeReport](b)
+	a.Report = r
+	return err
+}
+
+// LoadTestAnswer is jsorc_loadtest's answer: app → policy → run, the apps
+// at the top level as in JSORC.
+type LoadTestAnswer struct {
+	Result LoadTestResult
+}
+
+// MarshalJSON writes the apps at the top level.
+func (a LoadTestAnswer) MarshalJSON() ([]byte, error) {
+	if a.Result == nil {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(a.Result)
+}
+
+// UnmarshalJSON reads every top-level key but "success" as an app.
+func (a *LoadTestAnswer) UnmarshalJSON(b []byte) error {
+	r, err := topLevel[map[string]LoadTestRun](b)
+	a.Result = r
+	return err
+}
+
+// topLevel decodes an object whose keys (but "success") map to V.
+func topLevel[V any](b []byte) (map[string]V, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return nil, err
+	}
+	delete(raw, "success")
+	out := make(map[string]V, len(raw))
+	for k, v := range raw {
+		var x V
+		if err := json.Unmarshal(v, &x); err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = x
+	}
+	return out, nil
+}
+
+// WithSuccess encodes an answer and puts "success": true first in it. The
+// answer must encode as a JSON object.
+func WithSuccess(answer any) ([]byte, error) {
+	b, err := json.Marshal(answer)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' {
+		return nil, fmt.Errorf("answer %T is not a JSON object", answer)
+	}
+	rest := bytes.TrimSpace(b[1:])
+	if len(rest) > 0 && rest[0] == '}' {
+		return []byte(`{"success":true}`), nil
+	}
+	return append([]byte(`{"success":true,`), rest...), nil
+}
+
+// decodeNumbers decodes b into v with its numbers as json.Number.
+func decodeNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}

@@ -1,0 +1,75 @@
+package types
+
+// The API's endpoints: JSORC's names (DESIGN §4) and jsorc's own. This is
+// the one description of the API: the server binds a handler to each, the
+// client and the in-process engine call them through [Call], and the
+// command table of the CLI and the console names them.
+var (
+	ActionsConfig = admin[ActionsConfigParams, ConfiguredAnswer]("jsorc_actions_config",
+		"configure a module (or all) from a config's text or `builtin`")
+	ActionsLoad = admin[ActionsLoadParams, StatusAnswer]("jsorc_actions_load",
+		"load a module in-process or as a remote action server")
+	ActionsStatus = admin[ActionsStatusParams, ActionsStatusAnswer]("jsorc_actions_status",
+		"the status of one module, or of every module")
+	ActionsUnload = admin[ActionsUnloadParams, MessageAnswer]("jsorc_actions_unload",
+		"unload a module, retiring its remote server unless told not to")
+	ActionsCall = admin[CallParams, CallAnswer]("actions_call",
+		"call one action with a JSON object of arguments")
+	PolicySet = admin[PolicySetParams, MessageAnswer]("jsorc_actionpolicy_set",
+		"set the action policy")
+	PolicyGet = admin[NoParams, PolicyAnswer]("jsorc_actionpolicy_get",
+		"the action policy, what it does and its last moves")
+	ConfigSet = admin[ConfigParams, Empty]("config_set",
+		"set META_CONFIG to a JSON string")
+	ConfigGet = admin[ConfigParams, ConfigValueAnswer]("config_get",
+		"META_CONFIG as a JSON string")
+	ServiceRefresh = admin[NameParams, Empty]("service_refresh",
+		"apply META_CONFIG to the keep-alive loop (meta) or re-create a service")
+	Services = admin[NoParams, ServicesAnswer]("service_info",
+		"the state of every kept-alive service")
+	ServiceConfig = admin[AppConfigParams, ServiceNamesAnswer]("service_config",
+		"define services to keep alive from a YAML/JSON text")
+	AppConfig = admin[AppConfigParams, AppNamesAnswer]("app_config",
+		"define apps (request flows) from a YAML/JSON text")
+	AppList = admin[NoParams, AppsAnswer]("app_list",
+		"every defined app")
+	AppRun = Endpoint[CallParams, AppResult]{name: "app_run", path: "/js/app_run",
+		doc: "run one request of an app"}
+	EngineStats = admin[StatsParams, StatsAnswer]("jsorc_stats",
+		"the engine's measurements and its recent time series")
+	BenchmarkStart = admin[NoParams, Empty]("jsorc_benchmark_start",
+		"start a request benchmark")
+	BenchmarkReport = admin[NoParams, BenchmarkAnswer]("jsorc_benchmark_report",
+		"the running benchmark's report")
+	BenchmarkStop = admin[BenchmarkStopParams, BenchmarkAnswer]("jsorc_benchmark_stop",
+		"stop the benchmark and answer its report")
+	TrackActStart = admin[NoParams, Empty]("jsorc_trackact_start",
+		"start tracking action calls")
+	TrackActStop = admin[NoParams, HistoryAnswer]("jsorc_trackact_stop",
+		"stop tracking action calls and answer the history")
+	TrackSysStart = admin[NoParams, Empty]("jsorc_tracksys_start",
+		"start sampling CPU, memory and network")
+	TrackSysReport = admin[NoParams, SysReport]("jsorc_tracksys_report",
+		"the system samples so far")
+	TrackSysStop = admin[NoParams, SysReport]("jsorc_tracksys_stop",
+		"stop sampling and answer the samples")
+	LoadTest = admin[LoadTestParams, LoadTestAnswer]("jsorc_loadtest",
+		"run JSORC's load test experiment")
+	LoadTestProgress = admin[NoParams, LoadTestStatus]("jsorc_loadtest_status",
+		"what the running load test is doing")
+	Reports = admin[ReportsParams, ReportsAnswer]("jsorc_reports",
+		"the newest stored reports of one kind")
+)
+
+// Endpoints lists every endpoint of the API.
+func Endpoints() []EndpointInfo {
+	return []EndpointInfo{
+		ActionsConfig.Info(), ActionsLoad.Info(), ActionsStatus.Info(), ActionsUnload.Info(),
+		ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
+		ServiceRefresh.Info(), Services.Info(), ServiceConfig.Info(), AppConfig.Info(),
+		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
+		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),
+		TrackSysReport.Info(), TrackSysStop.Info(), LoadTest.Info(), LoadTestProgress.Info(),
+		Reports.Info(),
+	}
+}
