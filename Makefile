@@ -6,7 +6,7 @@ LDFLAGS  := -s -w -X main.version=$(VERSION)
 PKGS     := ./...
 STATICCHECK ?= v0.8.2
 
-.PHONY: build run test test-short bench fuzz fuzz-all lint fmt clean
+.PHONY: build run test test-short bench fuzz fuzz-all lint fmt clean examples
 
 build: $(BIN)
 
@@ -19,9 +19,36 @@ $(BIN): $(shell find . -name '*.go' -not -path './bin/*') go.mod go.sum
 run: build
 	./$(BIN) console
 
+# The example WebAssembly action modules (docs/wasm-abi.md) the tests run:
+# textrank (a tokenizer and BM25 ranker) in Go, C and Rust, and the C
+# probe module that misbehaves on purpose. Go's toolchain builds the Go one;
+# Debian's clang, lld and wasi-libc the C ones; Debian's rustc with
+# libstd-rust-dev-wasm32 the Rust one (RUSTC defaults to Debian's, not a
+# rustup one that may come first on PATH).
+WASM_OUT := examples/wasm/build
+RUSTC    ?= /usr/bin/rustc
+CLANG    ?= clang
+WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror
+WASM_EXAMPLES := $(WASM_OUT)/textrank-go.wasm $(WASM_OUT)/textrank-c.wasm \
+	$(WASM_OUT)/textrank-rust.wasm $(WASM_OUT)/probe-c.wasm
+
+examples: $(WASM_EXAMPLES)
+
+$(WASM_OUT)/textrank-go.wasm: $(wildcard examples/wasm/go/*.go examples/wasm/go/*/*.go) examples/wasm/go/go.mod
+	@mkdir -p $(WASM_OUT)
+	cd examples/wasm/go && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -ldflags=-s -o ../build/textrank-go.wasm .
+
+$(WASM_OUT)/%-c.wasm: examples/wasm/c/%.c examples/wasm/c/jsorc.h
+	@mkdir -p $(WASM_OUT)
+	$(CLANG) $(WASM_CFLAGS) -o $@ $<
+
+$(WASM_OUT)/textrank-rust.wasm: $(wildcard examples/wasm/rust/*.rs)
+	@mkdir -p $(WASM_OUT)
+	$(RUSTC) --edition 2021 --target wasm32-wasi --crate-type cdylib -O -C strip=symbols -o $@ examples/wasm/rust/textrank.rs
+
 # Every test, with the race detector. Tests that need the jsorc binary
-# build it themselves.
-test: build
+# build it themselves; those that run WebAssembly modules use the examples.
+test: build examples
 	$(GO) vet $(PKGS)
 	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 
@@ -29,7 +56,7 @@ test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
 # Speed and size figures (see the closing notes of the issues).
-bench: build
+bench: build examples
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.txt
 
 # Fuzz targets, PACKAGE:FuzzName; each one's seed corpus (testdata/fuzz/)
@@ -72,4 +99,4 @@ fmt:
 	gofmt -w .
 
 clean:
-	rm -rf bin bench.txt
+	rm -rf bin bench.txt $(WASM_OUT)

@@ -27,6 +27,18 @@ func runActionsConfig(ctx context.Context, r *runner, pos []string) error {
 			abs = source
 		}
 		p.Config, p.Source = string(b), abs
+		if isWasm(b) {
+			// A module compiled to WebAssembly is configured directly: the
+			// config is `NAME: {wasm: FILE}`, the engine reads the file.
+			cfg, err := json.Marshal(map[string]engine.ActionConfig{name: {WasmModule: engine.WasmModule{Wasm: abs}}})
+			if err != nil {
+				return err
+			}
+			if name == "all" || name == "*" {
+				return fmt.Errorf("%w: a .wasm source configures one module: jsorc actions config NAME %s", ErrUsage, source)
+			}
+			p.Config = string(cfg)
+		}
 	}
 	var out struct {
 		Configured []string `json:"configured"`
@@ -35,6 +47,9 @@ func runActionsConfig(ctx context.Context, r *runner, pos []string) error {
 		fmt.Fprintf(r.env.Stdout, "configured %s from %s\n", strings.Join(out.Configured, ", "), source)
 	})
 }
+
+// isWasm tells a WebAssembly module by its magic number.
+func isWasm(b []byte) bool { return len(b) >= 4 && string(b[:4]) == "\x00asm" }
 
 func runActionsLoad(ctx context.Context, r *runner, pos []string) error {
 	if r.o.mode == "" {

@@ -16,14 +16,17 @@ func commands() []command {
 			flags: consoleFlags, run: runConsole},
 		{path: "serve", usage: "[--addr HOST:PORT] [--data DIR] [--backend local|kube] [--kubeconfig PATH | --in-cluster] [--namespace NS] [--image IMAGE]", summary: "run the engine headless, serving its API", max: 0,
 			flags: serveFlags, run: runServe},
-		{path: "serve-action", usage: "MODULE --addr HOST:PORT [--name NAME] [--params JSON]", summary: "serve a built-in module over the Jaseci action protocol", min: 1, max: 1,
+		{path: "serve-action", usage: "MODULE|--wasm FILE --addr HOST:PORT [--name NAME] [--params JSON] [--wasm-config JSON]", summary: "serve a built-in or WebAssembly module over the Jaseci action protocol", min: 0, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) {
 				fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
-				fs.StringVar(&o.name, "name", "", "module name the spec reports (default MODULE)")
+				fs.StringVar(&o.name, "name", "", "module name the spec reports (default MODULE, or the file's name)")
 				fs.StringVar(&o.params, "params", "", "JSON object of the module's parameters")
+				fs.StringVar(&o.wasm, "wasm", "", "serve this WebAssembly module (docs/wasm-abi.md) instead of a built-in")
+				fs.StringVar(&o.wasmConfig, "wasm-config", "", "JSON object of the wasm module's settings: env, args, dirs, instances, memory_limit_mb, timeout, sha256")
+				fs.StringVar(&o.wasmCache, "wasm-cache", "", "directory of the compiled-code cache (default: none, compile at start)")
 				fs.StringVar(&o.logLevel, "log-level", "info", "debug, info, warn or error")
 			}, run: runServeAction, offline: true},
-		{path: "actions config", usage: "NAME SOURCE", summary: "configure module NAME (or all) from SOURCE: a YAML/JSON file or `builtin`", min: 2, max: 2, run: runActionsConfig},
+		{path: "actions config", usage: "NAME SOURCE", summary: "configure module NAME (or all) from SOURCE: a YAML/JSON file, a .wasm module, or `builtin`", min: 2, max: 2, run: runActionsConfig},
 		{path: "actions load", usage: "NAME -mode module|local|remote [-wait] [-timeout SECONDS]", summary: "load a module in-process or as a remote action server", min: 1, max: 1,
 			flags: func(fs *flag.FlagSet, o *opts) {
 				modeFlag("")(fs, o)

@@ -61,6 +61,8 @@ type opts struct {
 	token, tokenFile, tlsCA, tlsCert, tlsKey string
 	allowOrigins, allowHosts                 listFlag
 	maxConns                                 int
+	// serve-action's WebAssembly module (--wasm, --wasm-config, --wasm-cache).
+	wasm, wasmConfig, wasmCache string
 }
 
 // runner carries what every verb needs.

@@ -305,14 +305,30 @@ func runServeAction(ctx context.Context, r *runner, pos []string) error {
 	if err != nil {
 		return err
 	}
+	var builtin string
+	switch {
+	case len(pos) == 1 && r.o.wasm != "":
+		return fmt.Errorf("%w: serve-action takes a built-in MODULE or --wasm FILE, not both", ErrUsage)
+	case len(pos) == 1:
+		builtin = pos[0]
+	case r.o.wasm == "":
+		return fmt.Errorf("%w: serve-action MODULE (a built-in) or serve-action --wasm FILE", ErrUsage)
+	}
+	what := strings.TrimSpace(builtin)
+	if r.o.wasm != "" {
+		what = r.o.wasm
+	}
 	return engine.ServeAction(ctx, engine.ServeActionOptions{
-		Builtin: pos[0],
-		Name:    r.o.name,
-		Addr:    r.o.addr,
-		Params:  r.o.params,
-		Logger:  log,
+		Builtin:    builtin,
+		Name:       r.o.name,
+		Addr:       r.o.addr,
+		Params:     r.o.params,
+		Logger:     log,
+		Wasm:       r.o.wasm,
+		WasmConfig: r.o.wasmConfig,
+		WasmCache:  r.o.wasmCache,
 		Ready: func(addr string) {
-			fmt.Fprintf(r.env.Stdout, "serving %s on http://%s\n", strings.TrimSpace(pos[0]), addr)
+			fmt.Fprintf(r.env.Stdout, "serving %s on http://%s\n", what, addr)
 		},
 	})
 }

@@ -36,6 +36,9 @@ type ActionConfig struct {
 	// Timeout bounds one remote call, as a Go duration ("30s"); empty means
 	// the engine's default.
 	Timeout string `json:"timeout,omitempty"`
+	// WasmModule holds wasm: FILE and its settings, for a module compiled
+	// to WebAssembly.
+	WasmModule
 }
 
 // LocalServer is the command the local backend runs to serve a module.
@@ -63,7 +66,8 @@ type ConfiguredAction struct {
 
 // Runnable reports what the config allows: in-process, and as a server.
 func (c ActionConfig) Runnable() (module, remote bool) {
-	return c.Builtin != "", c.URL != "" || c.Builtin != "" || (c.Local != nil && len(c.Local.Command) > 0) || c.Kube != nil
+	inProcess := c.Builtin != "" || c.Wasm != ""
+	return inProcess, c.URL != "" || inProcess || (c.Local != nil && len(c.Local.Command) > 0) || c.Kube != nil
 }
 
 // ParseActionConfigs decodes a YAML or JSON document holding a map of module
@@ -111,7 +115,7 @@ func (c ActionConfig) validate(name string) error {
 			return errorf(ErrInvalid, "module %q: timeout: %v", name, err)
 		}
 	}
-	return nil
+	return c.validateWasm(name)
 }
 
 // validName accepts module and app names made of letters, digits, '_' and '-'.

@@ -36,6 +36,10 @@ func (e *Engine) ConfigureActions(ctx context.Context, name, source string, cont
 				return nil, errorf(ErrInvalid, "module %q (source %s): %v", n, source, err)
 			}
 		}
+		if err := e.prepareWasm(n, &c, source); err != nil {
+			return nil, fmt.Errorf("%w (source %s)", err, source)
+		}
+		set[n] = c
 	}
 	names := []string{name}
 	if name == "all" || name == "*" {

@@ -89,6 +89,9 @@ type Engine struct {
 	lt          loadTester
 	nodeMemOnce sync.Once
 	nodeMem     float64
+	// wasmSizes holds each wasm module's last measured in-process size
+	// (int64 bytes), which stands for its local_mem_requirement.
+	wasmSizes sync.Map
 
 	events *events
 	stats  *statsState

@@ -371,17 +371,9 @@ func (m *module) waitFor(ctx context.Context, gen uint64, mode Mode) error {
 
 // moduleBinding loads the module in-process and wraps it as a binding.
 func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
-	name := m.name
-	if cfg.Builtin == "" {
-		return nil, errorf(ErrConflict, "module %q has no in-process implementation (its config gives only a server); load it with -mode remote", name)
-	}
-	bi, err := e.builtins.Lookup(cfg.Builtin)
+	inst, err := e.inProcess(m.name, cfg)
 	if err != nil {
-		return nil, errorf(ErrInvalid, "module %q: %v", name, err)
-	}
-	inst, err := bi.New(cfg.Params)
-	if err != nil {
-		return nil, errorf(ErrInvalid, "loading module %q in-process: %v", name, err)
+		return nil, err
 	}
 	b := newBinding(ModeModule)
 	b.inst = inst

@@ -238,8 +238,9 @@ func (e *Engine) observe(t policyTick) policy.Observation {
 	obs := policy.Observation{At: t.now, Window: SampleInterval, NodeMemMB: e.nodeMemMB()}
 	for name, m := range e.routes.Load().mods {
 		m.mu.Lock()
-		desired, serving, since, mem := m.desired, m.serving, m.servingSince, m.cfg.LocalMemRequirement
+		desired, serving, since, cfg := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig
 		m.mu.Unlock()
+		mem, _ := e.memRequirement(m, cfg)
 		if desired == ModeNone {
 			continue // only loaded modules are the policy's to place
 		}

@@ -24,12 +24,19 @@ type ServeActionOptions struct {
 	Ready func(addr string)
 	// Logger receives the server's logs; nil discards them.
 	Logger *slog.Logger
+	// Wasm is a WebAssembly module file to serve instead of a built-in,
+	// WasmConfig its settings (backend.WasmServer's JSON), WasmCache the
+	// compiled-code cache to use ("" for none).
+	Wasm, WasmConfig, WasmCache string
 }
 
 // ServeAction is `jsorc serve-action`: it loads a built-in module and serves
 // it over the Jaseci action protocol until ctx is done. It is the local
 // backend's child process and the container command on Kubernetes.
 func ServeAction(ctx context.Context, opts ServeActionOptions) error {
+	if opts.Wasm != "" {
+		return serveWasm(ctx, opts)
+	}
 	reg := actions.NewRegistry()
 	b, err := reg.Lookup(opts.Builtin)
 	if err != nil {
@@ -50,6 +57,11 @@ func ServeAction(ctx context.Context, opts ServeActionOptions) error {
 	if name == "" {
 		name = opts.Builtin
 	}
+	return serveInstance(ctx, opts, name, inst)
+}
+
+// serveInstance serves a loaded module as name until ctx is done.
+func serveInstance(ctx context.Context, opts ServeActionOptions, name string, inst actions.Instance) error {
 	if err := validName(name); err != nil {
 		return fmt.Errorf("serve-action: --name: %w", err)
 	}

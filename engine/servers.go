@@ -32,7 +32,9 @@ func (e *Engine) launch(name string, cfg ActionConfig, report func(backend.State
 	if cfg.URL != "" {
 		l = e.external
 	}
-	srv, err := l.Launch(serverSpec(name, cfg), report)
+	spec := serverSpec(name, cfg)
+	spec.Wasm = e.wasmServer(name, cfg)
+	srv, err := l.Launch(spec, report)
 	return srv, fromBackend(err)
 }
 

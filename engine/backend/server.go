@@ -68,6 +68,29 @@ type ServerSpec struct {
 	Port      int
 	// URL is an action server someone else runs.
 	URL string
+	// Wasm is the WebAssembly module `jsorc serve-action --wasm` serves,
+	// when the module is one.
+	Wasm *WasmServer
+}
+
+// WasmServer is a WebAssembly module to serve as an action server. Its
+// JSON is what `jsorc serve-action --wasm FILE --wasm-config JSON` takes.
+type WasmServer struct {
+	// Path is the module's file on the engine's machine.
+	Path string `json:"-"`
+	// SHA256 is the file's digest (hex); the server refuses another file.
+	SHA256 string `json:"sha256,omitempty"`
+	// Env, Args and Dirs are the module's WASI environment, arguments and
+	// read-only host directories (guest path to host path).
+	Env  map[string]string `json:"env,omitempty"`
+	Args []string          `json:"args,omitempty"`
+	Dirs map[string]string `json:"dirs,omitempty"`
+	// Instances and MemoryLimitMB size the pool of instances (0: the
+	// defaults).
+	Instances     int `json:"instances,omitempty"`
+	MemoryLimitMB int `json:"memory_limit_mb,omitempty"`
+	// Timeout bounds one call, as a Go duration ("" for the default).
+	Timeout string `json:"timeout,omitempty"`
 }
 
 // Launcher starts modules' remote action servers.

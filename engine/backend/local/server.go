@@ -36,6 +36,9 @@ func serverCommand(spec backend.ServerSpec) ([]string, []string, error) {
 		}
 		return spec.Command, env, nil
 	}
+	if spec.Wasm != nil {
+		return wasmCommand(spec)
+	}
 	if spec.Builtin == "" {
 		return nil, nil, backend.Errorf(backend.ErrConflict, "module %q: no way to run its server on the local backend (give local.command or url)", spec.Module)
 	}
@@ -45,12 +48,26 @@ func serverCommand(spec backend.ServerSpec) ([]string, []string, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("module %q: encoding params: %w", spec.Module, err)
 		}
-		// The template is expanded ({addr}, ...): escape the JSON's braces.
-		esc := strings.NewReplacer("{", "{{", "}", "}}").Replace(string(p))
-		argv = append(argv, "--params", esc)
+		argv = append(argv, "--params", escapeBraces(string(p)))
 	}
 	return argv, nil, nil
 }
+
+// wasmCommand is `{jsorc} serve-action --wasm FILE` for a WebAssembly
+// module, with its settings and the data directory's compiled-code cache,
+// so the server starts from the code the engine compiled.
+func wasmCommand(spec backend.ServerSpec) ([]string, []string, error) {
+	cfg, err := json.Marshal(spec.Wasm)
+	if err != nil {
+		return nil, nil, fmt.Errorf("module %q: encoding its wasm settings: %w", spec.Module, err)
+	}
+	return []string{"{jsorc}", "serve-action", "--wasm", escapeBraces(spec.Wasm.Path), "--wasm-config", escapeBraces(string(cfg)),
+		"--wasm-cache", "{data}/wasm-cache", "--name", "{name}", "--addr", "{addr}"}, nil, nil
+}
+
+// escapeBraces keeps literal text intact through the expansion of the
+// command's placeholders ({addr}, ...).
+func escapeBraces(s string) string { return strings.NewReplacer("{", "{{", "}", "}}").Replace(s) }
 
 // server is a module's action server as a supervised child process: each
 // (re)start gets a fresh loopback port, readiness is the spec endpoint

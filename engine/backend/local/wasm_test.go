@@ -1,0 +1,218 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/internal/wasmexamples"
+)
+
+// The WebAssembly examples in module and remote mode on the local backend:
+// the same file in-process and as `jsorc serve-action --wasm`.
+
+var wasmDocs = []any{
+	"The quick brown fox jumps over the lazy dog",
+	"A fox, a dog and a cat walk into a bar",
+	"Cats sleep all day; dogs bark at night",
+	"fox fox fox",
+}
+
+// configureWasm configures module name from a YAML file beside a copy of
+// the example, naming it by a relative path.
+func configureWasm(t *testing.T, e *engine.Engine, name, example, extra string) {
+	t.Helper()
+	dir := t.TempDir()
+	raw := wasmexamples.Read(t, example)
+	if err := os.WriteFile(filepath.Join(dir, example), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "modules.yaml")
+	yaml := fmt.Sprintf("%s:\n  wasm: %s\n%s", name, example, extra)
+	if err := os.WriteFile(src, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ConfigureActions(name, src, []byte(yaml)); err != nil {
+		t.Fatalf("configuring %s: %v", name, err)
+	}
+}
+
+// callsOf runs the same calls on a module, whichever mode serves it.
+func callsOf(t *testing.T, e *engine.Engine, name string) []any {
+	t.Helper()
+	ctx := ctxT(t)
+	var out []any
+	for _, c := range []struct {
+		action string
+		args   map[string]any
+	}{
+		{"tokenize", map[string]any{"text": "Hello, wörld — the cat sat"}},
+		{"rank", map[string]any{"query": "fox dog", "docs": wasmDocs, "k": 3}},
+		{"rank", map[string]any{"query": "cat", "docs": wasmDocs}},
+	} {
+		v, err := e.Call(ctx, name+"."+c.action, c.args)
+		if err != nil {
+			t.Fatalf("%s.%s: %v", name, c.action, err)
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// sameResults compares results with scores equal to 1e-12.
+func sameResults(a, b any) bool {
+	switch x := a.(type) {
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameResults(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k := range x {
+			if !sameResults(x[k], y[k]) {
+				return false
+			}
+		}
+		return true
+	case float64:
+		y, ok := b.(float64)
+		return ok && math.Abs(x-y) <= 1e-12
+	default:
+		return reflect.DeepEqual(a, b)
+	}
+}
+
+// TestWasmModuleAndRemote loads each language's textrank in module mode,
+// then remote mode, and compares every answer across modes and languages.
+func TestWasmModuleAndRemote(t *testing.T) {
+	e := newEngine(t)
+	var ref []any
+	for _, ex := range wasmexamples.Textranks {
+		name := strings.ReplaceAll(strings.TrimSuffix(ex, ".wasm"), "-", "_")
+		t.Run(name, func(t *testing.T) {
+			configureWasm(t, e, name, ex, "  instances: 2\n  memory_limit_mb: 64\n")
+			if st := load(t, e, name, "module"); st.Serving != "module" {
+				t.Fatalf("module mode: %+v", st)
+			}
+			inProc := callsOf(t, e, name)
+			st := load(t, e, name, "remote")
+			if st.Serving != "remote" || st.Remote.PID == 0 {
+				t.Fatalf("remote mode: %+v", st)
+			}
+			remote := callsOf(t, e, name)
+			if !sameResults(inProc, remote) {
+				t.Errorf("module mode %v\nremote mode %v", inProc, remote)
+			}
+			if ref == nil {
+				ref = inProc
+			} else if !sameResults(ref, inProc) {
+				t.Errorf("%s answers %v\n%s answered %v", name, inProc, wasmexamples.TextrankGo, ref)
+			}
+			// Bad arguments are the caller's fault in both modes.
+			for _, mode := range []string{"remote", "module"} {
+				load(t, e, name, mode)
+				_, err := e.Call(ctxT(t), name+".rank", map[string]any{"query": "x", "docs": wasmDocs, "k": 0})
+				if !errors.Is(err, engine.ErrInvalid) || !strings.Contains(err.Error(), "k") {
+					t.Errorf("%s mode, k=0: %v, want an argument error on k", mode, err)
+				}
+			}
+			if _, err := e.Unload(ctxT(t), name, "auto", true); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestWasmFaultsBothModes: a looping call is interrupted at the module's
+// timeout and a trap fails its call, in-process and remote; the module
+// serves the next call, and the engine lives on.
+func TestWasmFaultsBothModes(t *testing.T) {
+	e := newEngine(t)
+	configureWasm(t, e, "probe", wasmexamples.Probe, "  timeout: 300ms\n  instances: 1\n")
+	for _, mode := range []string{"module", "remote"} {
+		t.Run(mode, func(t *testing.T) {
+			load(t, e, "probe", mode)
+			for _, action := range []string{"loop", "trap"} {
+				start := time.Now()
+				_, err := e.Call(ctxT(t), "probe."+action, map[string]any{})
+				if err == nil || errors.Is(err, engine.ErrInvalid) {
+					t.Errorf("%s: %v, want the action's failure", action, err)
+				}
+				if d := time.Since(start); d > 10*time.Second {
+					t.Errorf("%s took %v", action, d)
+				}
+				v, err := e.Call(ctxT(t), "probe.echo", map[string]any{"value": "after " + action})
+				if err != nil || v != "after "+action {
+					t.Errorf("the call after %s: %v, %v", action, v, err)
+				}
+			}
+		})
+	}
+}
+
+// TestWasmSwitchUnderLoad flips textrank between module and remote mode
+// while callers call it without pause: no call fails.
+func TestWasmSwitchUnderLoad(t *testing.T) {
+	flips := 10
+	if testing.Short() {
+		flips = 4
+	}
+	e := newEngine(t)
+	configureWasm(t, e, "tr", wasmexamples.TextrankC, "")
+	load(t, e, "tr", "module")
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var calls, failures atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil {
+				v, err := e.Call(context.Background(), "tr.rank", map[string]any{"query": "fox", "docs": wasmDocs, "k": 2})
+				calls.Add(1)
+				time.Sleep(500 * time.Microsecond)
+				if l, _ := v.([]any); err != nil || len(l) != 2 {
+					failures.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Errorf("%v (result %v)", err, v))
+				}
+			}
+		}()
+	}
+	modes := []string{"remote", "module"}
+	for i := range flips {
+		if st := load(t, e, "tr", modes[i%2]); st.Serving != modes[i%2] {
+			t.Fatalf("flip %d: serving %q", i, st.Serving)
+		}
+	}
+	stop()
+	wg.Wait()
+	t.Logf("%d flips, %d calls, %d failed", flips, calls.Load(), failures.Load())
+	if failures.Load() != 0 {
+		t.Fatalf("%d of %d calls failed during switches; first: %v", failures.Load(), calls.Load(), firstErr.Load())
+	}
+	if calls.Load() < int64(flips) {
+		t.Fatalf("only %d calls during %d flips", calls.Load(), flips)
+	}
+}

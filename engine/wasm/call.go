@@ -1,0 +1,244 @@
+package wasm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tetratelabs/wazero/sys"
+
+	"github.com/jsorc/jsorc/engine/actions"
+)
+
+var errClosed = errors.New("the module is closed")
+
+// caller is one action of a module as an actions.Func.
+type caller struct {
+	m      *Module
+	name   string
+	params []actions.Param
+}
+
+// argBuffers pools the buffers arguments are encoded into.
+var argBuffers = sync.Pool{New: func() any {
+	b := &argBuffer{}
+	b.enc = json.NewEncoder(&b.buf)
+	b.enc.SetEscapeHTML(false)
+	return b
+}}
+
+type argBuffer struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+// call runs the action on an instance of the pool: the arguments (with
+// the spec's defaults filled in) go in as JSON, the result comes out as
+// JSON and is decoded. The call's deadline — the module's timeout, or the
+// context's when sooner — interrupts a module that does not return.
+func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
+	m := c.m
+	full := actions.FullName(m.opts.Name, c.name)
+	args = c.withDefaults(args)
+	ab := argBuffers.Get().(*argBuffer)
+	defer func() {
+		if ab.buf.Cap() <= 1<<20 {
+			ab.buf.Reset()
+			argBuffers.Put(ab)
+		}
+	}()
+	if args == nil {
+		ab.buf.WriteString("{}")
+	} else if err := ab.enc.Encode(args); err != nil {
+		return nil, fmt.Errorf("%s: encoding the arguments: %w", full, err)
+	}
+	// The module's timeout bounds every call; a caller's earlier deadline
+	// bounds it more.
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > m.opts.Timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.opts.Timeout)
+		defer cancel()
+	}
+	in, err := m.take(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", full, err)
+	}
+	start := time.Now()
+	status, err := in.invoke(ctx, c.name, bytes.TrimSuffix(ab.buf.Bytes(), []byte{'\n'}))
+	if err != nil {
+		m.drop(in)
+		return nil, c.fault(ctx, full, err, time.Since(start))
+	}
+	res, err := c.outcome(full, status, in.out)
+	m.put(in)
+	return res, err
+}
+
+// withDefaults returns args with every missing parameter that has a
+// default filled in, copying args only when something is missing.
+func (c *caller) withDefaults(args map[string]any) map[string]any {
+	copied := false
+	for _, p := range c.params {
+		if p.Kind != actions.Optional || p.Default == nil {
+			continue
+		}
+		if v, ok := args[p.Name]; ok && v != nil {
+			continue
+		}
+		if !copied {
+			n := make(map[string]any, len(args)+1)
+			for k, v := range args {
+				n[k] = v
+			}
+			args, copied = n, true
+		}
+		args[p.Name] = p.Default
+	}
+	return args
+}
+
+// outcome turns a status and the module's output into the call's result
+// or error.
+func (c *caller) outcome(full string, st Status, out []byte) (any, error) {
+	switch st {
+	case StatusOK:
+		if len(out) == 0 {
+			return nil, nil
+		}
+		var v any
+		if err := json.Unmarshal(out, &v); err != nil {
+			return nil, fmt.Errorf("%s: the module's result is not valid JSON: %w", full, err)
+		}
+		return v, nil
+	case StatusArgError:
+		msg, param := errorOutput(out)
+		if param == "" {
+			param = "__root__"
+		}
+		return nil, actions.RangeError(full, param, msg)
+	case StatusFailed:
+		msg, _ := errorOutput(out)
+		return nil, &ActionError{Action: full, Msg: msg}
+	default:
+		return nil, &ActionError{Action: full, Msg: fmt.Sprintf("the module returned the unknown status %d (0 ok, 1 argument error, 2 failure)", st)}
+	}
+}
+
+// errorOutput reads an error output: {"msg": ..., "param": ...}, or any
+// other bytes as the message itself.
+func errorOutput(out []byte) (msg, param string) {
+	var e struct {
+		Msg   string `json:"msg"`
+		Param string `json:"param"`
+	}
+	if json.Unmarshal(out, &e) == nil && e.Msg != "" {
+		return e.Msg, e.Param
+	}
+	if len(out) == 0 {
+		return "no message", ""
+	}
+	return string(out), ""
+}
+
+// ActionError is an action that failed inside the module: it reported a
+// failure, trapped, exited, or ran past its deadline.
+type ActionError struct {
+	Action string
+	Msg    string
+	// Err is the runtime's error for a trap, an exit or a deadline.
+	Err error
+}
+
+func (e *ActionError) Error() string { return e.Action + ": " + e.Msg }
+
+// Unwrap returns the runtime's error, if any.
+func (e *ActionError) Unwrap() error { return e.Err }
+
+// fault explains an instance that trapped, exited or was interrupted.
+func (c *caller) fault(ctx context.Context, full string, err error, ran time.Duration) error {
+	var exit *sys.ExitError
+	if errors.As(err, &exit) {
+		switch exit.ExitCode() {
+		case sys.ExitCodeDeadlineExceeded:
+			return &ActionError{Action: full, Err: context.DeadlineExceeded,
+				Msg: fmt.Sprintf("interrupted at its deadline after %s; the instance was replaced", ran.Round(time.Millisecond))}
+		case sys.ExitCodeContextCanceled:
+			return &ActionError{Action: full, Err: context.Canceled, Msg: "cancelled by the caller; the instance was replaced"}
+		default:
+			return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module exited with code %d; the instance was replaced", exit.ExitCode())}
+		}
+	}
+	if ctx.Err() != nil {
+		return &ActionError{Action: full, Err: ctx.Err(), Msg: fmt.Sprintf("interrupted (%v); the instance was replaced", ctx.Err())}
+	}
+	return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module trapped: %v; the instance was replaced", firstLine(err.Error()))}
+}
+
+func firstLine(s string) string {
+	if i := bytes.IndexByte([]byte(s), '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// take waits for a free slot, then reuses an idle instance or makes one.
+func (m *Module) take(ctx context.Context) (*instance, error) {
+	select {
+	case <-m.tokens:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("waiting for a free instance (all %d busy): %w", m.opts.Instances, ctx.Err())
+	}
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		m.tokens <- struct{}{}
+		return nil, errClosed
+	}
+	if n := len(m.idle); n > 0 {
+		in := m.idle[n-1]
+		m.idle = m.idle[:n-1]
+		m.mu.Unlock()
+		return in, nil
+	}
+	m.mu.Unlock()
+	in, err := m.instantiate(context.WithoutCancel(ctx))
+	if err != nil {
+		m.tokens <- struct{}{}
+		return nil, err
+	}
+	return in, nil
+}
+
+// put returns an instance to the pool.
+func (m *Module) put(in *instance) {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return
+	}
+	if cap(in.out) > 1<<20 {
+		in.out = nil // one huge result does not pin its buffer
+	}
+	m.idle = append(m.idle, in)
+	m.mu.Unlock()
+	m.tokens <- struct{}{}
+}
+
+// drop closes an instance that trapped, exited or ran past its deadline;
+// the next call makes a fresh one in its place.
+func (m *Module) drop(in *instance) {
+	m.replaced.Add(1)
+	m.byMod.Delete(in.mod)
+	in.close(context.Background())
+	m.mu.Lock()
+	delete(m.live, in)
+	closed := m.closed
+	m.mu.Unlock()
+	if !closed {
+		m.tokens <- struct{}{}
+	}
+}

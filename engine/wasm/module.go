@@ -1,0 +1,361 @@
+package wasm
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/jsorc/jsorc/engine/actions"
+)
+
+// Module is a WebAssembly action module, compiled, with a pool of
+// instances. It is an actions.Instance: its actions call into the pool.
+// All its methods are safe for concurrent use.
+type Module struct {
+	opts     Options
+	sha      string
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	compiled wazero.CompiledModule
+	modCfg   wazero.ModuleConfig
+	spec     Spec
+	acts     []actions.Action
+	load     LoadStats
+
+	// tokens holds one token per instance allowed to serve at once.
+	tokens chan struct{}
+	// byMod leads the host functions from the calling instance's api.Module
+	// to its state.
+	byMod sync.Map
+
+	mu     sync.Mutex
+	idle   []*instance
+	live   map[*instance]struct{}
+	closed bool
+
+	replaced atomic.Int64
+}
+
+// LoadStats says what loading a module took.
+type LoadStats struct {
+	// Compile is how long compiling took (or reading the compiled code
+	// back from the cache), Cached whether it came from the cache.
+	Compile time.Duration `json:"compile_ns"`
+	Cached  bool          `json:"cached"`
+	// Instantiate is how long making the first instance and reading its
+	// spec took.
+	Instantiate time.Duration `json:"instantiate_ns"`
+	// ModuleBytes is the size of the .wasm file; CodeBytes that of its
+	// compiled code.
+	ModuleBytes int64 `json:"module_bytes"`
+	CodeBytes   int64 `json:"code_bytes"`
+	// SHA256 is the hex digest of the .wasm file.
+	SHA256 string `json:"sha256"`
+}
+
+// Load compiles a module (or reads its compiled code from the cache),
+// makes its first instance, checks the ABI version and reads its spec. ctx
+// bounds loading only.
+func Load(ctx context.Context, wasmBytes []byte, opts Options) (*Module, error) {
+	if err := opts.setDefaults(); err != nil {
+		return nil, fmt.Errorf("wasm module %s: %w", opts.Name, err)
+	}
+	m := &Module{
+		opts:   opts,
+		sha:    Digest(wasmBytes),
+		tokens: make(chan struct{}, opts.Instances),
+		live:   map[*instance]struct{}{},
+	}
+	for range opts.Instances {
+		m.tokens <- struct{}{}
+	}
+	m.load.ModuleBytes, m.load.SHA256 = int64(len(wasmBytes)), m.sha
+	if err := m.open(ctx, wasmBytes); err != nil {
+		m.Close()
+		return nil, fmt.Errorf("wasm module %s: %w", opts.Name, err)
+	}
+	return m, nil
+}
+
+// cacheDir is where this module's compiled code is cached ("" for none).
+func (m *Module) cacheDir() string {
+	if m.opts.CacheDir == "" {
+		return ""
+	}
+	return filepath.Join(m.opts.CacheDir, m.sha[:32])
+}
+
+func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
+	rc := wazero.NewRuntimeConfig().
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(m.opts.memoryLimitPages())
+	if dir := m.cacheDir(); dir != "" {
+		m.load.Cached = dirBytes(dir) > 0
+		c, err := wazero.NewCompilationCacheWithDir(dir)
+		if err != nil {
+			return fmt.Errorf("compilation cache %s: %w", dir, err)
+		}
+		m.cache = c
+		rc = rc.WithCompilationCache(c)
+	}
+	m.rt = wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, m.rt); err != nil {
+		return fmt.Errorf("WASI: %w", err)
+	}
+	if err := m.hostModule(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	compiled, err := m.rt.CompileModule(ctx, wasmBytes)
+	if err != nil {
+		return fmt.Errorf("compiling: %w", err)
+	}
+	m.load.Compile = time.Since(start)
+	m.compiled = compiled
+	if err := checkInterface(compiled); err != nil {
+		return err
+	}
+	m.load.CodeBytes = dirBytes(m.cacheDir())
+	m.modCfg = m.moduleConfig(compiled)
+
+	start = time.Now()
+	in, err := m.instantiate(ctx)
+	if err != nil {
+		return err
+	}
+	spec, err := in.readSpec(ctx)
+	if err != nil {
+		in.close(ctx)
+		return err
+	}
+	m.load.Instantiate = time.Since(start)
+	m.spec = spec
+	m.acts = m.actionsOf(spec)
+	// The first instance serves the first call; its token is in the pool.
+	m.mu.Lock()
+	m.idle = append(m.idle, in)
+	m.mu.Unlock()
+	return nil
+}
+
+// moduleConfig is what each instance is made with: real clocks and
+// randomness, the configured env and args, the granted directories
+// read-only and nothing else of the host.
+func (m *Module) moduleConfig(compiled wazero.CompiledModule) wazero.ModuleConfig {
+	cfg := wazero.NewModuleConfig().
+		WithName("").
+		WithStartFunctions().
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().
+		WithRandSource(rand.Reader).
+		WithStdout(m.opts.Output).WithStderr(m.opts.Output).
+		WithArgs(append([]string{m.opts.Name}, m.opts.Args...)...)
+	if _, ok := compiled.ExportedFunctions()[exportInitialize]; ok {
+		cfg = cfg.WithStartFunctions(exportInitialize)
+	}
+	for _, k := range sortedKeys(m.opts.Env) {
+		cfg = cfg.WithEnv(k, m.opts.Env[k])
+	}
+	if len(m.opts.Dirs) > 0 {
+		fsc := wazero.NewFSConfig()
+		for _, g := range sortedKeys(m.opts.Dirs) {
+			fsc = fsc.WithReadOnlyDirMount(m.opts.Dirs[g], g)
+		}
+		cfg = cfg.WithFSConfig(fsc)
+	}
+	return cfg
+}
+
+// checkInterface makes sure the module speaks the ABI: its exports are
+// there with their signatures, and it imports nothing but WASI and jsorc's
+// host functions.
+func checkInterface(c wazero.CompiledModule) error {
+	i32 := api.ValueTypeI32
+	want := []struct {
+		name          string
+		params, reslt []api.ValueType
+	}{
+		{ExportABIVersion, nil, []api.ValueType{i32}},
+		{ExportSpec, nil, []api.ValueType{i32}},
+		{ExportCall, []api.ValueType{i32, i32}, []api.ValueType{i32}},
+	}
+	exports := c.ExportedFunctions()
+	for _, w := range want {
+		f, ok := exports[w.name]
+		if !ok {
+			if _, cmd := exports["_start"]; cmd {
+				return fmt.Errorf("it does not export %s: it is a WASI command (it has _start), not a jsorc action module; see docs/wasm-abi.md", w.name)
+			}
+			return fmt.Errorf("it does not export %s, so it is not a jsorc action module (see docs/wasm-abi.md)", w.name)
+		}
+		if !sameTypes(f.ParamTypes(), w.params) || !sameTypes(f.ResultTypes(), w.reslt) {
+			return fmt.Errorf("its export %s has the signature %s, want %s", w.name, signature(f.ParamTypes(), f.ResultTypes()), signature(w.params, w.reslt))
+		}
+	}
+	if _, ok := c.ExportedMemories()[ExportMemory]; !ok {
+		return fmt.Errorf("it does not export its memory as %q", ExportMemory)
+	}
+	for _, f := range c.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch mod {
+		case wasiModule:
+		case HostModule:
+			if name != ImportInput && name != ImportOutput {
+				return fmt.Errorf("it imports %s.%s, which jsorc does not offer (it offers %s.%s and %s.%s)", mod, name, HostModule, ImportInput, HostModule, ImportOutput)
+			}
+		default:
+			return fmt.Errorf("it imports %s.%s: jsorc offers only WASI preview 1 and its own %q functions", mod, name, HostModule)
+		}
+	}
+	return nil
+}
+
+func sameTypes(a, b []api.ValueType) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func signature(params, results []api.ValueType) string {
+	s := "("
+	for i, p := range params {
+		if i > 0 {
+			s += ", "
+		}
+		s += api.ValueTypeName(p)
+	}
+	s += ") -> ("
+	for i, r := range results {
+		if i > 0 {
+			s += ", "
+		}
+		s += api.ValueTypeName(r)
+	}
+	return s + ")"
+}
+
+// actionsOf turns the spec into callable actions.
+func (m *Module) actionsOf(s Spec) []actions.Action {
+	out := make([]actions.Action, 0, len(s.Actions))
+	for _, a := range s.Actions {
+		params, _ := specParams(a) // checked by parseSpec
+		c := &caller{m: m, name: a.Name, params: params}
+		out = append(out, actions.Action{Name: a.Name, Params: params, Fn: c.call, Doc: a.Doc})
+	}
+	return out
+}
+
+// Actions lists the module's actions, as its spec declares them.
+func (m *Module) Actions() []actions.Action { return m.acts }
+
+// Spec is what the module declared about itself.
+func (m *Module) Spec() Spec { return m.spec }
+
+// LoadStats says what loading the module took.
+func (m *Module) LoadStats() LoadStats { return m.load }
+
+// Replaced counts the instances dropped after a trap, an exit or a
+// deadline.
+func (m *Module) Replaced() int64 { return m.replaced.Load() }
+
+// Size is the module's measured memory in bytes: its compiled code plus
+// the linear memory of every live instance.
+func (m *Module) Size() int64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := m.load.CodeBytes
+	if n == 0 {
+		// Without a cache on disk, the compiled code is counted as the
+		// module's own size: a lower bound.
+		n = m.load.ModuleBytes
+	}
+	for in := range m.live {
+		n += int64(in.mem.Size())
+	}
+	return n
+}
+
+// Instances is how many instances are alive.
+func (m *Module) Instances() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.live)
+}
+
+// Close closes every instance and releases the compiled code. Calls in
+// flight fail; the engine closes a module only once its calls drained.
+func (m *Module) Close() error {
+	m.mu.Lock()
+	if m.closed {
+		m.mu.Unlock()
+		return nil
+	}
+	m.closed = true
+	m.idle = nil
+	m.mu.Unlock()
+	ctx := context.Background()
+	var errs []error
+	if m.rt != nil {
+		errs = append(errs, m.rt.Close(ctx))
+	}
+	if m.cache != nil {
+		errs = append(errs, m.cache.Close(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// dirBytes is the size of the regular files under dir (0 when it is
+// missing).
+func dirBytes(dir string) int64 {
+	if dir == "" {
+		return 0
+	}
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.Mode().IsRegular() {
+			n += info.Size()
+		}
+		return nil
+	})
+	return n
+}
+
+// ReadFile reads a module file, refusing what is plainly not WebAssembly.
+func ReadFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 8 || string(b[:4]) != "\x00asm" {
+		return nil, fmt.Errorf("%s is not a WebAssembly module (no \\0asm magic)", path)
+	}
+	return b, nil
+}
+
+// Digest is the hex SHA-256 of a module's bytes, the name jsorc keeps it
+// and caches its compiled code under.
+func Digest(wasmBytes []byte) string {
+	sum := sha256.Sum256(wasmBytes)
+	return hex.EncodeToString(sum[:])
+}

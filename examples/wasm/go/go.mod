@@ -1,0 +1,3 @@
+module jsorc.example/textrank
+
+go 1.26

@@ -1,0 +1,76 @@
+// Package wasmexamples finds the example WebAssembly modules that `make
+// examples` builds into examples/wasm/build/, for the tests of every
+// package that runs them. Without them a test skips, saying loudly how to
+// build them, except under CI=true, where it fails.
+package wasmexamples
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// The example modules.
+const (
+	// TextrankGo, TextrankC and TextrankRust are the same tokenizer and
+	// BM25 ranker in three languages.
+	TextrankGo   = "textrank-go.wasm"
+	TextrankC    = "textrank-c.wasm"
+	TextrankRust = "textrank-rust.wasm"
+	// Probe misbehaves on purpose and reports what WASI gives it.
+	Probe = "probe-c.wasm"
+)
+
+// Textranks lists the textrank module in every language.
+var Textranks = []string{TextrankGo, TextrankC, TextrankRust}
+
+// SkipMessage is what a test says when the examples are not built.
+const SkipMessage = "WASM EXAMPLE TESTS SKIPPED: run `make examples` first (Go, and Debian's clang, lld, wasi-libc, rustc and libstd-rust-dev-wasm32; see .ci/run)"
+
+var banner sync.Once
+
+// Dir is examples/wasm/build of the repository the test runs in.
+func Dir(t testing.TB) string {
+	t.Helper()
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := wd; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(d, "examples", "wasm")); err == nil {
+				return filepath.Join(d, "examples", "wasm", "build")
+			}
+		}
+		if filepath.Dir(d) == d {
+			t.Fatalf("no examples/wasm above %s", wd)
+		}
+	}
+}
+
+// Path is the path of the example module name; the test skips (fails
+// under CI=true) when it is not built.
+func Path(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join(Dir(t), name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("WASM EXAMPLES MISSING under CI=true: %s: %v", p, err)
+		}
+		banner.Do(func() { fmt.Fprintf(os.Stderr, "\n*** %s ***\n\n", SkipMessage) })
+		t.Skip(SkipMessage)
+	}
+	return p
+}
+
+// Read returns the bytes of the example module name (see Path).
+func Read(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(Path(t, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
