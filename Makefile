@@ -30,13 +30,19 @@ RUSTC    ?= /usr/bin/rustc
 CLANG    ?= clang
 WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror
 WASM_EXAMPLES := $(WASM_OUT)/textrank-go.wasm $(WASM_OUT)/textrank-c.wasm \
-	$(WASM_OUT)/textrank-rust.wasm $(WASM_OUT)/probe-c.wasm
+	$(WASM_OUT)/textrank-rust.wasm $(WASM_OUT)/probe-c.wasm $(WASM_OUT)/textrank-go-big.wasm
 
 examples: $(WASM_EXAMPLES)
 
 $(WASM_OUT)/textrank-go.wasm: $(wildcard examples/wasm/go/*.go examples/wasm/go/*/*.go) examples/wasm/go/go.mod
 	@mkdir -p $(WASM_OUT)
 	cd examples/wasm/go && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -ldflags=-s -o ../build/textrank-go.wasm .
+
+# The same module linked with more of Go's library (big.go): the 5 MB module
+# of the cold-load benchmark.
+$(WASM_OUT)/textrank-go-big.wasm: $(wildcard examples/wasm/go/*.go examples/wasm/go/*/*.go) examples/wasm/go/go.mod
+	@mkdir -p $(WASM_OUT)
+	cd examples/wasm/go && GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -tags big -buildmode=c-shared -trimpath -ldflags=-s -o ../build/textrank-go-big.wasm .
 
 $(WASM_OUT)/%-c.wasm: examples/wasm/c/%.c examples/wasm/c/jsorc.h
 	@mkdir -p $(WASM_OUT)

@@ -178,6 +178,7 @@ func (e *Engine) wasmServer(name string, cfg ActionConfig) *backend.WasmServer {
 	}
 	w := &backend.WasmServer{
 		Path:          e.storedWasm(cfg.WasmSHA256),
+		CacheDir:      e.wasmCache(),
 		SHA256:        cfg.WasmSHA256,
 		Instances:     cfg.Instances,
 		MemoryLimitMB: cfg.MemoryLimitMB,

@@ -76,8 +76,10 @@ type ServerSpec struct {
 // WasmServer is a WebAssembly module to serve as an action server. Its
 // JSON is what `jsorc serve-action --wasm FILE --wasm-config JSON` takes.
 type WasmServer struct {
-	// Path is the module's file on the engine's machine.
-	Path string `json:"-"`
+	// Path is the module's file on the engine's machine; CacheDir the
+	// compiled-code cache there (for a backend that lists its actions).
+	Path     string `json:"-"`
+	CacheDir string `json:"-"`
 	// SHA256 is the file's digest (hex); the server refuses another file.
 	SHA256 string `json:"sha256,omitempty"`
 	// Env, Args and Dirs are the module's WASI environment, arguments and

@@ -71,7 +71,7 @@ func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 	status, err := in.invoke(ctx, c.name, bytes.TrimSuffix(ab.buf.Bytes(), []byte{'\n'}))
 	if err != nil {
 		m.drop(in)
-		return nil, c.fault(ctx, full, err, time.Since(start))
+		return nil, c.fault(full, err, time.Since(start))
 	}
 	res, err := c.outcome(full, status, in.out)
 	m.put(in)
@@ -159,7 +159,7 @@ func (e *ActionError) Error() string { return e.Action + ": " + e.Msg }
 func (e *ActionError) Unwrap() error { return e.Err }
 
 // fault explains an instance that trapped, exited or was interrupted.
-func (c *caller) fault(ctx context.Context, full string, err error, ran time.Duration) error {
+func (c *caller) fault(full string, err error, ran time.Duration) error {
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
 		switch exit.ExitCode() {
@@ -171,9 +171,6 @@ func (c *caller) fault(ctx context.Context, full string, err error, ran time.Dur
 		default:
 			return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module exited with code %d; the instance was replaced", exit.ExitCode())}
 		}
-	}
-	if ctx.Err() != nil {
-		return &ActionError{Action: full, Err: ctx.Err(), Msg: fmt.Sprintf("interrupted (%v); the instance was replaced", ctx.Err())}
 	}
 	return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module trapped: %v; the instance was replaced", firstLine(err.Error()))}
 }

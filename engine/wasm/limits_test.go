@@ -18,7 +18,7 @@ import (
 // TestRunawayAndTrap: a loop is interrupted at its deadline, a trap fails
 // its call; each time the instance is replaced and the next call works.
 func TestRunawayAndTrap(t *testing.T) {
-	m := load(t, wasmexamples.Probe, wasm.Options{Instances: 1, Timeout: 200 * time.Millisecond})
+	m := load(t, wasmexamples.Probe, wasm.Options{Instances: 1, Timeout: time.Second})
 	tests := []struct {
 		action string
 		want   string

@@ -21,6 +21,9 @@ const (
 	TextrankRust = "textrank-rust.wasm"
 	// Probe misbehaves on purpose and reports what WASI gives it.
 	Probe = "probe-c.wasm"
+	// TextrankGoBig is the Go textrank linked with more of Go's library:
+	// a module over 5 MB, for the cold-load benchmark.
+	TextrankGoBig = "textrank-go-big.wasm"
 )
 
 // Textranks lists the textrank module in every language.

@@ -33,6 +33,9 @@ func (kb *Backend) planFor(spec backend.ServerSpec) (plan, error) {
 	if len(spec.Manifests) > 0 {
 		return customPlan(name, ns, spec.Manifests, spec.Port)
 	}
+	if spec.Wasm != nil {
+		return kb.wasmPlan(spec)
+	}
 	if spec.Builtin == "" {
 		return plan{}, backend.Errorf(backend.ErrConflict, "module %q: no way to run its server on the kube backend (give a builtin, kube.manifests or url)", name)
 	}
@@ -150,6 +153,9 @@ func number(v any) (float64, bool) {
 // its actions. It is nil for a module without a built-in.
 func (kb *Backend) configSpec(spec backend.ServerSpec) (map[string][]string, error) {
 	name := spec.Module
+	if spec.Wasm != nil {
+		return wasmSpec(spec)
+	}
 	if spec.Builtin == "" {
 		return nil, nil
 	}

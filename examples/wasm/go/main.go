@@ -23,11 +23,14 @@ const (
 
 func main() {}
 
+// extra holds the actions of optional files (big.go), set before init.
+var extra []abi.Action
+
 func init() {
 	abi.Register(abi.Spec{
 		Module: "textrank",
 		Doc:    "tokenizer and BM25 ranker (Go)",
-		Actions: []abi.Action{
+		Actions: append([]abi.Action{
 			{Name: "tokenize", Doc: "split text into lower-case word tokens",
 				Params: []abi.Param{{Name: "text", Type: "str"}}, Handler: tokenizeAction},
 			{Name: "rank", Doc: "rank docs against a query with BM25; the k best with a positive score",
@@ -37,7 +40,7 @@ func init() {
 				Params: []abi.Param{}, Handler: func(json.RawMessage) (any, error) {
 					return map[string]any{"language": "go", "abi": 1}, nil
 				}},
-		},
+		}, extra...),
 	})
 }
 
