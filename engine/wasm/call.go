@@ -109,9 +109,9 @@ func (c *caller) outcome(full string, st Status, out []byte) (any, error) {
 		if len(out) == 0 {
 			return nil, nil
 		}
-		var v any
-		if err := json.Unmarshal(out, &v); err != nil {
-			return nil, fmt.Errorf("%s: the module's result is not valid JSON: %w", full, err)
+		v, err := decodeJSON(out)
+		if err != nil {
+			return nil, &ActionError{Action: full, Msg: fmt.Sprintf("the module's result is not valid JSON: %v", err)}
 		}
 		return v, nil
 	case StatusArgError:
@@ -126,6 +126,22 @@ func (c *caller) outcome(full string, st Status, out []byte) (any, error) {
 	default:
 		return nil, &ActionError{Action: full, Msg: fmt.Sprintf("the module returned the unknown status %d (0 ok, 1 argument error, 2 failure)", st)}
 	}
+}
+
+// decodeJSON decodes exactly one JSON value, its numbers as json.Number:
+// a number keeps its literal through jsorc, as it does when the module
+// answers remotely (package protocol decodes the same way).
+func decodeJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b[dec.InputOffset():])) != 0 {
+		return nil, fmt.Errorf("trailing data after the JSON value")
+	}
+	return v, nil
 }
 
 // errorOutput reads an error output: {"msg": ..., "param": ...}, or any

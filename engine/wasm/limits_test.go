@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -114,8 +115,8 @@ func TestWASI(t *testing.T) {
 		}},
 		{"wall clock", m, "now", map[string]any{}, func(v any, err error) bool {
 			o, _ := v.(map[string]any)
-			w, _ := o["wall_ns"].(float64)
-			return err == nil && time.Since(time.Unix(0, int64(w))).Abs() < time.Minute
+			w, _ := o["wall_ns"].(json.Number).Int64()
+			return err == nil && time.Since(time.Unix(0, w)).Abs() < time.Minute
 		}},
 		{"granted dir", m, "read", map[string]any{"path": "/data/hello.txt"}, func(v any, err error) bool { return v == "hello from the host" }},
 		{"outside the granted dir", m, "read", map[string]any{"path": secret}, func(v any, err error) bool { return err != nil }},

@@ -98,9 +98,11 @@ func specParams(a SpecAction) ([]actions.Param, error) {
 			switch {
 			case len(p.Default) > 0:
 				ap.Kind = actions.Optional
-				if err := json.Unmarshal(p.Default, &ap.Default); err != nil {
+				d, err := decodeJSON(p.Default)
+				if err != nil {
 					return nil, fmt.Errorf("parameter %q: default: %w", p.Name, err)
 				}
+				ap.Default = d
 			case p.Optional:
 				ap.Kind = actions.Optional
 			default:

@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"reflect"
@@ -45,7 +46,8 @@ func call(t *testing.T, m *wasm.Module, action string, args map[string]any) (any
 		if a.Name == action {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			if errs := actions.Validate(&a, args); errs != nil {
+			args, errs := actions.Validate(&a, args)
+			if errs != nil {
 				return nil, &actions.ArgsError{Action: action, Fields: errs}
 			}
 			return a.Fn(ctx, args)
@@ -69,7 +71,7 @@ func TestTextrankSpec(t *testing.T) {
 				t.Errorf("spec %v, want %v", got, want)
 			}
 			for _, a := range m.Actions() {
-				if a.Name == "rank" && (a.Params[2].Kind != actions.Optional || a.Params[2].Default != float64(10)) {
+				if a.Name == "rank" && (a.Params[2].Kind != actions.Optional || a.Params[2].Default != json.Number("10")) {
 					t.Errorf("rank's k: %+v, want optional with default 10", a.Params[2])
 				}
 			}
@@ -123,7 +125,7 @@ func TestTextrankAcrossLanguages(t *testing.T) {
 			}
 			for j := range r.ranks[i] {
 				g, w := r.ranks[i][j].(map[string]any), ref.ranks[i][j].(map[string]any)
-				if g["doc"] != w["doc"] || math.Abs(g["score"].(float64)-w["score"].(float64)) > 1e-12 {
+				if g["doc"] != w["doc"] || math.Abs(num(g["score"])-num(w["score"])) > 1e-12 {
 					t.Errorf("%s rank %q #%d: %v, want Go's %v", name, queries[i], j, g, w)
 				}
 			}
@@ -146,9 +148,16 @@ func TestTextrankErrors(t *testing.T) {
 				t.Errorf("rank without k: %v, %v", v, err)
 			}
 			v, err = call(t, m, "about", map[string]any{})
-			if err != nil || v.(map[string]any)["abi"] != float64(1) {
+			if err != nil || v.(map[string]any)["abi"] != json.Number("1") {
 				t.Errorf("about: %v, %v", v, err)
 			}
 		})
 	}
+}
+
+// num reads a JSON number as decoded (json.Number).
+func num(v any) float64 {
+	n, _ := v.(json.Number)
+	f, _ := n.Float64()
+	return f
 }

@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -94,9 +95,14 @@ func sameResults(a, b any) bool {
 			}
 		}
 		return true
-	case float64:
-		y, ok := b.(float64)
-		return ok && math.Abs(x-y) <= 1e-12
+	case json.Number:
+		y, ok := b.(json.Number)
+		if !ok {
+			return false
+		}
+		fx, errx := x.Float64()
+		fy, erry := y.Float64()
+		return errx == nil && erry == nil && math.Abs(fx-fy) <= 1e-12
 	default:
 		return reflect.DeepEqual(a, b)
 	}
