@@ -36,7 +36,7 @@ func (e *Engine) ConfigureActions(ctx context.Context, name, source string, cont
 				return nil, errorf(ErrInvalid, "module %q (source %s): %v", n, source, err)
 			}
 		}
-		if err := e.prepareWasm(n, &c, source); err != nil {
+		if err := e.prepareWasm(ctx, n, &c, source); err != nil {
 			return nil, fmt.Errorf("%w (source %s)", err, source)
 		}
 		set[n] = c

@@ -105,7 +105,7 @@ func (e *Engine) storedWasm(sum string) string {
 // in the data directory under its digest, and loads it once — compiling it
 // into the cache, checking the ABI and reading its spec — so a module that
 // cannot run is refused now, not at its first load.
-func (e *Engine) prepareWasm(name string, c *ActionConfig, source string) error {
+func (e *Engine) prepareWasm(ctx context.Context, name string, c *ActionConfig, source string) error {
 	if c.Wasm == "" {
 		return nil
 	}
@@ -128,8 +128,6 @@ func (e *Engine) prepareWasm(name string, c *ActionConfig, source string) error 
 	if err := writeFileAtomic(e.storedWasm(sum), raw); err != nil {
 		return fmt.Errorf("engine: keeping module %q: %w", name, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	mod, err := wasm.Load(ctx, raw, c.WasmModule.options(name, e.wasmCache(), e.opts.CallTimeout))
 	if err != nil {
 		return errorf(ErrInvalid, "module %q: %v", name, err)

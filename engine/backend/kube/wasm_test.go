@@ -54,7 +54,7 @@ func TestKubeWasmRemote(t *testing.T) {
 			}
 			src := filepath.Join(t.TempDir(), "m.yaml")
 			yaml := fmt.Sprintf("%s:\n  wasm: %s\n  instances: 2\n  wasm_config: {env: {MODE: kube}}\n", tc.module, path)
-			if _, err := e.ConfigureActions(tc.module, src, []byte(yaml)); err != nil {
+			if _, err := e.ConfigureActions(ctx, tc.module, src, []byte(yaml)); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := e.Load(ctx, tc.module, "remote", engine.LoadOptions{}); err != nil {

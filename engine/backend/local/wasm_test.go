@@ -43,7 +43,7 @@ func configureWasm(t *testing.T, e *engine.Engine, name, example, extra string) 
 	if err := os.WriteFile(src, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ConfigureActions(name, src, []byte(yaml)); err != nil {
+	if _, err := e.ConfigureActions(ctxT(t), name, src, []byte(yaml)); err != nil {
 		t.Fatalf("configuring %s: %v", name, err)
 	}
 }
