@@ -24,8 +24,14 @@ import (
 // address and stops at the end of the test.
 func serveHTTP(t *testing.T, o api.HTTPOptions) (*engine.Engine, string) {
 	t.Helper()
+	return serveHTTPWith(t, o, api.Options{Token: testToken})
+}
+
+// serveHTTPWith is serveHTTP with the API's options.
+func serveHTTPWith(t *testing.T, o api.HTTPOptions, ao api.Options) (*engine.Engine, string) {
+	t.Helper()
 	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir()}).Engine
-	h, err := api.NewServer(e, api.Options{Token: testToken})
+	h, err := api.NewServer(e, ao)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,6 +88,11 @@ func NewHTTPServer(h http.Handler, o HTTPOptions) (*HTTPServer, error) {
 		}
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
 	}
+	// An event stream never becomes idle: Shutdown ends them, or it would
+	// wait for them to its deadline.
+	if s, ok := h.(*Server); ok {
+		srv.RegisterOnShutdown(s.closeStreams)
+	}
 	return &HTTPServer{srv: srv, limiter: l}, nil
 }
 

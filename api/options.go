@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 )
 
 // Options configure a Server: who may call it and what one call may cost.
@@ -28,6 +29,10 @@ type Options struct {
 	ListenAddr string
 	// Limits bound each request; the zero value takes DefaultLimits.
 	Limits Limits
+	// Heartbeat is how often a quiet event stream says it is alive
+	// (default DefaultHeartbeat); a reader that hears nothing for a few
+	// heartbeats knows the stream is dead.
+	Heartbeat time.Duration
 }
 
 // errNoToken is NewServer's answer to Options without a token.
@@ -45,5 +50,8 @@ func (o *Options) check() error {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	o.Limits = o.Limits.withDefaults()
+	if o.Heartbeat <= 0 {
+		o.Heartbeat = DefaultHeartbeat
+	}
 	return nil
 }

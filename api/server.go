@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jsorc/jsorc/api/types"
@@ -32,6 +33,10 @@ type Server struct {
 	guard  guard
 	limits Limits
 	heavy  heavySlots
+	// heartbeat is the event stream's; closing ends every stream.
+	heartbeat time.Duration
+	closing   chan struct{}
+	closeOnce sync.Once
 }
 
 // NewServer returns the API handler of engine e. Options must carry the
@@ -48,6 +53,7 @@ func NewServer(e *engine.Engine, o Options) (*Server, error) {
 		e: e, log: o.Logger, mux: http.NewServeMux(),
 		auth: newAuthorizer(o.Token), guard: g,
 		limits: o.Limits, heavy: make(heavySlots, o.Limits.Heavy),
+		heartbeat: o.Heartbeat, closing: make(chan struct{}),
 	}
 	s.routes = routeTable(e)
 	s.mux.HandleFunc("POST /js_admin/{name}", s.admin)
@@ -60,6 +66,7 @@ func NewServer(e *engine.Engine, o Options) (*Server, error) {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "status": "ok"})
 	})
+	s.mux.HandleFunc("GET "+types.EventsPath, s.events)
 	s.mux.HandleFunc("GET /js_admin/", s.list)
 	s.mux.Handle("GET /metrics", metricsHandler(e))
 	s.mux.HandleFunc("/prometheus/", s.prometheusProxy)

@@ -79,6 +79,13 @@ func (e *Engine) Subscribe() (<-chan Event, func()) {
 // from 1 again when it changes.
 func (e *Engine) EventBoot() string { return e.events.boot }
 
+// EventSeq is the number of the engine's latest event (0 before the first).
+func (e *Engine) EventSeq() uint64 {
+	e.events.mu.Lock()
+	defer e.events.mu.Unlock()
+	return e.events.seq
+}
+
 // EventsSince returns the numbered events after seq that the engine still
 // keeps, oldest first, and whether they are all there are: false when some
 // after seq are no longer kept.

@@ -40,11 +40,16 @@ func (f fetcher) fetchStatus() tea.Cmd {
 	}
 }
 
-// readPlan says what a read of everything covers beyond the statuses,
-// measurements, policy, services, benchmark and load test it always reads.
+// readPlan says what a read covers beyond the measurements and the policy
+// it always reads.
 type readPlan struct {
 	// samples is how many of the last samples to read.
 	samples int
+	// status, services, bench and load ask for the module statuses, the
+	// services, the benchmark's report and the load test's progress. With
+	// the event stream up, the 1 Hz refresh reads them only when they are
+	// running or now and then: events say when they change.
+	status, services, bench, load bool
 	// sys asks for the tracksys report, which holds every state of the run:
 	// read each tick while tracksys runs, now and then otherwise.
 	sys bool
@@ -61,11 +66,13 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 	defer cancel()
 	msg := refreshMsg{tick: tick, epoch: plan.epoch}
 	b := f.backend
-	status, err := types.Call(ctx, b, types.ActionsStatus, types.ActionsStatusParams{})
-	if err != nil {
-		msg.errs = append(msg.errs, fetchErrMsg{read: readStatus, what: "module status", err: err})
-	} else {
-		msg.status = status.All
+	if plan.status {
+		status, err := types.Call(ctx, b, types.ActionsStatus, types.ActionsStatusParams{})
+		if err != nil {
+			msg.errs = append(msg.errs, fetchErrMsg{read: readStatus, what: "module status", err: err})
+		} else {
+			msg.status = status.All
+		}
 	}
 	msg.at = f.now()
 	if stats, err := types.Call(ctx, b, types.EngineStats, types.StatsParams{Samples: plan.samples}); err != nil {
@@ -78,23 +85,29 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 	} else {
 		msg.policy = &policy.Policy
 	}
-	if svc, err := types.Call(ctx, b, types.Services, types.NoParams{}); err != nil {
-		msg.errs = append(msg.errs, fetchErrMsg{read: readServices, what: "services", err: err})
-	} else {
-		msg.services, msg.servicesOK = svc.Services, true
+	if plan.services {
+		if svc, err := types.Call(ctx, b, types.Services, types.NoParams{}); err != nil {
+			msg.errs = append(msg.errs, fetchErrMsg{read: readServices, what: "services", err: err})
+		} else {
+			msg.services, msg.servicesOK = svc.Services, true
+		}
 	}
-	switch report, err := types.Call(ctx, b, types.BenchmarkReport, types.NoParams{}); {
-	case err == nil:
-		msg.bench = &benchRead{running: true, report: report.Report}
-	case errors.Is(err, types.ErrNotStarted):
-		msg.bench = &benchRead{}
-	default:
-		msg.errs = append(msg.errs, fetchErrMsg{read: readBench, what: "the benchmark", err: err})
+	if plan.bench {
+		switch report, err := types.Call(ctx, b, types.BenchmarkReport, types.NoParams{}); {
+		case err == nil:
+			msg.bench = &benchRead{running: true, report: report.Report}
+		case errors.Is(err, types.ErrNotStarted):
+			msg.bench = &benchRead{}
+		default:
+			msg.errs = append(msg.errs, fetchErrMsg{read: readBench, what: "the benchmark", err: err})
+		}
 	}
-	if lt, err := types.Call(ctx, b, types.LoadTestProgress, types.NoParams{}); err != nil {
-		msg.errs = append(msg.errs, fetchErrMsg{read: readLoadTest, what: "the load test", err: err})
-	} else {
-		msg.load = &lt
+	if plan.load {
+		if lt, err := types.Call(ctx, b, types.LoadTestProgress, types.NoParams{}); err != nil {
+			msg.errs = append(msg.errs, fetchErrMsg{read: readLoadTest, what: "the load test", err: err})
+		} else {
+			msg.load = &lt
+		}
 	}
 	if plan.sys {
 		if sys, err := types.Call(ctx, b, types.TrackSysReport, types.NoParams{}); err != nil {

@@ -107,6 +107,11 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 	for i := len(msg.errs) - 1; i >= 0; i-- {
 		m.readFailed(msg.errs[i]) // the first failure shows
 	}
+	if len(msg.errs) == 0 && msg.status == nil {
+		// A read without the statuses (events keep them fresh) still
+		// says the engine answers.
+		m.readAt, m.readErr = msg.at, nil
+	}
 	return tea.Batch(cmds...)
 }
 

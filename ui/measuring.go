@@ -30,6 +30,10 @@ const (
 // the run, so it is not read each second for nothing.
 const sysReadEvery = 5
 
+// fullReadEvery is how many refreshes apart everything is read while the
+// event stream is up (a safety net: events say what changed).
+const fullReadEvery = 10
+
 // measuring is what the console knows of the measuring tools.
 type measuring struct {
 	// epoch counts the answers to starts and stops: a refresh planned in
@@ -49,12 +53,25 @@ type measuring struct {
 	sysStates int
 	// sysWait counts the refreshes since tracksys was last read.
 	sysWait int
+	// fullWait counts the refreshes since everything was last read.
+	fullWait int
 }
 
-// plan says what the next read of everything covers; tick is set for the
-// 1 Hz refresh.
+// plan says what the next read covers; tick is set for the 1 Hz refresh,
+// which reads everything only while there is no event stream, or every
+// fullReadEvery refreshes.
 func (m *model) plan(tick bool) readPlan {
-	p := readPlan{samples: m.graphs.samplesWanted(), epoch: m.meas.epoch}
+	p := readPlan{samples: m.graphs.samplesWanted(), epoch: m.meas.epoch,
+		status: true, services: true, bench: true, load: true}
+	if tick && m.events != nil {
+		m.meas.fullWait++
+		if m.meas.fullWait < fullReadEvery {
+			p.status, p.services = false, false
+			p.bench, p.load = m.bench.running, m.bench.load.Running
+		} else {
+			m.meas.fullWait = 0
+		}
+	}
 	switch {
 	case !m.meas.sysKnown || m.meas.sysActive:
 		p.sys = true

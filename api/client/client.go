@@ -19,19 +19,21 @@ import (
 
 // Client calls a running engine's API.
 type Client struct {
-	base  string
-	token string
-	cause types.Cause
-	http  *http.Client
+	base         string
+	token        string
+	cause        types.Cause
+	reconnectFor time.Duration
+	http         *http.Client
 }
 
 // Option configures New.
 type Option func(*config)
 
 type config struct {
-	token string
-	tls   *tls.Config
-	cause types.Cause
+	token        string
+	tls          *tls.Config
+	cause        types.Cause
+	reconnectFor time.Duration
 }
 
 // WithToken sends token with every request ("Authorization: Bearer").
@@ -45,6 +47,10 @@ func WithTLS(cfg *tls.Config) Option { return func(c *config) { c.tls = cfg } }
 // the engine records it as the cause of the changes the client makes.
 func WithCause(c types.Cause) Option { return func(cfg *config) { cfg.cause = c } }
 
+// WithReconnectFor sets how long Events tries to reconnect to an engine
+// whose stream ended before it closes the channel (DefaultReconnectFor).
+func WithReconnectFor(d time.Duration) Option { return func(c *config) { c.reconnectFor = d } }
+
 // New returns a client of the engine at base (e.g.
 // "http://127.0.0.1:8799"); a bare HOST:PORT gets http:// added, or
 // https:// when a TLS config is given.
@@ -52,6 +58,9 @@ func New(base string, opts ...Option) *Client {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
+	}
+	if cfg.reconnectFor <= 0 {
+		cfg.reconnectFor = DefaultReconnectFor
 	}
 	if !strings.Contains(base, "://") {
 		scheme := "http://"
@@ -61,9 +70,10 @@ func New(base string, opts ...Option) *Client {
 		base = scheme + base
 	}
 	return &Client{
-		base:  strings.TrimRight(base, "/"),
-		token: cfg.token,
-		cause: cfg.cause,
+		base:         strings.TrimRight(base, "/"),
+		token:        cfg.token,
+		cause:        cfg.cause,
+		reconnectFor: cfg.reconnectFor,
 		http: &http.Client{Transport: &http.Transport{
 			Proxy: nil, MaxIdleConnsPerHost: 8, IdleConnTimeout: 30 * time.Second,
 			TLSClientConfig: cfg.tls,

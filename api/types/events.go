@@ -2,6 +2,8 @@ package types
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -109,4 +111,42 @@ func CauseOf(ctx context.Context, def Cause) Cause {
 		return c
 	}
 	return def
+}
+
+// The event stream: GET EventsPath answers server-sent events
+// (text/event-stream) with the API's token. Each engine event comes as
+// "id: <boot>.<seq>", "event: <type>", "data: <Event as JSON>"; the stream
+// opens with a StreamHello and says ": heartbeat" every
+// StreamHello.HeartbeatS seconds while nothing happens. A client that
+// reconnects sends the last id it saw as Last-Event-ID and gets what it
+// missed; when the engine can no longer tell (it restarted, or kept fewer
+// events than were missed) the stream says "event: reset" instead.
+const (
+	EventsPath = AdminPrefix + "events"
+	// StreamHelloEvent and StreamResetEvent name the stream's own events.
+	StreamHelloEvent = "hello"
+	StreamResetEvent = string(EventReset)
+)
+
+// StreamHello is the data of the stream's first event: which run of the
+// engine this is, the number of its latest event, and how often the stream
+// sends a heartbeat.
+type StreamHello struct {
+	Boot       string  `json:"boot"`
+	Seq        uint64  `json:"seq"`
+	HeartbeatS float64 `json:"heartbeat_s"`
+}
+
+// EventID is the stream's id of event seq of engine run boot.
+func EventID(boot string, seq uint64) string { return boot + "." + strconv.FormatUint(seq, 10) }
+
+// ParseEventID splits an id of the stream into the engine's run and the
+// event's number.
+func ParseEventID(id string) (boot string, seq uint64, ok bool) {
+	boot, n, found := strings.Cut(id, ".")
+	if !found || boot == "" {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(n, 10, 64)
+	return boot, seq, err == nil
 }
