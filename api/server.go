@@ -129,6 +129,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	start := time.Now()
 	r = r.WithContext(types.WithCause(r.Context(), requestCause(r)))
 	out, err := rt.serve(w, r, body)
+	if strings.HasPrefix(rt.info.Path, types.AdminPrefix) { // app runs record themselves
+		s.e.RecordRequest(name, "", time.Since(start), err == nil)
+	}
 	if err != nil {
 		s.refuse(w, name, err)
 		return

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/engine/track"
 )
@@ -62,7 +63,7 @@ func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	defer e.saveProgressIfDue(now)
-	placement := e.placement()
+	placement := e.modes()
 	if _, on := e.meas.acts.Active(); on {
 		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
 	}
@@ -75,9 +76,22 @@ func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]
 	}
 }
 
-// promWindow is the rate window of tracksys's Prometheus queries: several
-// of promon's 2 s scrapes.
-const promWindow = 10 * time.Second
+// promWindow is the shortest rate window of tracksys's Prometheus queries;
+// promWindowScrapes is how many of the backend's scrape intervals a window
+// spans at least, so that a rate always has samples to work with (a window
+// shorter than two scrapes reads 0).
+const (
+	promWindow        = 10 * time.Second
+	promWindowScrapes = 4
+)
+
+// rateWindow is the rate window for the backend's Prometheus.
+func (e *Engine) rateWindow() time.Duration {
+	if c, ok := e.backend.(backend.ScrapeCadence); ok {
+		return max(promWindow, promWindowScrapes*c.ScrapeInterval())
+	}
+	return promWindow
+}
 
 // promStats asks the kept-alive Prometheus for the engine's and the action
 // servers' CPU, memory and network, each scraped as its own job. It returns
@@ -94,7 +108,7 @@ func (e *Engine) promStats(ctx context.Context, now time.Time) (map[string]measu
 	}
 	ctx, cancel := context.WithTimeout(ctx, 800*time.Millisecond)
 	defer cancel()
-	stats, err := src.With(measure.LocalQueries("job")).Query(ctx, now, promWindow)
+	stats, err := src.With(measure.LocalQueries("job")).Query(ctx, now, e.rateWindow())
 	if err != nil || len(stats) == 0 {
 		e.log.Debug("tracksys: Prometheus did not answer, using /proc", "err", err)
 		return nil, ""
@@ -116,6 +130,18 @@ func actionTotals(cur map[string]track.Snapshot) map[string]track.Snapshot {
 	return out
 }
 
+// modes maps every configured module to the mode it serves in, "" for
+// none: JSORC's actions_state.
+func (e *Engine) modes() map[string]string {
+	out := map[string]string{}
+	for name, m := range e.routes.Load().mods {
+		m.mu.Lock()
+		out[name] = string(m.serving)
+		m.mu.Unlock()
+	}
+	return out
+}
+
 // placement maps every module that serves calls to its mode.
 func (e *Engine) placement() map[string]string {
 	out := map[string]string{}
@@ -129,8 +155,19 @@ func (e *Engine) placement() map[string]string {
 	return out
 }
 
+// RecordRequest feeds a running benchmark with one API request, as JSORC's
+// views fed theirs: reqType is the endpoint's name (JSORC's request type,
+// e.g. "actions_call"), name "" for JSORC's "_default_", d how long the
+// endpoint took and ok whether it succeeded. The API layer calls it once per
+// request; app runs record themselves (type walker_run, the app's name),
+// so it must not call it for them. Without a benchmark running it does
+// nothing, without allocating.
+func (e *Engine) RecordRequest(reqType, name string, d time.Duration, ok bool) {
+	e.meas.bench.Record(reqType, name, d, ok)
+}
+
 // BenchmarkStart is JSORC's benchmark start: request-level latency and
-// throughput of app requests from now on. It survives a restart of the
+// throughput of every API request (by type and name) from now on. It survives a restart of the
 // engine (see saveProgress).
 func (e *Engine) BenchmarkStart(ctx context.Context) error {
 	e.meas.runMu.Lock()
@@ -172,8 +209,8 @@ func (e *Engine) BenchmarkStop(ctx context.Context) (measure.Report, error) {
 	return r, nil
 }
 
-// TrackActStart starts JSORC's action tracking: per tick, the mean latency
-// of each action, and the placement whenever it changes.
+// TrackActStart starts JSORC's action tracking: the mean latency of each
+// action per placement period, a period ending when the placement changes.
 func (e *Engine) TrackActStart(ctx context.Context) error {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
@@ -182,7 +219,7 @@ func (e *Engine) TrackActStart(ctx context.Context) error {
 		return measureErr(err)
 	}
 	// The first tick only sets the baseline of every action.
-	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.modes())
 	e.meas.saved.acts = 0
 	e.saveProgress(now)
 	e.publish(causeOf(ctx), EventMeasure, "trackact", "started")
@@ -200,7 +237,7 @@ func (e *Engine) TrackActStop(ctx context.Context) ([]measure.Entry, error) {
 		_, err := e.meas.acts.Stop(now)
 		return nil, measureErr(err)
 	}
-	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.placement())
+	_ = e.meas.acts.Tick(now, actionTotals(e.tracks.Snapshot()), e.modes())
 	h := e.meas.acts.History()
 	if err := e.storeReport("trackact", now, h); err != nil {
 		return nil, fmt.Errorf("%w; trackact keeps running: free some space and stop it again", err)

@@ -31,10 +31,12 @@ type progressSaved struct {
 	acts, sys uint64
 }
 
-// trackerState is the saved state of trackact or tracksys: its start; its
-// entries are saved one by one.
+// trackerState is the saved state of trackact or tracksys: its start and,
+// for trackact, the placement period in progress; their closed entries are
+// saved one by one.
 type trackerState struct {
-	Start time.Time `json:"start"`
+	Start time.Time           `json:"start"`
+	Open  *measure.OpenPeriod `json:"open,omitempty"`
 }
 
 // saveProgressIfDue saves what runs when the last save is checkpointEvery
@@ -56,12 +58,12 @@ func (e *Engine) saveProgress(now time.Time) {
 			e.log.Warn("saving the running benchmark", "err", err)
 		}
 	}
-	if start, entries, total, ok := e.meas.acts.EntriesSince(e.meas.saved.acts); ok {
+	if start, entries, total, open, ok := e.meas.acts.EntriesSince(e.meas.saved.acts); ok {
 		reps := make([]store.Report, len(entries))
 		for i, en := range entries {
 			reps[i] = progressEntry(en.TS, en)
 		}
-		if err := e.saveProgressOf(progressTrackAct, trackerState{Start: start}, reps); err != nil {
+		if err := e.saveProgressOf(progressTrackAct, trackerState{Start: start, Open: &open}, reps); err != nil {
 			e.log.Warn("saving trackact", "err", err)
 		} else {
 			e.meas.saved.acts = total
@@ -149,10 +151,14 @@ func (e *Engine) restoreMeasuring() {
 		if err := decodeProgress(p, &st, entries); err != nil {
 			return err
 		}
-		if err := e.meas.acts.Resume(st.Start, entries); err != nil {
+		var open measure.OpenPeriod
+		if st.Open != nil {
+			open = *st.Open
+		}
+		if err := e.meas.acts.Resume(st.Start, entries, open); err != nil {
 			return err
 		}
-		_, _, e.meas.saved.acts, _ = e.meas.acts.EntriesSince(0)
+		_, _, e.meas.saved.acts, _, _ = e.meas.acts.EntriesSince(0)
 		e.log.Info("resumed trackact", "since", st.Start, "entries", len(entries))
 		return nil
 	})

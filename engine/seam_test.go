@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,17 +92,7 @@ func TestStatsDoNotWaitForPrometheus(t *testing.T) {
 		<-r.Context().Done() // hangs until the engine gives up
 	}))
 	defer prom.Close()
-	fb := fake.New(map[string]string{"promon": prom.URL})
-	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: fb}).Engine
-	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"keep_alive": ["promon"]}`); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.TrackSysStart(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	e := startTrackSys(t, fake.New(map[string]string{"promon": prom.URL}))
 	select {
 	case <-queried:
 	case <-time.After(10 * time.Second):
@@ -117,4 +108,64 @@ func TestStatsDoNotWaitForPrometheus(t *testing.T) {
 	if _, err := e.TrackSysStop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestTrackSysRateWindowSpansScrapes: tracksys's rate queries span at least
+// four of the backend's scrape intervals (a window shorter than two scrapes
+// reads 0 on a real Prometheus): 10 s at the local backend's 2 s scrapes,
+// 60 s at the cluster's 15 s.
+func TestTrackSysRateWindowSpansScrapes(t *testing.T) {
+	for _, tc := range []struct {
+		interval time.Duration
+		window   string
+	}{{2 * time.Second, "[10s]"}, {15 * time.Second, "[60s]"}} {
+		t.Run(tc.window, func(t *testing.T) {
+			queries := make(chan string, 16)
+			prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_ = r.ParseForm()
+				select {
+				case queries <- r.Form.Get("query"):
+				default:
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"status":"success","data":{"resultType":"vector","result":[]}}`))
+			}))
+			defer prom.Close()
+			fb := fake.New(map[string]string{"promon": prom.URL})
+			fb.SetScrapeInterval(tc.interval)
+			e := startTrackSys(t, fb)
+			defer func() { _, _ = e.TrackSysStop(context.Background()) }()
+			deadline := time.After(10 * time.Second)
+			for {
+				select {
+				case q := <-queries:
+					if strings.Contains(q, "rate(") {
+						if !strings.Contains(q, tc.window) {
+							t.Fatalf("rate query %q, want a window of %s", q, tc.window)
+						}
+						return
+					}
+				case <-deadline:
+					t.Fatal("tracksys made no rate query")
+				}
+			}
+		})
+	}
+}
+
+// startTrackSys runs an engine on fb with promon kept alive and tracksys
+// started.
+func startTrackSys(t *testing.T, fb *fake.Backend) *engine.Engine {
+	t.Helper()
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: fb}).Engine
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"keep_alive": ["promon"]}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.TrackSysStart(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return e
 }

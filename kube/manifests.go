@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Images of the bundled services. Pinned to a major (or an exact release for
@@ -204,12 +207,22 @@ func RedisManifests() []map[string]any {
 	}
 }
 
+// PrometheusScrapeInterval is how often the bundled Prometheus scrapes;
+// rates over it need windows of several intervals.
+const PrometheusScrapeInterval = 15 * time.Second
+
+// EngineJob is the scrape job of the engine itself; each action server is
+// the job named by its module.
+const EngineJob = "jsorc"
+
 // PrometheusScrape is what the bundled Prometheus scrapes besides itself.
 type PrometheusScrape struct {
-	// Targets are the action servers' host:port (their Services).
-	Targets []string
+	// Targets maps each action server's module, its job, to its host:port
+	// (its Service), so that queries by job break the figures down by
+	// module.
+	Targets map[string]string
 	// Engine is the host:port of the engine's API, when the engine runs in
-	// the cluster; "" leaves it out.
+	// the cluster; "" leaves it out. Its job is [EngineJob].
 	Engine string
 	// EngineToken makes the engine's scrape authenticate with the token in
 	// [APITokenSecretName] (the engine answers /metrics to others than
@@ -219,26 +232,29 @@ type PrometheusScrape struct {
 }
 
 // PrometheusConfig is the prometheus.yml of the bundled Prometheus: it
-// scrapes itself and each of targets (host:port, e.g. an action server's
-// Service) every 15 s.
-func PrometheusConfig(targets []string) string {
+// scrapes itself and each of targets (job → host:port, e.g. a module's
+// action server's Service), each as its own job, every
+// [PrometheusScrapeInterval].
+func PrometheusConfig(targets map[string]string) string {
 	return prometheusConfig(PrometheusScrape{Targets: targets})
 }
 
 // prometheusConfig is the prometheus.yml for s.
 func prometheusConfig(s PrometheusScrape) string {
 	var b strings.Builder
-	b.WriteString("global:\n  scrape_interval: 15s\n  evaluation_interval: 15s\n")
+	iv := strconv.Itoa(int(PrometheusScrapeInterval/time.Second)) + "s"
+	b.WriteString("global:\n  scrape_interval: " + iv + "\n  evaluation_interval: " + iv + "\n")
 	b.WriteString("scrape_configs:\n")
 	b.WriteString("  - job_name: prometheus\n    static_configs:\n      - targets: [\"localhost:9090\"]\n")
-	if len(s.Targets) > 0 {
-		b.WriteString("  - job_name: jsorc\n    static_configs:\n      - targets:\n")
-		for _, t := range s.Targets {
-			b.WriteString("          - " + strconv.Quote(t) + "\n")
+	for _, job := range slices.Sorted(maps.Keys(s.Targets)) {
+		if job == EngineJob || job == "prometheus" {
+			continue // a module may not take the engine's or Prometheus's job
 		}
+		b.WriteString("  - job_name: " + strconv.Quote(job) + "\n    static_configs:\n")
+		b.WriteString("      - targets: [" + strconv.Quote(s.Targets[job]) + "]\n")
 	}
 	if s.Engine != "" {
-		b.WriteString("  - job_name: jsorc-engine\n")
+		b.WriteString("  - job_name: " + EngineJob + "\n")
 		if s.EngineToken {
 			b.WriteString("    authorization:\n      type: Bearer\n")
 			b.WriteString("      credentials_file: " + apiTokenMount + "/" + APITokenKey + "\n")
@@ -249,8 +265,9 @@ func prometheusConfig(s PrometheusScrape) string {
 }
 
 // PrometheusManifests returns the ConfigMap, Deployment and Service of the
-// bundled Prometheus ("promon") scraping itself and targets.
-func PrometheusManifests(targets []string) []map[string]any {
+// bundled Prometheus ("promon") scraping itself and targets (job →
+// host:port).
+func PrometheusManifests(targets map[string]string) []map[string]any {
 	return PrometheusManifestsFor(PrometheusScrape{Targets: targets})
 }
 

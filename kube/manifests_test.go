@@ -72,13 +72,13 @@ func TestBundledManifests(t *testing.T) {
 			t.Errorf("%s: kinds %v", name, kinds)
 		}
 	}
-	prom := kube.PrometheusManifests([]string{"a.ns.svc:8000"})
+	prom := kube.PrometheusManifests(map[string]string{"a": "a.ns.svc:8000"})
 	svc := prom[2]["metadata"].(map[string]any)["name"]
 	if svc != kube.PrometheusServiceName || !strings.Contains(prom[0]["data"].(map[string]any)["prometheus.yml"].(string), `"a.ns.svc:8000"`) {
 		t.Errorf("promon: service %v, config %v", svc, prom[0]["data"])
 	}
 	h1 := kube.PrometheusManifests(nil)[1]["spec"].(map[string]any)["template"]
-	h2 := kube.PrometheusManifests([]string{"x:1"})[1]["spec"].(map[string]any)["template"]
+	h2 := kube.PrometheusManifests(map[string]string{"x": "x:1"})[1]["spec"].(map[string]any)["template"]
 	if b1, _ := json.Marshal(h1); string(b1) == func() string { b2, _ := json.Marshal(h2); return string(b2) }() {
 		t.Error("a Prometheus config change does not change the pod template (no roll)")
 	}
@@ -139,6 +139,15 @@ func TestBundledManifestsCredentials(t *testing.T) {
 	if !strings.Contains(string(db), `"initContainers"`) || !strings.Contains(string(db), "exit_on_error=on") {
 		t.Error("db has no init container that sets the password in an existing cluster")
 	}
+	// One job per action server, named by its module: tracksys's queries
+	// by job break the figures down by module.
+	cfg := kube.PrometheusConfig(map[string]string{"use_enc": "use-enc.ns.svc:80", "bi_enc": "bi-enc.ns.svc:80"})
+	for _, want := range []string{"job_name: \"bi_enc\"\n    static_configs:\n      - targets: [\"bi-enc.ns.svc:80\"]",
+		"job_name: \"use_enc\"\n    static_configs:\n      - targets: [\"use-enc.ns.svc:80\"]", "scrape_interval: 15s"} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("config lacks %q:\n%s", want, cfg)
+		}
+	}
 	for _, tt := range []struct {
 		s          kube.PrometheusScrape
 		job, token bool
@@ -151,7 +160,7 @@ func TestBundledManifestsCredentials(t *testing.T) {
 		objs := kube.PrometheusManifestsFor(tt.s)
 		cfg := objs[0]["data"].(map[string]any)["prometheus.yml"].(string)
 		dep, _ := json.Marshal(objs[1])
-		if got := strings.Contains(cfg, "job_name: jsorc-engine"); got != tt.job {
+		if got := strings.Contains(cfg, "job_name: jsorc\n"); got != tt.job {
 			t.Errorf("%+v: engine job %v, want %v:\n%s", tt.s, got, tt.job, cfg)
 		}
 		if got := strings.Contains(cfg, "credentials_file: /etc/jsorc-api-token/token"); got != tt.token {

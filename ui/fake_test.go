@@ -72,7 +72,7 @@ func newFakeBackend(extra int, sys bool) *fakeBackend {
 	f.loadTest = types.LoadTestStatus{Running: true, App: "flow_analysis", Policy: "costmodel",
 		Elapsed: 72.4, Duration: 180, Requests: 3818, Errors: 3, LastP50: 15.24}
 	f.entries = []types.Entry{
-		{TS: unixSeconds(goldenNow.Add(-2 * time.Second)), ActionsCalls: map[string]float64{"textenc.encode": 0.0046}, ActionsState: map[string]string{"textenc": "remote"}},
+		{TS: unixSeconds(goldenNow.Add(-2 * time.Second)), ActionsCalls: map[string]float64{"textenc.encode": 0.0046}, ActionsState: map[string]types.ActionMode{"textenc": {Mode: "remote"}}},
 		{TS: unixSeconds(goldenNow.Add(-time.Second)), ActionsCalls: map[string]float64{"textenc.encode": 0.0044}},
 		{TS: unixSeconds(goldenNow), ActionsCalls: map[string]float64{"textenc.encode": 0.0041, "echo.echo": 0.00002}},
 	}

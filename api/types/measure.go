@@ -1,5 +1,7 @@
 package types
 
+import "encoding/json"
+
 // The reports of JSORC's measuring tools: the benchmark, trackact and
 // tracksys.
 
@@ -45,18 +47,19 @@ type TypeReport map[string]Metrics
 // "walker_run"): {req_type: {name or "_default_": M, "all": M}}.
 type Report map[string]TypeReport
 
-// Entry is one element of JSORC's trackact history: the mean latency in
-// seconds of each action called during one tick, and, on the first entry and
-// whenever the placement changed, the mode of every module.
+// Entry is one element of JSORC's trackact history: one placement period.
+// The first starts when tracking starts; each change of placement closes the
+// current one and starts the next, which carries the new placement.
 type Entry struct {
-	// TS is the end of the tick, in Unix seconds.
+	// TS is the start of the period, in Unix seconds.
 	TS float64 `json:"ts"`
-	// ActionsCalls maps "module.action" to its mean latency over the tick,
-	// in seconds. Actions not called during the tick are absent.
+	// ActionsCalls maps "module.action" to the mean latency of its calls
+	// during the period, in seconds. Actions not called are absent.
 	ActionsCalls map[string]float64 `json:"actions_calls"`
-	// ActionsState maps each module to its mode ("module" or "remote"). It
-	// is present only on entries where the placement changed.
-	ActionsState map[string]string `json:"actions_state,omitempty"`
+	// ActionsState maps every module to its mode as the period began,
+	// JSORC's {"mode": "module"|"remote"|null}. The first entry has none:
+	// the placement at the start is the one before any change.
+	ActionsState map[string]ActionMode `json:"actions_state,omitempty"`
 }
 
 // ProcStats is the resource use of one action server (a process on the
@@ -76,9 +79,21 @@ type ProcStats struct {
 	NetTranBytes float64 `json:"network_tran_bytes"`
 }
 
-// ActionMode is the placement of one module in a tracksys state.
+// ActionMode is the placement of one module, JSORC's {"mode": ...} in
+// trackact's actions_state and tracksys's actions: Mode is "module" or
+// "remote", and "" (null on the wire) when the module serves in no mode.
 type ActionMode struct {
 	Mode string `json:"mode"`
+}
+
+// MarshalJSON writes an empty mode as null, as JSORC did.
+func (m ActionMode) MarshalJSON() ([]byte, error) {
+	if m.Mode == "" {
+		return []byte(`{"mode":null}`), nil
+	}
+	return json.Marshal(struct {
+		Mode string `json:"mode"`
+	}{m.Mode})
 }
 
 // SysState is one tracksys sample: when, where every module ran, and the

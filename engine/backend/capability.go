@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"time"
 )
 
 // Dialer is a backend whose action servers the engine reaches through it:
@@ -26,4 +27,11 @@ type Scaler interface {
 // here.
 type LogSource interface {
 	Logs(ctx context.Context, owner string, follow bool) (io.ReadCloser, error)
+}
+
+// ScrapeCadence is a backend whose kept-alive Prometheus scrapes every
+// ScrapeInterval: the engine's rate queries take windows of several
+// intervals, since a rate needs at least two samples in its window.
+type ScrapeCadence interface {
+	ScrapeInterval() time.Duration
 }

@@ -44,17 +44,17 @@ func ExampleActionTracker() {
 	encode.Record(50*time.Millisecond, true, 0)
 	_ = a.Tick(start.Add(time.Second), snap(), placement)
 	placement["textenc"] = "remote"
+	_ = a.Tick(start.Add(2*time.Second), snap(), placement) // a new period
 	encode.Record(7*time.Millisecond, true, 0)
-	_ = a.Tick(start.Add(2*time.Second), snap(), placement) // last tick, then Stop
-	h, _ := a.Stop(start.Add(2 * time.Second))
+	_ = a.Tick(start.Add(3*time.Second), snap(), placement) // last tick, then Stop
+	h, _ := a.Stop(start.Add(3 * time.Second))
 	enc := json.NewEncoder(os.Stdout)
 	for _, e := range h {
 		_ = enc.Encode(e)
 	}
 	// Output:
-	// {"ts":1735689600,"actions_calls":{},"actions_state":{"textenc":"module"}}
-	// {"ts":1735689601,"actions_calls":{"textenc.encode":0.04}}
-	// {"ts":1735689602,"actions_calls":{"textenc.encode":0.007},"actions_state":{"textenc":"remote"}}
+	// {"ts":1735689600,"actions_calls":{"textenc.encode":0.04}}
+	// {"ts":1735689602,"actions_calls":{"textenc.encode":0.007},"actions_state":{"textenc":{"mode":"remote"}}}
 }
 
 func ExampleLoad() {

@@ -126,45 +126,54 @@ func (b *Benchmark) Resume(st BenchState, now time.Time) error {
 	return nil
 }
 
-// EntriesSince returns, for a running tracker, when it started, the
-// entries appended after the first n of the run (those still in the ring),
-// and how many were ever appended; ok is false when it does not run.
-func (t *ActionTracker) EntriesSince(n uint64) (start time.Time, entries []Entry, total uint64, ok bool) {
+// EntriesSince returns, for a running tracker, when it started, the closed
+// periods after the first n of the run (those still kept), how many were
+// ever closed, and the open period; ok is false when it does not run.
+func (t *ActionTracker) EntriesSince(n uint64) (start time.Time, entries []Entry, total uint64, open OpenPeriod, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.active {
-		return time.Time{}, nil, 0, false
+		return time.Time{}, nil, 0, OpenPeriod{}, false
 	}
 	all := t.history()
+	all = all[:len(all)-1] // the open period
 	fresh := int(min(t.total-min(n, t.total), uint64(len(all))))
-	return t.start, all[len(all)-fresh:], t.total, true
+	open = OpenPeriod{TS: t.open.TS, State: maps.Clone(t.open.State), Calls: maps.Clone(t.open.Calls)}
+	return t.start, all[len(all)-fresh:], t.total, open, true
 }
 
-// Resume starts tracking again after a restart, from start with the
-// entries saved so far (oldest first; the newest capacity are kept). The
-// next Tick only sets the baseline, as after Start: the engine's recorders
-// began again from zero. It fails with [ErrAlreadyStarted] if tracking
-// runs.
-func (t *ActionTracker) Resume(start time.Time, entries []Entry) error {
+// Resume starts tracking again after a restart, from start with the closed
+// periods saved so far (oldest first; the newest are kept) and the open
+// period as saved: its calls carry on, and the engine's recorders, which
+// began again from zero, add theirs from the next Tick (which sets their
+// baseline, as after Start). It fails with
+// [ErrAlreadyStarted] if tracking runs.
+func (t *ActionTracker) Resume(start time.Time, entries []Entry, open OpenPeriod) error {
 	if err := t.Start(start); err != nil {
 		return err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(entries) > t.capacity {
-		entries = entries[len(entries)-t.capacity:]
+	if keep := t.capacity - 1; len(entries) > keep {
+		entries = entries[len(entries)-keep:]
 	}
-	for _, e := range entries {
-		s := &t.scratch
-		s.ts, s.calls, s.state = e.TS, s.calls[:0], nil
-		for name, mean := range e.ActionsCalls {
-			s.calls = append(s.calls, actionMean{name: name, mean: mean})
+	t.closed = append(t.closed, entries...)
+	t.total = uint64(len(entries))
+	if open.TS != 0 {
+		t.open = OpenPeriod{TS: open.TS, State: maps.Clone(open.State), Calls: maps.Clone(open.Calls)}
+		if t.open.Calls == nil {
+			t.open.Calls = map[string]CallSum{}
 		}
-		if e.ActionsState != nil {
-			s.state = maps.Clone(e.ActionsState)
-			t.placement = s.state
+	}
+	// The serving placement the open period began with, for change
+	// detection; the first period's is the one found at the first Tick.
+	if open.State != nil {
+		t.placement = map[string]string{}
+		for m, s := range open.State {
+			if s.Mode != "" {
+				t.placement[m] = s.Mode
+			}
 		}
-		t.commit()
 	}
 	return nil
 }

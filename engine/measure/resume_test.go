@@ -3,6 +3,7 @@ package measure_test
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
 	"time"
@@ -113,34 +114,47 @@ func TestTrackersResume(t *testing.T) {
 	}
 	var saved []measure.Entry
 	var n uint64
+	var open measure.OpenPeriod
 	calls := map[string]track.Snapshot{}
+	modes := []string{"module", "remote"}
 	for i := range 8 {
 		calls["m.a"] = track.Snapshot{Count: uint64(i + 1), Sum: time.Duration(i+1) * time.Second}
-		if err := a.Tick(t0.Add(time.Duration(i)*time.Second), calls, map[string]string{"m": "module"}); err != nil {
+		// A change of placement every other tick: a period per two ticks.
+		if err := a.Tick(t0.Add(time.Duration(i)*time.Second), calls, map[string]string{"m": modes[i/2%2]}); err != nil {
 			t.Fatal(err)
 		}
-		_, fresh, total, ok := a.EntriesSince(n)
+		var fresh []measure.Entry
+		var total uint64
+		var ok bool
+		_, fresh, total, open, ok = a.EntriesSince(n)
 		if !ok {
 			t.Fatal("EntriesSince: not running")
 		}
 		saved, n = append(saved, fresh...), total
 	}
-	if len(saved) != 8 || n != 8 {
-		t.Fatalf("saved %d entries of %d", len(saved), n)
+	if len(saved) != 3 || n != 3 {
+		t.Fatalf("saved %d periods of %d, want 3", len(saved), n)
 	}
 	b := measure.NewActionTracker(5)
-	if err := b.Resume(t0, saved); err != nil {
+	if err := b.Resume(t0, saved, open); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := b.History(), a.History(); !reflect.DeepEqual(got, want) {
 		t.Errorf("resumed history\n%v\nwant\n%v", got, want)
 	}
-	// The engine's recorders start from zero after a restart.
-	_ = b.Tick(t0.Add(20*time.Second), map[string]track.Snapshot{"m.a": {Count: 1, Sum: time.Second}}, map[string]string{"m": "module"})
-	_ = b.Tick(t0.Add(21*time.Second), map[string]track.Snapshot{"m.a": {Count: 3, Sum: 5 * time.Second}}, map[string]string{"m": "module"})
+	// The engine's recorders start from zero after a restart: the first
+	// tick sets their baseline, the calls after it join the open period.
+	before := b.History()[3].ActionsCalls["m.a"]
+	_ = b.Tick(t0.Add(20*time.Second), map[string]track.Snapshot{"m.a": {Count: 1, Sum: time.Second}}, map[string]string{"m": "remote"})
+	_ = b.Tick(t0.Add(21*time.Second), map[string]track.Snapshot{"m.a": {Count: 3, Sum: 5 * time.Second}}, map[string]string{"m": "remote"})
 	h := b.History()
-	if last := h[len(h)-1]; last.ActionsCalls["m.a"] != 2 {
-		t.Errorf("first tick after the baseline: %+v, want m.a 2 s", last)
+	if len(h) != 4 {
+		t.Fatalf("after the restart %d entries, want the same 4: %+v", len(h), h)
+	}
+	// The open period held one call of 1 s (the call of the tick that saw
+	// the change went to the period before) and gains 2 calls of 2 s.
+	if got := h[3].ActionsCalls["m.a"]; before != 1 || math.Abs(got-5.0/3) > 1e-9 {
+		t.Errorf("open period mean %v before, %v after; want 1 and 5/3", before, got)
 	}
 
 	s := measure.NewSysTracker(3)

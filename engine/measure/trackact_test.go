@@ -93,6 +93,10 @@ func (f fakeCalls) snap(names ...string) map[string]track.Snapshot {
 	return out
 }
 
+// TestActionTrackerHistory: one entry per placement period, as JSORC kept
+// it: the first holds every call from the start until the first change and
+// carries no state; each change opens an entry carrying the new placement
+// ({"m": {"mode": ...}}, null for a module that serves in none).
 func TestActionTrackerHistory(t *testing.T) {
 	f := fakeCalls{track.NewSet()}
 	a := measure.NewActionTracker(0)
@@ -103,32 +107,31 @@ func TestActionTrackerHistory(t *testing.T) {
 	if a.History() == nil {
 		t.Fatal("History of a running tracker is nil")
 	}
-	placeA := map[string]string{"use_qa": "module", "text_seg": "remote"}
-	placeB := map[string]string{"use_qa": "remote", "text_seg": "remote"}
+	placeA := map[string]string{"use_qa": "module", "text_seg": "remote", "bi_enc": ""}
+	placeB := map[string]string{"use_qa": "remote", "text_seg": "remote", "bi_enc": ""}
+	names := []string{"use_qa.qa_classify", "text_seg.get_segments"}
 	ticks := []struct {
 		do        func()
-		names     []string
 		placement map[string]string
 	}{
-		// 0: baseline; entry with the placement only.
-		{func() {}, []string{"use_qa.qa_classify", "text_seg.get_segments"}, placeA},
-		// 1: 10 calls of 20 ms and 2 of 100 ms.
+		// 0: baseline, right after Start.
+		{func() {}, placeA},
+		// 1, 2: 10 calls of 20 ms, 2 of 100 ms, then 10 more of 40 ms.
 		{func() {
 			f.call("use_qa.qa_classify", 20*time.Millisecond, 10)
 			f.call("text_seg.get_segments", 100*time.Millisecond, 2)
-		}, []string{"use_qa.qa_classify", "text_seg.get_segments"}, placeA},
-		// 2: nothing happens: no entry.
-		{func() {}, []string{"use_qa.qa_classify", "text_seg.get_segments"}, placeA},
-		// 3: placement changes, no calls: entry with the state.
-		{func() {}, []string{"use_qa.qa_classify", "text_seg.get_segments"}, placeB},
-		// 4: calls of 5 ms (means are per tick, not cumulative).
-		{func() {
-			f.call("use_qa.qa_classify", 5*time.Millisecond, 4)
-		}, []string{"use_qa.qa_classify", "text_seg.get_segments"}, placeB},
+		}, placeA},
+		{func() { f.call("use_qa.qa_classify", 40*time.Millisecond, 10) }, placeA},
+		// 3: a module that serves in no mode is configured: no change.
+		{func() {}, map[string]string{"use_qa": "module", "text_seg": "remote", "bi_enc": "", "new": ""}},
+		// 4: placement changes: a new period.
+		{func() {}, placeB},
+		// 5: calls of 5 ms in the new period.
+		{func() { f.call("use_qa.qa_classify", 5*time.Millisecond, 4) }, placeB},
 	}
 	for i, tk := range ticks {
 		tk.do()
-		if err := a.Tick(t0.Add(time.Duration(i+1)*time.Second), f.snap(tk.names...), tk.placement); err != nil {
+		if err := a.Tick(t0.Add(time.Duration(i)*time.Second), f.snap(names...), tk.placement); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,13 +141,9 @@ func TestActionTrackerHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []measure.Entry{
-		{TS: unix(t0.Add(1 * time.Second)), ActionsCalls: map[string]float64{},
-			ActionsState: map[string]string{"use_qa": "module", "text_seg": "remote"}},
-		{TS: unix(t0.Add(2 * time.Second)), ActionsCalls: map[string]float64{
-			"use_qa.qa_classify": 0.020, "text_seg.get_segments": 0.100}},
-		{TS: unix(t0.Add(4 * time.Second)), ActionsCalls: map[string]float64{},
-			ActionsState: map[string]string{"use_qa": "remote", "text_seg": "remote"}},
-		{TS: unix(t0.Add(5 * time.Second)), ActionsCalls: map[string]float64{"use_qa.qa_classify": 0.005}},
+		{TS: unix(t0), ActionsCalls: map[string]float64{"use_qa.qa_classify": 0.030, "text_seg.get_segments": 0.100}},
+		{TS: unix(t0.Add(4 * time.Second)), ActionsCalls: map[string]float64{"use_qa.qa_classify": 0.005},
+			ActionsState: map[string]measure.ActionMode{"use_qa": {Mode: "remote"}, "text_seg": {Mode: "remote"}, "bi_enc": {}}},
 	}
 	if len(h) != len(want) {
 		t.Fatalf("history has %d entries, want %d: %+v", len(h), len(want), h)
@@ -160,98 +159,81 @@ func TestActionTrackerHistory(t *testing.T) {
 	}
 }
 
-func TestActionTrackerNewAndVanishedActions(t *testing.T) {
+// TestActionTrackerModulesLoadedAfterStart: the calls of an action first
+// seen after the start (its module loaded later) all count, and a recorder
+// that begins again from zero (unloaded and loaded) loses none.
+func TestActionTrackerModulesLoadedAfterStart(t *testing.T) {
 	f := fakeCalls{track.NewSet()}
 	a := measure.NewActionTracker(10)
 	if err := a.Start(t0); err != nil {
 		t.Fatal(err)
 	}
 	place := map[string]string{"m": "module"}
-	tick := func(i int, names ...string) {
+	tick := func(i int, calls map[string]track.Snapshot) {
 		t.Helper()
-		if err := a.Tick(t0.Add(time.Duration(i)*time.Second), f.snap(names...), place); err != nil {
+		if err := a.Tick(t0.Add(time.Duration(i)*time.Second), calls, place); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tick(1, "m.a")
-	f.call("m.b", time.Second, 3) // calls of an action the tracker never saw
-	tick(2, "m.a", "m.b")         // m.b: baseline only
-	f.call("m.b", 10*time.Millisecond, 1)
-	tick(3, "m.a", "m.b")
-	tick(4, "m.a") // m.b vanishes (module unloaded) ...
+	tick(0, f.snap("m.a")) // baseline
+	f.call("m.b", 10*time.Millisecond, 3)
+	tick(1, f.snap("m.a", "m.b")) // m.b is new: its three calls count
 	f.call("m.b", 30*time.Millisecond, 1)
-	tick(5, "m.a", "m.b") // ... and comes back: baseline again
-	f.call("m.b", 40*time.Millisecond, 1)
-	tick(6, "m.a", "m.b")
+	tick(2, f.snap("m.a", "m.b"))
+	fresh := fakeCalls{track.NewSet()} // m.b's recorder begins again
+	fresh.call("m.b", 50*time.Millisecond, 2)
+	tick(3, map[string]track.Snapshot{"m.b": fresh.set.Get("m.b").Snapshot()})
 	h, err := a.Stop(t0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []float64
-	for _, e := range h {
-		if v, ok := e.ActionsCalls["m.b"]; ok {
-			got = append(got, v)
-		}
+	if len(h) != 1 {
+		t.Fatalf("history %+v, want one period", h)
 	}
-	if len(got) != 2 || math.Abs(got[0]-0.010) > 1e-9 || math.Abs(got[1]-0.040) > 1e-9 {
-		t.Fatalf("m.b means %v, want [0.01 0.04]", got)
+	// (3×10 + 30 + 2×50) ms over 6 calls: the restarted recorder's 2
+	// calls count from its new zero, the 4 before are kept.
+	got := h[0].ActionsCalls["m.b"]
+	if want := 0.160 / 6; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("m.b mean %v, want %v", got, want)
 	}
 }
 
-func TestActionTrackerRing(t *testing.T) {
+// TestActionTrackerBounded: flapping placements keep at most capacity
+// entries, the newest, the open period last.
+func TestActionTrackerBounded(t *testing.T) {
 	tests := []struct {
-		capacity, ticks int
-		wantLen         int
-		wantEvicted     uint64
+		capacity, changes int
+		wantLen           int
+		wantEvicted       uint64
 	}{
-		{3, 2, 2, 0},
-		{3, 3, 3, 0},
-		{3, 7, 3, 4},
-		{1, 5, 1, 4},
+		{3, 1, 2, 0},
+		{3, 2, 3, 0},
+		{3, 6, 3, 4},
+		{1, 5, 2, 4}, // capacity 1 is taken as 2: the closed period and the open one
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprint(tt.capacity, "/", tt.ticks), func(t *testing.T) {
+		t.Run(fmt.Sprint(tt.capacity, "/", tt.changes), func(t *testing.T) {
 			f := fakeCalls{track.NewSet()}
 			a := measure.NewActionTracker(tt.capacity)
 			if err := a.Start(t0); err != nil {
 				t.Fatal(err)
 			}
-			if err := a.Tick(t0, f.snap("m.a"), nil); err != nil { // baseline, empty placement: no entry
+			modes := []string{"module", "remote"}
+			if err := a.Tick(t0, f.snap("m.a"), map[string]string{"m": modes[0]}); err != nil {
 				t.Fatal(err)
 			}
-			for i := 1; i <= tt.ticks; i++ {
+			for i := 1; i <= tt.changes; i++ {
 				f.call("m.a", time.Duration(i)*time.Millisecond, 1)
-				if err := a.Tick(t0.Add(time.Duration(i)*time.Second), f.snap("m.a"), nil); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// Idle ticks (no calls, same placement) leave the history alone.
-			before := a.History()
-			for i := range 3 {
-				if err := a.Tick(t0.Add(time.Duration(tt.ticks+i+1)*time.Second), f.snap("m.a"), nil); err != nil {
+				if err := a.Tick(t0.Add(time.Duration(i)*time.Second), f.snap("m.a"), map[string]string{"m": modes[i%2]}); err != nil {
 					t.Fatal(err)
 				}
 			}
 			h := a.History()
-			if len(h) != len(before) {
-				t.Fatalf("idle ticks changed the history from %d to %d entries", len(before), len(h))
-			}
-			for i := range h {
-				if !entryEqual(h[i], before[i]) {
-					t.Fatalf("idle ticks changed entry %d from %+v to %+v", i, before[i], h[i])
-				}
-			}
 			if len(h) != tt.wantLen || a.Evicted() != tt.wantEvicted {
 				t.Fatalf("%d entries, %d evicted; want %d, %d", len(h), a.Evicted(), tt.wantLen, tt.wantEvicted)
 			}
-			for i, e := range h { // oldest first, the newest kept
-				wantTick := tt.ticks - tt.wantLen + 1 + i
-				if e.TS != unix(t0.Add(time.Duration(wantTick)*time.Second)) {
-					t.Errorf("entry %d has ts %v, want tick %d", i, e.TS, wantTick)
-				}
-				if got, want := e.ActionsCalls["m.a"], float64(wantTick)/1000; math.Abs(got-want) > 1e-9 {
-					t.Errorf("entry %d: mean %g, want %g", i, got, want)
-				}
+			if last := h[len(h)-1]; last.TS != unix(t0.Add(time.Duration(tt.changes)*time.Second)) {
+				t.Errorf("the last entry starts at %v, want the last change", last.TS)
 			}
 		})
 	}
@@ -263,11 +245,11 @@ func TestActionTrackerJSON(t *testing.T) {
 	if err := a.Start(t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Tick(t0, f.snap("m.a"), map[string]string{"m": "remote"}); err != nil {
+	if err := a.Tick(t0, f.snap("m.a"), map[string]string{"m": "remote", "n": ""}); err != nil {
 		t.Fatal(err)
 	}
 	f.call("m.a", 250*time.Millisecond, 2)
-	if err := a.Tick(t0.Add(time.Second), f.snap("m.a"), map[string]string{"m": "remote"}); err != nil {
+	if err := a.Tick(t0.Add(time.Second), f.snap("m.a"), map[string]string{"m": "module", "n": ""}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := a.Stop(t0.Add(time.Second))
@@ -280,18 +262,18 @@ func TestActionTrackerJSON(t *testing.T) {
 	}
 	ts0, _ := json.Marshal(unix(t0))
 	ts1, _ := json.Marshal(unix(t0.Add(time.Second)))
-	want := fmt.Sprintf(`[{"ts":%s,"actions_calls":{},"actions_state":{"m":"remote"}},{"ts":%s,"actions_calls":{"m.a":0.25}}]`, ts0, ts1)
+	want := fmt.Sprintf(`[{"ts":%s,"actions_calls":{"m.a":0.25}},{"ts":%s,"actions_calls":{},"actions_state":{"m":{"mode":"module"},"n":{"mode":null}}}]`, ts0, ts1)
 	if string(js) != want {
 		t.Fatalf("got  %s\nwant %s", js, want)
 	}
 
-	// A run without entries answers [], not null.
+	// A run without calls answers its one period.
 	b := measure.NewActionTracker(0)
 	if err := b.Start(t0); err != nil {
 		t.Fatal(err)
 	}
 	h, _ = b.Stop(t0)
-	if js, _ := json.Marshal(h); string(js) != "[]" {
+	if js, _ := json.Marshal(h); string(js) != fmt.Sprintf(`[{"ts":%s,"actions_calls":{}}]`, ts0) {
 		t.Fatalf("empty history: %s", js)
 	}
 }
@@ -342,10 +324,13 @@ func TestActionTrackerMemoryFlat(t *testing.T) {
 			snaps[names[j]] = r.Snapshot()
 		}
 		tick++
+		if tick%2 == 0 { // a change every other tick: a new period each time
+			placement["mod0"] = map[string]string{"module": "remote", "remote": "module"}[placement["mod0"]]
+		}
 		if err := a.Tick(t0.Add(time.Duration(tick)*time.Second), snaps, placement); err != nil {
 			t.Fatal(err)
 		}
-		if tick == 200 { // the ring of 100 is full and every slot was reused
+		if tick == 400 { // the history of 100 is full and has turned over
 			warm = heap()
 		}
 	}

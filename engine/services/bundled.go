@@ -15,6 +15,10 @@ const (
 	DB = "db"
 )
 
+// PromScrapeInterval is how often the bundled Prometheus (promon) scrapes on
+// the local backend; its promonConfig says the same.
+const PromScrapeInterval = 2 * time.Second
+
 // promonConfig is Prometheus' configuration: it scrapes itself and every
 // target listed in the targets file, whose "job" label names the job.
 const promonConfig = `# Written by jsorc before every start of promon; edits are lost.

@@ -38,11 +38,12 @@ type Backend struct {
 	client   *protocol.Client
 	services map[string]string
 
-	mu      sync.Mutex
-	meta    backend.Meta
-	defs    map[string]services.Definition
-	targets backend.ScrapeTargets
-	running map[string]string // module → URL of its running server
+	mu       sync.Mutex
+	meta     backend.Meta
+	defs     map[string]services.Definition
+	targets  backend.ScrapeTargets
+	interval time.Duration
+	running  map[string]string // module → URL of its running server
 }
 
 // New returns a fake backend. services maps the name of a service the test
@@ -193,6 +194,21 @@ func (b *Backend) ServiceURL(name string) string {
 		return ""
 	}
 	return b.services[name]
+}
+
+// SetScrapeInterval makes the backend report a scrape interval of its
+// Prometheus (backend.ScrapeCadence), as the local and kube backends do.
+func (b *Backend) SetScrapeInterval(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.interval = d
+}
+
+// ScrapeInterval is the interval set by SetScrapeInterval (0 until then).
+func (b *Backend) ScrapeInterval() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.interval
 }
 
 // SetScrapeTargets records the targets (see ScrapeTargets).

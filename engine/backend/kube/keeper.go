@@ -49,7 +49,7 @@ type keeper struct {
 	automation bool
 	interval   time.Duration
 	defs       map[string]services.Definition
-	targets    []string
+	targets    map[string]string
 	// engineTarget is the engine's API for promon to scrape ("" when the
 	// engine is not in the cluster); apiToken, whether the API token's
 	// Secret exists to scrape it with.
@@ -141,11 +141,10 @@ func (k *keeper) setEngineTarget(addr string) {
 
 // setScrapeTargets gives promon's manifests the host:port of every action
 // server; a change re-applies promon.
-func (k *keeper) setScrapeTargets(targets []string) {
-	slices.Sort(targets)
+func (k *keeper) setScrapeTargets(targets map[string]string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if slices.Equal(targets, k.targets) {
+	if maps.Equal(targets, k.targets) {
 		return
 	}
 	k.targets = targets
@@ -569,10 +568,15 @@ func (kb *Backend) Refresh(name string) error { return kb.keeper.refreshService(
 func (kb *Backend) ServiceURL(name string) string { return kb.keeper.serviceURL(name) }
 
 // SetScrapeTargets gives promon the in-cluster host:port of every action
-// server, and the engine's API when the engine runs in a pod (POD_IP; the
-// address it listens on means nothing inside the cluster).
+// server, each its own job named by its module, and the engine's API (job
+// "jsorc") when the engine runs in a pod (POD_IP; the address it listens on
+// means nothing inside the cluster).
 func (kb *Backend) SetScrapeTargets(t backend.ScrapeTargets) error {
 	kb.keeper.setEngineTarget(engineTarget(t.Engine))
-	kb.keeper.setScrapeTargets(slices.Collect(maps.Values(t.Servers)))
+	kb.keeper.setScrapeTargets(maps.Clone(t.Servers))
 	return nil
 }
+
+// ScrapeInterval is how often the bundled Prometheus scrapes in the
+// cluster.
+func (kb *Backend) ScrapeInterval() time.Duration { return k8s.PrometheusScrapeInterval }

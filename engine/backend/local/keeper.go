@@ -1,6 +1,8 @@
 package local
 
 import (
+	"time"
+
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/services"
 )
@@ -46,3 +48,6 @@ func (b *Backend) SetScrapeTargets(t backend.ScrapeTargets) error {
 	}
 	return b.svc.SetScrapeTargets(targets)
 }
+
+// ScrapeInterval is how often the bundled Prometheus scrapes here.
+func (b *Backend) ScrapeInterval() time.Duration { return services.PromScrapeInterval }
