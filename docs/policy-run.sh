@@ -25,8 +25,10 @@ import json, sys
 app = sys.argv[1]
 res = json.load(open(f"docs/policy-{app}.json"))[app]
 print(f"{'POLICY':<12} {'REQUESTS':>8} {'ERRORS':>6} {'REQ/S':>7} {'MEAN ms':>8} {'P50 ms':>8} {'P99 ms':>8}  FINAL PLACEMENT")
+# JSORC keyed the evaluation run with its node memory: evaluation-mem-4096.
+keys = {k.split("-mem-")[0]: k for k in res}
 for pol in ["all_local", "all_remote", "evaluation", "costmodel"]:
-    r = res[pol]; m = r["walker_level"]["walker_run"][app]
+    r = res[keys[pol]]; m = r["walker_level"]["walker_run"][app]
     place = " ".join(f"{k}={v}" for k, v in sorted(r["final_placement"].items()))
     print(f"{pol:<12} {r['requests']:>8} {r['errors']:>6} {m['throughput']:>7.1f} {r['mean_latency_ms']:>8.2f} {m['50th_latency']:>8.2f} {m['99th_latency']:>8.2f}  {place}")
 PY

@@ -11,6 +11,7 @@ import (
 	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/measure"
+	"github.com/jsorc/jsorc/engine/policy"
 )
 
 // Static placements the load test knows besides the policies.
@@ -79,7 +80,7 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 			e.publish(cause, EventLoadTest, p.Experiment, fmt.Sprintf("load test failed under %s: %v", pol, err))
 			return res, fmt.Errorf("loadtest %s under %s: %w", p.Experiment, pol, err)
 		}
-		res[p.Experiment][pol] = run
+		res[p.Experiment][resultKey(pol, p.Mem)] = run
 	}
 	e.saveReport("loadtest", time.Now(), map[string]any{"params": p, "result": res})
 	e.publish(cause, EventLoadTest, p.Experiment, "load test ended")
@@ -126,7 +127,7 @@ func (e *Engine) checkLoadTest(p *LoadTestParams) ([]string, []string, error) {
 	}
 	var policies []string
 	for _, pol := range strings.Split(p.Policy, ",") {
-		pol = strings.TrimSpace(pol)
+		pol = strings.ToLower(strings.TrimSpace(pol))
 		switch pol {
 		case AllLocal, AllRemote, "evaluation", "costmodel", DefaultPolicy:
 			policies = append(policies, pol)
@@ -135,6 +136,16 @@ func (e *Engine) checkLoadTest(p *LoadTestParams) ([]string, []string, error) {
 		}
 	}
 	return mods, policies, nil
+}
+
+// resultKey is the key of a run in a load test's result, as JSORC named
+// it: the policy's name, and for evaluation the node memory it was given,
+// "evaluation-mem-4096" for mem 4 (GB × 1024, whatever mem_scale).
+func resultKey(pol string, memGB float64) string {
+	if pol == policy.NameEvaluation {
+		return fmt.Sprintf("%s-mem-%d", pol, int(memGB)*1024)
+	}
+	return pol
 }
 
 // loadTestRun runs one app under one placement or policy.

@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/jsorc/jsorc/engine"
@@ -89,5 +91,25 @@ func TestReportsSurviveRestart(t *testing.T) {
 	}
 	if _, err := e2.Reports("nope", 0); !errors.Is(err, engine.ErrInvalid) {
 		t.Errorf("unknown kind: %v", err)
+	}
+}
+
+// TestLoadTestKeysLikeJSORC: a policy given in JSORC's spelling runs, and
+// the evaluation run is keyed as JSORC keyed it, with the node memory
+// (mem × 1024): "evaluation-mem-4096".
+func TestLoadTestKeysLikeJSORC(t *testing.T) {
+	e := newEngine(t)
+	if _, err := e.ConfigureApps(ctxT(t), "test", []byte("pipe: {steps: [{action: echo.echo, args: {value: 1}}]}")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.LoadTest(ctxT(t), engine.LoadTestParams{Experiment: "pipe", Policy: "Evaluation,ALL_LOCAL", Mem: 4, ExperimentDuration: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res["pipe"]["evaluation-mem-4096"]; !ok || len(res["pipe"]) != 2 {
+		t.Fatalf("result keys %v, want evaluation-mem-4096 and all_local", slices.Collect(maps.Keys(res["pipe"])))
+	}
+	if _, ok := res["pipe"]["all_local"]; !ok {
+		t.Fatalf("result keys %v", slices.Collect(maps.Keys(res["pipe"])))
 	}
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -66,6 +67,35 @@ func parseParams(policy string, specs []paramSpec, in map[string]any) (map[strin
 				Msg: fmt.Sprintf("policy %q: parameter %s: %v", policy, k, err)}
 		}
 		out[k] = v
+	}
+	return out, nil
+}
+
+// aliases maps JSORC's parameter names to jsorc's.
+var aliases = map[string]string{
+	"node_mem":           "node_mem_mb",
+	"jaseci_runtime_mem": "base_mem_mb",
+}
+
+// resolveAliases returns params with JSORC's names replaced by jsorc's;
+// params itself when none is used. A parameter given under both names is
+// an error.
+func resolveAliases(policy string, params map[string]any) (map[string]any, error) {
+	out, copied := params, false
+	for k, v := range params {
+		canon, ok := aliases[k]
+		if !ok {
+			continue
+		}
+		if _, both := params[canon]; both {
+			return nil, &Error{Kind: ErrBadParam, Policy: policy, Param: k,
+				Msg: fmt.Sprintf("policy %q: %s and %s are the same parameter (%s is JSORC's name): give one", policy, k, canon, k)}
+		}
+		if !copied {
+			out, copied = maps.Clone(params), true
+		}
+		delete(out, k)
+		out[canon] = v
 	}
 	return out, nil
 }

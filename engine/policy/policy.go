@@ -322,13 +322,23 @@ func Names() []string {
 }
 
 // New returns a fresh policy by name with the given parameters (nil or empty
-// for the defaults). Parameter values may be numbers or numeric strings;
-// phases also accept Go durations ("10s"). Unknown names and parameters,
-// and bad values, give an *Error.
+// for the defaults). Names are case-insensitive, as JSORC spelt them
+// "Default" and "Evaluation". Parameter values may be numbers or numeric
+// strings; phases also accept Go durations ("10s"); JSORC's parameter
+// names are aliases (node_mem for node_mem_mb, jaseci_runtime_mem for
+// base_mem_mb). The default policy accepts, and ignores, the evaluation
+// policy's parameters, as JSORC's did (its load test sets Default with
+// eval_phase and perf_phase). Unknown names and parameters, and bad
+// values, give an *Error.
 func New(name string, params map[string]any) (Policy, error) {
+	name = strings.ToLower(strings.TrimSpace(name))
+	params, err := resolveAliases(name, params)
+	if err != nil {
+		return nil, err
+	}
 	switch name {
 	case NameDefault:
-		if _, err := parseParams(name, nil, params); err != nil {
+		if _, err := parseParams(name, evaluationSpecs(), params); err != nil {
 			return nil, err
 		}
 		return manual{}, nil

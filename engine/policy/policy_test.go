@@ -22,7 +22,9 @@ func TestNewErrors(t *testing.T) {
 	}{
 		{"unknown policy", "predictive", nil, policy.ErrUnknownPolicy, "", `unknown policy "predictive" (known: default, evaluation, costmodel)`},
 		{"empty name", "", nil, policy.ErrUnknownPolicy, "", "unknown policy"},
-		{"default takes none", "default", map[string]any{"eval_phase": 10}, policy.ErrUnknownParam, "eval_phase", "it takes none"},
+		// default accepts (and ignores) the evaluation policy's parameters, as JSORC's did; no others.
+		{"default takes only evaluation's", "default", map[string]any{"hop_ms": 10}, policy.ErrUnknownParam, "hop_ms", "known: eval_phase"},
+		{"alias and name both", "Evaluation", map[string]any{"node_mem": 1, "node_mem_mb": 2}, policy.ErrBadParam, "node_mem", "give one"},
 		{"unknown evaluation param", "evaluation", map[string]any{"evalphase": 10}, policy.ErrUnknownParam, "evalphase", "known: eval_phase, perf_phase, node_mem_mb, base_mem_mb"},
 		{"unknown costmodel param", "costmodel", map[string]any{"eval_phase": 10}, policy.ErrUnknownParam, "eval_phase", "known: hop_ms"},
 		{"negative phase", "evaluation", map[string]any{"eval_phase": -1}, policy.ErrBadParam, "eval_phase", "want a value > 0"},
@@ -92,6 +94,27 @@ func TestNewParams(t *testing.T) {
 		if _, err := policy.New(n, nil); err != nil {
 			t.Errorf("New(%q): %v", n, err)
 		}
+	}
+}
+
+// TestNewTakesJSORCsSpelling: JSORC's scripts send "Evaluation" and
+// "Default" (policy.capitalize()), its parameter names node_mem and
+// jaseci_runtime_mem, and set Default with the phases of its load test.
+func TestNewTakesJSORCsSpelling(t *testing.T) {
+	p, err := policy.New("Evaluation", map[string]any{"node_mem": 4096, "jaseci_runtime_mem": 300, "eval_phase": 10, "perf_phase": 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := p.Params()
+	if p.Name() != policy.NameEvaluation || got["node_mem_mb"] != 4096.0 || got["base_mem_mb"] != 300.0 || got["eval_phase"] != 10.0 {
+		t.Errorf("%s %v", p.Name(), got)
+	}
+	d, err := policy.New("Default", map[string]any{"eval_phase": 10, "perf_phase": 100, "node_mem": 4096})
+	if err != nil || d.Name() != policy.NameDefault || len(d.Params()) != 0 {
+		t.Errorf("Default with JSORC's load-test params: %v, %v", d, err)
+	}
+	if _, err := policy.New("COSTMODEL", map[string]any{"node_mem": 2048}); err != nil {
+		t.Errorf("costmodel with node_mem: %v", err)
 	}
 }
 
