@@ -20,6 +20,9 @@ func runActionsConfig(ctx context.Context, r *runner, pos []string) error {
 	if source != engine.BuiltinSourceName {
 		b, err := os.ReadFile(source)
 		if err != nil {
+			if hint, ok := engine.PythonModuleHint(source); ok && errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("%w: no file %s: %s", ErrUsage, source, hint)
+			}
 			return fmt.Errorf("reading config source: %w", err)
 		}
 		abs, err := filepath.Abs(source)

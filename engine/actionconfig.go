@@ -36,6 +36,10 @@ type ActionConfig struct {
 	// Timeout bounds one remote call, as a Go duration ("30s"); empty means
 	// the engine's default.
 	Timeout string `json:"timeout,omitempty"`
+	// Module and LoadedModule are JSORC's names of the Python module (its
+	// ACTION_CONFIGS "module" and "loaded_module"), kept for status.
+	Module       string `json:"module,omitempty"`
+	LoadedModule string `json:"loaded_module,omitempty"`
 	// WasmModule holds wasm: FILE and its settings, for a module compiled
 	// to WebAssembly.
 	WasmModule
@@ -71,11 +75,22 @@ func (c ActionConfig) Runnable() (module, remote bool) {
 }
 
 // ParseActionConfigs decodes a YAML or JSON document holding a map of module
-// name to ActionConfig. Unknown fields are errors.
+// name to ActionConfig, or JSORC's ACTION_CONFIGS dict (module,
+// loaded_module, remote manifests by kind, local_mem_requirement), bare or
+// under its name. Unknown fields are errors.
 func ParseActionConfigs(data []byte) (map[string]ActionConfig, error) {
+	if src := strings.TrimSpace(string(data)); pythonModulePath.MatchString(src) {
+		return nil, errorf(ErrInvalid, "action configs: %s", notAFileHint(src))
+	}
 	js, err := yaml.YAMLToJSON(data)
 	if err != nil {
 		return nil, errorf(ErrInvalid, "action configs: %v", err)
+	}
+	if set, ok, err := fromJSORC(js); ok || err != nil {
+		if err == nil && len(set) == 0 {
+			err = errorf(ErrInvalid, "action configs: the source holds no module")
+		}
+		return set, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()

@@ -23,7 +23,7 @@ type Registry struct {
 // NewRegistry returns the registry of every module compiled into jsorc.
 func NewRegistry() *Registry {
 	r := &Registry{byName: make(map[string]Builtin)}
-	for _, b := range []Builtin{textencBuiltin(), synthBuiltin(), echoBuiltin()} {
+	for _, b := range []Builtin{textencBuiltin(), synthBuiltin(), echoBuiltin(), testModuleBuiltin()} {
 		r.byName[b.Name] = b
 	}
 	return r
