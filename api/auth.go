@@ -37,11 +37,16 @@ func (a authorizer) check(r *http.Request) error {
 	if !strings.EqualFold(scheme, "Bearer") {
 		return errors.New("the Authorization header is not a bearer token: " + tokenHelp)
 	}
-	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-	if subtle.ConstantTimeCompare(sum[:], a.sum[:]) != 1 {
+	if !a.valid(tok) {
 		return errors.New("wrong API token (not this engine's): " + tokenHelp)
 	}
 	return nil
+}
+
+// valid reports, in constant time, whether tok is the token.
+func (a authorizer) valid(tok string) bool {
+	sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return subtle.ConstantTimeCompare(sum[:], a.sum[:]) == 1
 }
 
 // openPath reports whether a request needs no token: GET /healthz always,
@@ -73,6 +78,11 @@ func loopbackPeer(r *http.Request) bool {
 func (s *Server) requireToken(w http.ResponseWriter, r *http.Request) bool {
 	if openPath(r) {
 		return true
+	}
+	if isPromPath(r.URL.Path) {
+		if ok, answered := s.promBrowserAuth(w, r); ok || answered {
+			return ok
+		}
 	}
 	if err := s.auth.check(r); err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="jsorc"`)

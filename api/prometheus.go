@@ -69,8 +69,10 @@ func promProxy(target *url.URL, p string) *httputil.ReverseProxy {
 			}
 		},
 		ModifyResponse: func(resp *http.Response) error {
-			// Prometheus redirects within its own root ("/" → "/graph").
-			if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") {
+			// Prometheus redirects within its own root ("/" → "/graph"),
+			// or, told its external URL, within /prometheus/ already.
+			if loc := resp.Header.Get("Location"); strings.HasPrefix(loc, "/") && !strings.HasPrefix(loc, "//") &&
+				loc != "/prometheus" && !strings.HasPrefix(loc, "/prometheus/") {
 				resp.Header.Set("Location", "/prometheus"+loc)
 			}
 			resp.Header.Del("Set-Cookie")

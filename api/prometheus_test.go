@@ -91,12 +91,7 @@ func get(t *testing.T, method, u, body string) (int, string) {
 // TestPrometheusProxy: the proxy reaches the Prometheus the engine started,
 // for its read paths only.
 func TestPrometheusProxy(t *testing.T) {
-	if _, err := exec.LookPath("prometheus"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("prometheus is not installed, and CI must install it (.ci/run)")
-		}
-		t.Skip("*** SKIPPED: prometheus is not installed (apt-get install prometheus) ***")
-	}
+	needProm(t)
 	e, srv := promFixture(t, "")
 	in := waitPromon(t, e)
 	if !in.Verified {
@@ -154,5 +149,17 @@ func TestPrometheusProxyRefusesImpostor(t *testing.T) {
 	}
 	if n := proxied.Load(); n != 0 {
 		t.Errorf("the other service received %d proxied requests", n)
+	}
+}
+
+// needProm skips a test without Debian's prometheus, loudly, and fails it
+// under CI, which installs it.
+func needProm(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("prometheus"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("prometheus is not installed, and CI must install it (.ci/run)")
+		}
+		t.Skip("*** SKIPPED: prometheus is not installed (apt-get install prometheus) ***")
 	}
 }

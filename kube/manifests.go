@@ -303,6 +303,11 @@ func PrometheusManifestsFor(s PrometheusScrape) []map[string]any {
 			"--storage.tsdb.path=/prometheus",
 			"--storage.tsdb.retention.time=1d",
 			"--web.enable-lifecycle",
+			// Its UI is reached through the engine's /prometheus/ (over a
+			// port-forward from outside the cluster): links carry that
+			// prefix, while it serves at its root.
+			"--web.external-url=http://localhost:" + strconv.Itoa(PrometheusPort) + "/prometheus/",
+			"--web.route-prefix=/",
 		},
 		"ports":          []any{map[string]any{"name": "http", "containerPort": PrometheusPort, "protocol": "TCP"}},
 		"readinessProbe": httpProbe("/-/ready", PrometheusPort, 5, 5),

@@ -139,6 +139,12 @@ func TestBundledManifestsCredentials(t *testing.T) {
 	if !strings.Contains(string(db), `"initContainers"`) || !strings.Contains(string(db), "exit_on_error=on") {
 		t.Error("db has no init container that sets the password in an existing cluster")
 	}
+	// Its UI links under the engine's /prometheus/, where the engine serves
+	// it (through a port-forward from outside the cluster).
+	if dep, _ := json.Marshal(kube.PrometheusManifests(nil)[1]); !strings.Contains(string(dep), `"--web.external-url=http://localhost:9090/prometheus/"`) ||
+		!strings.Contains(string(dep), `"--web.route-prefix=/"`) {
+		t.Errorf("promon's args do not put its UI under /prometheus/: %s", dep)
+	}
 	// One job per action server, named by its module: tracksys's queries
 	// by job break the figures down by module.
 	cfg := kube.PrometheusConfig(map[string]string{"use_enc": "use-enc.ns.svc:80", "bi_enc": "bi-enc.ns.svc:80"})

@@ -15,6 +15,11 @@ const (
 	DB = "db"
 )
 
+// PromPathPrefix is where the engine's API serves the kept-alive
+// Prometheus's UI and API (api/prometheus.go); promon is told so, so its
+// pages link under it.
+const PromPathPrefix = "/prometheus"
+
 // PromScrapeInterval is how often the bundled Prometheus (promon) scrapes on
 // the local backend; its promonConfig says the same.
 const PromScrapeInterval = 2 * time.Second
@@ -102,6 +107,11 @@ func Bundled() map[string]Definition {
 				"--storage.tsdb.path={data}/tsdb",
 				"--storage.tsdb.retention.time=7d",
 				"--web.listen-address={addr}",
+				// Its UI is reached through the engine's /prometheus/:
+				// links and redirects carry that prefix, while it
+				// serves at its root for the engine's own queries.
+				"--web.external-url=http://{addr}" + PromPathPrefix + "/",
+				"--web.route-prefix=/",
 			},
 			User:        "prometheus",
 			Files:       []File{{Path: "prometheus.yml", Content: promonConfig, Mode: 0o600}},
