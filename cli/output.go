@@ -66,7 +66,18 @@ func printStatus(w io.Writer, name string, s engine.ActionStatus) {
 	t := newTable("MODULE", name)
 	t.row("mode", modeOf(s))
 	t.row("serving", dash(s.Serving))
-	t.row("in-process", fmt.Sprintf("builtin=%s loaded=%v mem=%gMB", dash(s.Module.Builtin), s.Module.Loaded, s.Module.LocalMemRequirement))
+	inProc := fmt.Sprintf("kind=%s", dash(s.Module.Kind))
+	switch {
+	case s.Module.Builtin != "":
+		inProc += " builtin=" + s.Module.Builtin
+	case s.Module.Wasm != "":
+		inProc += " wasm=" + s.Module.Wasm
+	}
+	inProc += fmt.Sprintf(" loaded=%v mem=%gMB", s.Module.Loaded, s.Module.LocalMemRequirement)
+	if s.Module.SizeBytes > 0 {
+		inProc += " size=" + sizeOf(s.Module.SizeBytes) + " (measured)"
+	}
+	t.row("in-process", inProc)
 	remote := dash(s.Remote.Status)
 	if s.Remote.URL != "" {
 		remote += " " + s.Remote.URL
@@ -90,12 +101,28 @@ func printStatus(w io.Writer, name string, s engine.ActionStatus) {
 }
 
 func printStatusTable(w io.Writer, all map[string]engine.ActionStatus) {
-	t := newTable("MODULE", "MODE", "SERVING", "REMOTE", "URL", "MEM(MB)", "SOURCE")
+	t := newTable("MODULE", "KIND", "MODE", "SERVING", "REMOTE", "URL", "MEM(MB)", "SIZE", "SOURCE")
 	for _, name := range sortedNames(all) {
 		s := all[name]
-		t.row(name, modeOf(s), dash(s.Serving), dash(s.Remote.Status), dash(s.Remote.URL), fmt.Sprintf("%g", s.Module.LocalMemRequirement), dash(s.Source))
+		t.row(name, dash(s.Module.Kind), modeOf(s), dash(s.Serving), dash(s.Remote.Status), dash(s.Remote.URL),
+			fmt.Sprintf("%g", s.Module.LocalMemRequirement), sizeOf(s.Module.SizeBytes), dash(s.Source))
 	}
 	t.print(w)
+}
+
+// sizeOf prints a measured size in binary units, "-" when not measured.
+func sizeOf(n int64) string {
+	switch {
+	case n <= 0:
+		return "-"
+	case n < 1<<10:
+		return fmt.Sprintf("%dB", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1fKiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1fMiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.2fGiB", float64(n)/(1<<30))
 }
 
 func sortedNames[V any](m map[string]V) []string {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -36,6 +37,17 @@ func TestRunActionsConfigWasm(t *testing.T) {
 	var toks []string
 	if err := json.Unmarshal([]byte(out), &toks); err != nil || strings.Join(toks, " ") != "hello wasm" {
 		t.Errorf("tr.tokenize printed %q", out)
+	}
+	st, err := e.Status("tr")
+	if err != nil || st.Module.Kind != "wasm" || st.Module.SizeBytes <= 0 || st.Module.LocalMemRequirement <= 0 {
+		t.Errorf("status of a wasm module: %+v, %v", st.Module, err)
+	}
+	out = runOK(t, url, "actions", "status")
+	if !strings.Contains(out, "KIND") || !strings.Contains(out, "SIZE") || !regexp.MustCompile(`\btr\s+wasm\s+module\b.*\d+(\.\d)?[KM]iB`).MatchString(out) {
+		t.Errorf("actions status lacks tr's kind and measured size:\n%s", out)
+	}
+	if out := runOK(t, url, "actions", "status", "tr"); !strings.Contains(out, "kind=wasm wasm="+path) || !strings.Contains(out, "(measured)") {
+		t.Errorf("actions status tr:\n%s", out)
 	}
 	if r := run(t, nil, "actions", "config", "all", path, "--server", url); !errors.Is(r.err, cli.ErrUsage) {
 		t.Errorf("actions config all FILE.wasm: %v, want a usage error", r.err)

@@ -19,9 +19,10 @@ func (m *module) status() ActionStatus {
 	st := ActionStatus{
 		Serving: string(m.serving),
 		Module: ModuleStatus{
-			Builtin:             m.cfg.Builtin,
-			Loaded:              m.serving == ModeModule,
-			LocalMemRequirement: m.cfg.LocalMemRequirement,
+			Kind:    kindOf(m.cfg.ActionConfig),
+			Builtin: m.cfg.Builtin,
+			Wasm:    m.cfg.Wasm,
+			Loaded:  m.serving == ModeModule,
 		},
 		Remote: RemoteStatus{
 			URL:       m.rstate.URL,
@@ -34,6 +35,7 @@ func (m *module) status() ActionStatus {
 		Actions: append([]string(nil), m.known...),
 		Source:  m.cfg.Source,
 	}
+	st.Module.LocalMemRequirement, st.Module.SizeBytes = m.e.memRequirement(m, m.cfg.ActionConfig)
 	if st.Remote.URL == "" && m.cfg.URL != "" {
 		st.Remote.URL = m.cfg.URL
 	}
@@ -48,6 +50,17 @@ func (m *module) status() ActionStatus {
 		st.LastError = m.failErr.Error()
 	}
 	return st
+}
+
+// kindOf says what implements a module.
+func kindOf(c ActionConfig) string {
+	switch {
+	case c.Wasm != "":
+		return types.KindWasm
+	case c.Builtin != "":
+		return types.KindBuiltin
+	}
+	return types.KindExternal
 }
 
 // Status is JSORC's `actions status NAME`: the status of one module.

@@ -126,7 +126,7 @@ func (m *model) openLoadDialog() tea.Cmd {
 		return choice{label: label, key: key, run: func(m *model) tea.Cmd { return m.startLoad(name, md) }}
 	}
 	module := mk("module", "module — in-process", "m")
-	if st.Module.Builtin == "" {
+	if !hasInProcess(st) {
 		module.disabled, module.why = true, "no in-process implementation"
 	}
 	remote := mk("remote", "remote — its own action server", "r")
@@ -209,7 +209,7 @@ func (m *model) switchMode() tea.Cmd {
 	case "module":
 		return m.startLoad(name, "remote")
 	case "remote":
-		if st.Module.Builtin == "" {
+		if !hasInProcess(st) {
 			m.say(toneWarn, name+" has no in-process implementation: it can only run remotely")
 			return nil
 		}

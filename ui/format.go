@@ -55,6 +55,23 @@ func fmtMB(mb float64) string {
 	return fmt.Sprintf("%.0f", mb)
 }
 
+// fmtBytes formats a size in binary units.
+func fmtBytes(n int64) string {
+	switch {
+	case n <= 0:
+		return dash
+	case n < 1<<10:
+		return fmt.Sprintf("%dB", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.0fK", float64(n)/(1<<10))
+	case n < 10<<20:
+		return fmt.Sprintf("%.1fM", float64(n)/(1<<20))
+	case n < 1<<30:
+		return fmt.Sprintf("%.0fM", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1fG", float64(n)/(1<<30))
+}
+
 // fmtAge formats how long ago t was, relative to now.
 func fmtAge(now, t time.Time) string {
 	if t.IsZero() {

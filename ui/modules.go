@@ -55,6 +55,20 @@ func stateOf(st types.ActionStatus) moduleState {
 	return moduleState{"○", "UNLOADED", toneMuted, false}
 }
 
+// hasInProcess reports whether a module can run in-process: a built-in or
+// a WebAssembly module.
+func hasInProcess(st types.ActionStatus) bool {
+	return st.Module.Builtin != "" || st.Module.Wasm != ""
+}
+
+// kindOf is a module's kind as the table shows it.
+func kindOf(st types.ActionStatus) string {
+	if st.Module.Kind == "" {
+		return dash
+	}
+	return st.Module.Kind
+}
+
 // memMB is what the module costs in-process now.
 func memMB(st types.ActionStatus) float64 {
 	if !st.Module.Loaded {

@@ -59,13 +59,20 @@ func (d *detailView) render() {
 	add(label("mode") + orDash(md) + s.Muted.Render("  (requested)"))
 	add(label("serving") + orDash(st.Serving) + s.Muted.Render("  (answering calls now)"))
 	inproc := "no in-process implementation"
-	if st.Module.Builtin != "" {
+	switch {
+	case st.Module.Builtin != "":
 		inproc = "built-in " + st.Module.Builtin
-		if st.Module.Loaded {
-			inproc += ", loaded"
-		}
+	case st.Module.Wasm != "":
+		inproc = "wasm " + st.Module.Wasm
 	}
-	add(label("in-process") + inproc + s.Muted.Render(fmt.Sprintf("  (costs %s MB when loaded)", fmtMB(st.Module.LocalMemRequirement))))
+	if hasInProcess(st) && st.Module.Loaded {
+		inproc += ", loaded"
+	}
+	cost := fmt.Sprintf("  (costs %s MB when loaded)", fmtMB(st.Module.LocalMemRequirement))
+	if st.Module.SizeBytes > 0 {
+		cost = fmt.Sprintf("  (measured %s: code + instances' memory)", fmtBytes(st.Module.SizeBytes))
+	}
+	add(label("in-process") + inproc + s.Muted.Render(cost))
 	remote := orDash(st.Remote.Status)
 	if st.Remote.External {
 		remote += "  external server (not jsorc's to stop)"

@@ -25,10 +25,28 @@ type ActionStatus struct {
 
 // ModuleStatus describes the in-process side of a module.
 type ModuleStatus struct {
-	Builtin             string  `json:"builtin,omitempty"`
-	Loaded              bool    `json:"loaded"`
+	// Kind is what implements the module: "builtin" (compiled into
+	// jsorc), "wasm" (a WebAssembly module, in-process or remote) or
+	// "external" (an action server only: a url, a command, manifests).
+	Kind    string `json:"kind"`
+	Builtin string `json:"builtin,omitempty"`
+	// Wasm is a wasm module's file, as configured.
+	Wasm   string `json:"wasm,omitempty"`
+	Loaded bool   `json:"loaded"`
+	// LocalMemRequirement is what the module costs in-process (MB): a wasm
+	// module's measured size once it has one, else the config's figure.
 	LocalMemRequirement float64 `json:"local_mem_requirement"`
+	// SizeBytes is a wasm module's measured in-process size: its compiled
+	// code plus its instances' linear memory (0: not measured).
+	SizeBytes int64 `json:"size_bytes,omitempty"`
 }
+
+// Module kinds (ModuleStatus.Kind).
+const (
+	KindBuiltin  = "builtin"
+	KindWasm     = "wasm"
+	KindExternal = "external"
+)
 
 // RemoteStatus describes the module's remote action server.
 type RemoteStatus struct {
