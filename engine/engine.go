@@ -220,6 +220,7 @@ func (e *Engine) restore() error {
 		if err != nil {
 			return err
 		}
+		e.restoreWasmSize(name, c.ActionConfig)
 		if v, ok := modes[name]; ok {
 			var d desiredRecord
 			if err := json.Unmarshal(v, &d); err != nil {

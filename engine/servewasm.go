@@ -38,7 +38,7 @@ func serveWasm(ctx context.Context, opts ServeActionOptions) error {
 	}
 	o := wasm.Options{
 		Name: name, CacheDir: opts.WasmCache, Env: cfg.Env, Args: cfg.Args, Dirs: cfg.Dirs,
-		Instances: cfg.Instances, MemoryLimitMB: cfg.MemoryLimitMB, Output: os.Stderr,
+		Instances: cfg.Instances, MemoryLimitMB: cfg.MemoryLimitMB, Output: os.Stderr, Uninterruptible: cfg.Uninterruptible,
 	}
 	if cfg.Timeout != "" {
 		if o.Timeout, err = parsePositiveDuration(cfg.Timeout); err != nil {

@@ -44,6 +44,11 @@ type WasmSettings struct {
 	Env  map[string]string `json:"env,omitempty"`
 	Args []string          `json:"args,omitempty"`
 	Dirs map[string]string `json:"dirs,omitempty"`
+	// Uninterruptible drops the termination checks that let a deadline
+	// stop a runaway loop: loops run several times faster, but a call
+	// that never returns is never stopped. Only for modules you trust
+	// (docs/wasm-abi.md).
+	Uninterruptible bool `json:"uninterruptible,omitempty"`
 }
 
 // Where the data directory keeps WebAssembly modules and their compiled
@@ -90,7 +95,7 @@ func (w WasmModule) options(name, cacheDir string, timeout time.Duration) wasm.O
 		Timeout:       timeout,
 	}
 	if s := w.WasmConfig; s != nil {
-		o.Env, o.Args, o.Dirs = s.Env, s.Args, s.Dirs
+		o.Env, o.Args, o.Dirs, o.Uninterruptible = s.Env, s.Args, s.Dirs, s.Uninterruptible
 	}
 	return o
 }
@@ -183,7 +188,7 @@ func (e *Engine) wasmServer(name string, cfg ActionConfig) *backend.WasmServer {
 		Timeout:       cfg.Timeout,
 	}
 	if s := cfg.WasmConfig; s != nil {
-		w.Env, w.Args, w.Dirs = s.Env, s.Args, s.Dirs
+		w.Env, w.Args, w.Dirs, w.Uninterruptible = s.Env, s.Args, s.Dirs, s.Uninterruptible
 	}
 	return w
 }
@@ -214,6 +219,18 @@ func (e *Engine) memRequirement(m *module, cfg ActionConfig) (mb float64, measur
 	}
 	measured = v.(int64)
 	return math.Ceil(float64(measured)/(1<<20)*10) / 10, measured
+}
+
+// restoreWasmSize gives a wasm module restored from the store a measured
+// size before it is loaded: its compiled code in the cache (its instances'
+// memory is added once it runs), so the policy does not take it for free.
+func (e *Engine) restoreWasmSize(name string, cfg ActionConfig) {
+	if cfg.Wasm == "" {
+		return
+	}
+	if n := wasm.CachedCodeBytes(e.wasmCache(), cfg.WasmSHA256); n > 0 {
+		e.noteWasmSize(name, n)
+	}
 }
 
 // logWriter hands what a module prints to the engine's log, a line at a

@@ -93,6 +93,9 @@ type WasmServer struct {
 	MemoryLimitMB int `json:"memory_limit_mb,omitempty"`
 	// Timeout bounds one call, as a Go duration ("" for the default).
 	Timeout string `json:"timeout,omitempty"`
+	// Uninterruptible drops the termination checks (a trusted module's
+	// loops run faster; a runaway one is never stopped).
+	Uninterruptible bool `json:"uninterruptible,omitempty"`
 }
 
 // Launcher starts modules' remote action servers.

@@ -482,6 +482,9 @@ type Report struct {
 	Shifts []ShiftResult `json:"shifts"`
 	// Steady are the 100-tick steady runs, one per app and budget.
 	Steady []SteadyResult `json:"steady"`
+	// Wasm is the WebAssembly module scenario (when the catalog is
+	// JSORC's).
+	Wasm *WasmScenario `json:"wasm,omitempty"`
 	// Misses lists the targets not met (CheckTargets); empty when all are.
 	Misses []string `json:"misses"`
 }
@@ -523,6 +526,14 @@ func SimulateReport(cfg SimConfig) (Report, error) {
 			}
 			r.Shifts = append(r.Shifts, res)
 		}
+		ws, err := SimulateWasm(cfg)
+		if err != nil {
+			return Report{}, err
+		}
+		if ws.Measured.MeanMs > ws.Measured.OracleMs*1.05 {
+			r.Misses = append(r.Misses, fmt.Sprintf("wasm scenario: %.2f ms with the measured size, oracle %.2f ms", ws.Measured.MeanMs, ws.Measured.OracleMs))
+		}
+		r.Wasm = &ws
 	}
 	seen := map[string]bool{}
 	for _, row := range rows {
@@ -556,6 +567,10 @@ func (r Report) String() string {
 			s.WriteString(sh.String())
 			s.WriteByte('\n')
 		}
+	}
+	if r.Wasm != nil {
+		s.WriteString("\n")
+		s.WriteString(r.Wasm.String())
 	}
 	if len(r.Steady) > 0 {
 		worst, total := 0, 0

@@ -265,3 +265,25 @@ func TestRunErrors(t *testing.T) {
 		t.Error("Simulate accepted an unknown policy")
 	}
 }
+
+// TestSimulateWasm: fed the wasm module's measured size, jsorc's policy
+// brings it in-process beside the big modules and reaches the oracle;
+// fed the size a config would declare, it cannot.
+func TestSimulateWasm(t *testing.T) {
+	sc, err := policy.SimulateWasm(policy.SimConfig{Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc.Measured.Final[sc.Module] != policy.ModeModule {
+		t.Errorf("measured: %s placed %v, want in-process", sc.Module, sc.Measured.Final)
+	}
+	if sc.Declared.Final[sc.Module] == policy.ModeModule {
+		t.Errorf("declared: %s placed in-process although its declared size does not fit", sc.Module)
+	}
+	if sc.Measured.MeanMs >= sc.Declared.MeanMs || sc.Measured.MeanMs > sc.Measured.OracleMs*1.05 {
+		t.Errorf("measured %.2f ms (oracle %.2f), declared %.2f ms", sc.Measured.MeanMs, sc.Measured.OracleMs, sc.Declared.MeanMs)
+	}
+	if !strings.Contains(sc.String(), "measured") {
+		t.Errorf("String: %s", sc.String())
+	}
+}

@@ -100,7 +100,7 @@ func (m *Module) cacheDir() string {
 
 func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(!m.opts.Uninterruptible).
 		WithMemoryLimitPages(m.opts.memoryLimitPages())
 	if dir := m.cacheDir(); dir != "" {
 		m.load.Cached = dirBytes(dir) > 0
@@ -358,4 +358,14 @@ func ReadFile(path string) ([]byte, error) {
 func Digest(wasmBytes []byte) string {
 	sum := sha256.Sum256(wasmBytes)
 	return hex.EncodeToString(sum[:])
+}
+
+// CachedCodeBytes is the size of the compiled code the cache in cacheDir
+// holds for the module of digest sum (0 when it holds none): what the
+// module will cost in code once loaded, known without loading it.
+func CachedCodeBytes(cacheDir, sum string) int64 {
+	if cacheDir == "" || len(sum) < 32 {
+		return 0
+	}
+	return dirBytes(filepath.Join(cacheDir, sum[:32]))
 }

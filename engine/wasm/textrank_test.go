@@ -161,3 +161,23 @@ func num(v any) float64 {
 	f, _ := n.Float64()
 	return f
 }
+
+// TestUninterruptible: without termination checks a module answers the
+// same.
+func TestUninterruptible(t *testing.T) {
+	for _, name := range wasmexamples.Textranks {
+		t.Run(name, func(t *testing.T) {
+			a := load(t, name, wasm.Options{})
+			b := load(t, name, wasm.Options{Uninterruptible: true})
+			args := map[string]any{"query": "fox dog", "docs": corpus, "k": 3}
+			va, err := call(t, a, "rank", args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vb, err := call(t, b, "rank", args)
+			if err != nil || !reflect.DeepEqual(va, vb) {
+				t.Errorf("uninterruptible %v (%v), interruptible %v", vb, err, va)
+			}
+		})
+	}
+}

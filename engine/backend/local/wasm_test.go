@@ -222,3 +222,35 @@ func TestWasmSwitchUnderLoad(t *testing.T) {
 		t.Fatalf("only %d calls during %d flips", calls.Load(), flips)
 	}
 }
+
+// TestWasmSurvivesRestart: a configured wasm module runs from the copy
+// jsorc kept, even once the original file is gone, and after a restart its
+// measured size is known before it is loaded (from its compiled code).
+func TestWasmSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	src := filepath.Join(t.TempDir(), "tr.wasm")
+	if err := os.WriteFile(src, wasmexamples.Read(t, wasmexamples.TextrankC), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "tr:\n  wasm: " + src + "\n"
+	if _, err := e.ConfigureActions(ctxT(t), "tr", "/m.yaml", []byte(yaml)); err != nil {
+		t.Fatal(err)
+	}
+	load(t, e.Engine, "tr", "remote")
+	closeEngine(t, e)
+	if err := os.Remove(src); err != nil {
+		t.Fatal(err)
+	}
+	e2 := openEngine(t, dir)
+	st, err := e2.Status("tr")
+	if err != nil || st.Module.Kind != "wasm" || st.Module.SizeBytes <= 0 || st.Module.LocalMemRequirement <= 0 {
+		t.Fatalf("restored status: %+v, %v", st.Module, err)
+	}
+	for _, mode := range []string{"remote", "module"} {
+		load(t, e2.Engine, "tr", mode)
+		if v, err := e2.Call(ctxT(t), "tr.tokenize", map[string]any{"text": "still here"}); err != nil || len(v.([]any)) != 2 {
+			t.Errorf("%s mode after restart, file gone: %v, %v", mode, v, err)
+		}
+	}
+}

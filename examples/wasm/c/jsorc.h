@@ -229,16 +229,20 @@ static void jw_grow(jw *w, size_t n) {
 static void jw_raw(jw *w, const char *s, size_t n) { jw_grow(w, n); memcpy(w->buf + w->len, s, n); w->len += n; }
 static void jw_lit(jw *w, const char *s) { jw_raw(w, s, strlen(s)); }
 
+/* jw_str writes s as a JSON string: runs of plain bytes are copied whole. */
 static void jw_str(jw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  jw_grow(w, n + 2);
-  w->buf[w->len++] = '"';
+  jw_raw(w, "\"", 1);
+  size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') { char e[2] = { '\\', (char)c }; jw_raw(w, e, 2); }
-    else if (c < 0x20) { char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] }; jw_raw(w, e, 6); }
-    else { jw_grow(w, 1); w->buf[w->len++] = (char)c; }
+    if (c != '"' && c != '\\' && c >= 0x20) continue;
+    jw_raw(w, s + run, i - run);
+    run = i + 1;
+    if (c < 0x20) { char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] }; jw_raw(w, e, 6); }
+    else { char e[2] = { '\\', (char)c }; jw_raw(w, e, 2); }
   }
+  jw_raw(w, s + run, n - run);
   jw_raw(w, "\"", 1);
 }
 

@@ -1,0 +1,190 @@
+package local_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/internal/wasmexamples"
+)
+
+// smallText makes a tokenize call of about 300 bytes of JSON in and 500
+// out: the "small action" of the figures.
+const smallText = "The quick brown fox jumps over the lazy dog while the cat sleeps; " +
+	"jsorc places each module in-process or remote, measures every call, and moves " +
+	"modules between placements without failing one. WebAssembly makes any language's " +
+	"module placeable: the same file runs inside the engine or as a server."
+
+// BenchmarkWasmCall is one small call of the C textrank module through the
+// router, tracking included: in-process (module mode) and remote (the same
+// file served by `jsorc serve-action --wasm` on loopback), measured in the
+// same run, each iteration making ten in-process calls and one remote
+// call. It reports both latencies and their ratio.
+//
+// Each language runs interruptible (the default: termination checks let a
+// deadline stop a runaway loop, at tens of nanoseconds per loop iteration)
+// and, for comparison, uninterruptible (wasm_config.uninterruptible).
+func BenchmarkWasmCall(b *testing.B) {
+	for _, ex := range wasmexamples.Textranks {
+		for _, un := range []bool{false, true} {
+			name := strings.TrimSuffix(ex, ".wasm")
+			extra := ""
+			if un {
+				name += "/uninterruptible"
+				extra = "  wasm_config: {uninterruptible: true}\n"
+			}
+			b.Run(name, func(b *testing.B) { benchWasmCall(b, ex, extra) })
+		}
+	}
+}
+
+// benchWasmCall is BenchmarkWasmCall for one module file and config.
+func benchWasmCall(b *testing.B, ex, extra string) {
+	e := newEngine(b)
+	configureWasmB(b, e, "inproc", ex, extra)
+	configureWasmB(b, e, "remote", ex, extra)
+	load(b, e, "inproc", "module")
+	load(b, e, "remote", "remote")
+	args := map[string]any{"text": smallText}
+	ctx := context.Background()
+	for _, n := range []string{"inproc", "remote"} { // warm both
+		if _, err := e.Call(ctx, n+".tokenize", args); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var inproc, remote time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		for range 10 {
+			if _, err := e.Call(ctx, "inproc.tokenize", args); err != nil {
+				b.Fatal(err)
+			}
+		}
+		t1 := time.Now()
+		if _, err := e.Call(ctx, "remote.tokenize", args); err != nil {
+			b.Fatal(err)
+		}
+		inproc += t1.Sub(t0)
+		remote += time.Since(t1)
+	}
+	in := float64(inproc.Nanoseconds()) / float64(10*b.N)
+	rem := float64(remote.Nanoseconds()) / float64(b.N)
+	b.ReportMetric(in, "inproc-ns/call")
+	b.ReportMetric(rem, "remote-ns/call")
+	b.ReportMetric(rem/in, "remote/inproc")
+	b.ReportMetric(loadAvg(), "load1")
+}
+
+// BenchmarkWasmFaultIsolation drives textrank in-process from 8 callers
+// while the probe module, also in-process, grows 32 MB and traps, or loops
+// until its 500 ms timeout, over and over: every fault costs an instance,
+// replaced at the next call. It reports the failed calls of textrank
+// (must be 0) and the engine's RSS before the faults and after the last
+// replacement, once the garbage collector has run.
+func BenchmarkWasmFaultIsolation(b *testing.B) {
+	e := newEngine(b)
+	configureWasmB(b, e, "tr", wasmexamples.TextrankC, "")
+	configureWasmB(b, e, "probe", wasmexamples.Probe, "  timeout: 500ms\n  instances: 2\n  memory_limit_mb: 64\n")
+	load(b, e, "tr", "module")
+	load(b, e, "probe", "module")
+	ctx := context.Background()
+	if _, err := e.Call(ctx, "probe.echo", map[string]any{"value": 1}); err != nil {
+		b.Fatal(err)
+	}
+	before := settledRSS()
+	stop := make(chan struct{})
+	var calls, failed atomic.Int64
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := map[string]any{"query": "fox", "docs": wasmDocs, "k": 2}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := e.Call(ctx, "tr.rank", args); err != nil {
+					failed.Add(1)
+				}
+				calls.Add(1)
+			}
+		}()
+	}
+	faults := 0
+	for b.Loop() {
+		if _, err := e.Call(ctx, "probe.grow", map[string]any{"mb": 32}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := e.Call(ctx, "probe.trap", map[string]any{}); err == nil {
+			b.Fatal("trap succeeded")
+		}
+		if _, err := e.Call(ctx, "probe.loop", map[string]any{}); err == nil {
+			b.Fatal("loop returned")
+		}
+		faults += 2
+	}
+	close(stop)
+	wg.Wait()
+	if _, err := e.Call(ctx, "probe.echo", map[string]any{"value": 1}); err != nil {
+		b.Fatal(err)
+	}
+	after := settledRSS()
+	b.ReportMetric(float64(failed.Load()), "failed-calls")
+	b.ReportMetric(float64(calls.Load()), "other-calls")
+	b.ReportMetric(float64(faults), "faults")
+	b.ReportMetric(float64(before)/(1<<20), "rss-before-MB")
+	b.ReportMetric(float64(after)/(1<<20), "rss-after-MB")
+	if failed.Load() != 0 {
+		b.Fatalf("%d of %d calls of another module failed during the faults", failed.Load(), calls.Load())
+	}
+}
+
+// configureWasmB is configureWasm for benchmarks.
+func configureWasmB(b *testing.B, e *engine.Engine, name, example, extra string) {
+	b.Helper()
+	src := fmt.Sprintf("%s:\n  wasm: %s\n%s", name, wasmexamples.Path(b, example), extra)
+	if _, err := e.ConfigureActions(context.Background(), name, "/bench.yaml", []byte(src)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// settledRSS is the process's resident memory after a full collection
+// returned what it could to the OS.
+func settledRSS() int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
+}
+
+// loadAvg is the machine's one-minute load average, reported with the
+// figures because the machine is shared.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	return f
+}

@@ -1,0 +1,146 @@
+package wasm_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/wasm"
+	"github.com/jsorc/jsorc/internal/wasmexamples"
+)
+
+const smallText = "The quick brown fox jumps over the lazy dog while the cat sleeps; " +
+	"jsorc places each module in-process or remote, measures every call, and moves " +
+	"modules between placements without failing one. WebAssembly makes any language's " +
+	"module placeable: the same file runs inside the engine or as a server."
+
+// BenchmarkTokenize is one small call straight into a module's pool,
+// without the engine: the wasm part of the engine's BenchmarkWasmCall.
+func BenchmarkTokenize(b *testing.B) {
+	for _, ex := range wasmexamples.Textranks {
+		b.Run(ex, func(b *testing.B) {
+			m, err := wasm.Load(context.Background(), wasmexamples.Read(b, ex), wasm.Options{Name: "tr", CacheDir: cacheDir, Instances: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Close()
+			fn := m.Actions()[0].Fn
+			args := map[string]any{"text": smallText}
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fn(ctx, args); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkColdLoad loads the 5 MB module (the Go textrank linked with
+// more of Go's library) from the compiled-code cache: a new runtime reads
+// the compiled code back, makes the first instance (running Go's runtime
+// initialisation) and reads the spec. The first load of the run, which
+// compiles into an empty cache, is reported as first-compile-ms.
+func BenchmarkColdLoad(b *testing.B) {
+	raw := wasmexamples.Read(b, wasmexamples.TextrankGoBig)
+	dir := b.TempDir()
+	opts := wasm.Options{Name: "big", CacheDir: dir, Instances: 1}
+	start := time.Now()
+	m, err := wasm.Load(context.Background(), raw, opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first := time.Since(start)
+	st := m.LoadStats()
+	m.Close()
+	if st.Cached {
+		b.Fatal("the first load found the cache warm")
+	}
+	var compile, inst time.Duration
+	for b.Loop() {
+		m, err := wasm.Load(context.Background(), raw, opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st := m.LoadStats()
+		if !st.Cached {
+			b.Fatal("a later load compiled again")
+		}
+		compile += st.Compile
+		inst += st.Instantiate
+		m.Close()
+	}
+	b.ReportMetric(float64(first.Milliseconds()), "first-compile-ms")
+	b.ReportMetric(float64(compile.Microseconds())/1000/float64(b.N), "from-cache-ms")
+	b.ReportMetric(float64(inst.Microseconds())/1000/float64(b.N), "instantiate-ms")
+	b.ReportMetric(float64(len(raw))/(1<<20), "module-MB")
+	b.ReportMetric(float64(st.CodeBytes)/(1<<20), "code-MB")
+	b.ReportMetric(loadAvg(), "load1")
+}
+
+// BenchmarkPool runs 16 concurrent callers of a CPU-bound action (the
+// probe's work, about a millisecond of hashing) on a pool of one instance
+// and on a pool of GOMAXPROCS instances, in the same run, and reports
+// both throughputs and their ratio.
+func BenchmarkPool(b *testing.B) {
+	raw := wasmexamples.Read(b, wasmexamples.Probe)
+	pools := map[int]*wasm.Module{}
+	for _, n := range []int{1, runtime.GOMAXPROCS(0)} {
+		m, err := wasm.Load(context.Background(), raw, wasm.Options{Name: "probe", CacheDir: cacheDir, Instances: n})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer m.Close()
+		pools[n] = m
+	}
+	const callers, perCaller = 16, 4
+	run := func(m *wasm.Module) time.Duration {
+		fn := m.Actions()[0].Fn // work
+		args := map[string]any{"n": 200_000}
+		start := time.Now()
+		var wg sync.WaitGroup
+		for range callers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range perCaller {
+					if _, err := fn(context.Background(), args); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	run(pools[runtime.GOMAXPROCS(0)]) // make every instance
+	var one, many time.Duration
+	for b.Loop() {
+		one += run(pools[1])
+		many += run(pools[runtime.GOMAXPROCS(0)])
+	}
+	calls := float64(callers * perCaller * b.N)
+	b.ReportMetric(calls/one.Seconds(), "one-instance-calls/s")
+	b.ReportMetric(calls/many.Seconds(), "pool-calls/s")
+	b.ReportMetric(one.Seconds()/many.Seconds(), "pool/one")
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "instances")
+	b.ReportMetric(loadAvg(), "load1")
+}
+
+// loadAvg is the machine's one-minute load average, reported with the
+// figures because the machine is shared.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
+	return f
+}
