@@ -2,10 +2,7 @@ package wasm_test
 
 import (
 	"context"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -13,11 +10,6 @@ import (
 	"github.com/jsorc/jsorc/engine/wasm"
 	"github.com/jsorc/jsorc/internal/wasmexamples"
 )
-
-const smallText = "The quick brown fox jumps over the lazy dog while the cat sleeps; " +
-	"jsorc places each module in-process or remote, measures every call, and moves " +
-	"modules between placements without failing one. WebAssembly makes any language's " +
-	"module placeable: the same file runs inside the engine or as a server."
 
 // BenchmarkTokenize is one small call straight into a module's pool,
 // without the engine: the wasm part of the engine's BenchmarkWasmCall.
@@ -30,7 +22,7 @@ func BenchmarkTokenize(b *testing.B) {
 			}
 			defer m.Close()
 			fn := m.Actions()[0].Fn
-			args := map[string]any{"text": smallText}
+			args := map[string]any{"text": wasmexamples.SmallText}
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -81,7 +73,7 @@ func BenchmarkColdLoad(b *testing.B) {
 	b.ReportMetric(float64(inst.Microseconds())/1000/float64(b.N), "instantiate-ms")
 	b.ReportMetric(float64(len(raw))/(1<<20), "module-MB")
 	b.ReportMetric(float64(st.CodeBytes)/(1<<20), "code-MB")
-	b.ReportMetric(loadAvg(), "load1")
+	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }
 
 // BenchmarkPool runs 16 concurrent callers of a CPU-bound action (the
@@ -131,16 +123,6 @@ func BenchmarkPool(b *testing.B) {
 	b.ReportMetric(calls/many.Seconds(), "pool-calls/s")
 	b.ReportMetric(one.Seconds()/many.Seconds(), "pool/one")
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "instances")
-	b.ReportMetric(loadAvg(), "load1")
+	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }
 
-// loadAvg is the machine's one-minute load average, reported with the
-// figures because the machine is shared.
-func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
-	return f
-}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -76,4 +78,26 @@ func Read(t testing.TB, name string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// SmallText is the text of the figures' "small action": tokenized, it is
+// about 300 bytes of JSON in and 500 out.
+const SmallText = "The quick brown fox jumps over the lazy dog while the cat sleeps; " +
+	"jsorc places each module in-process or remote, measures every call, and moves " +
+	"modules between placements without failing one. WebAssembly makes any language's " +
+	"module placeable: the same file runs inside the engine or as a server."
+
+// LoadAvg is the machine's one-minute load average, which the benchmarks
+// report beside their figures because the machine is shared.
+func LoadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(f[0], 64)
+	return v
 }

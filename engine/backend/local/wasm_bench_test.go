@@ -17,13 +17,8 @@ import (
 	"github.com/jsorc/jsorc/internal/wasmexamples"
 )
 
-// smallText makes a tokenize call of about 300 bytes of JSON in and 500
+// wasmexamples.SmallText makes a tokenize call of about 300 bytes of JSON in and 500
 // out: the "small action" of the figures.
-const smallText = "The quick brown fox jumps over the lazy dog while the cat sleeps; " +
-	"jsorc places each module in-process or remote, measures every call, and moves " +
-	"modules between placements without failing one. WebAssembly makes any language's " +
-	"module placeable: the same file runs inside the engine or as a server."
-
 // BenchmarkWasmCall is one small call of the C textrank module through the
 // router, tracking included: in-process (module mode) and remote (the same
 // file served by `jsorc serve-action --wasm` on loopback), measured in the
@@ -54,7 +49,7 @@ func benchWasmCall(b *testing.B, ex, extra string) {
 	configureWasmB(b, e, "remote", ex, extra)
 	load(b, e, "inproc", "module")
 	load(b, e, "remote", "remote")
-	args := map[string]any{"text": smallText}
+	args := map[string]any{"text": wasmexamples.SmallText}
 	ctx := context.Background()
 	for _, n := range []string{"inproc", "remote"} { // warm both
 		if _, err := e.Call(ctx, n+".tokenize", args); err != nil {
@@ -82,7 +77,7 @@ func benchWasmCall(b *testing.B, ex, extra string) {
 	b.ReportMetric(in, "inproc-ns/call")
 	b.ReportMetric(rem, "remote-ns/call")
 	b.ReportMetric(rem/in, "remote/inproc")
-	b.ReportMetric(loadAvg(), "load1")
+	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }
 
 // BenchmarkWasmFaultIsolation drives textrank in-process from 8 callers
@@ -178,13 +173,3 @@ func settledRSS() int64 {
 	return pages * int64(os.Getpagesize())
 }
 
-// loadAvg is the machine's one-minute load average, reported with the
-// figures because the machine is shared.
-func loadAvg() float64 {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return 0
-	}
-	f, _ := strconv.ParseFloat(strings.Fields(string(b))[0], 64)
-	return f
-}
