@@ -125,4 +125,3 @@ func BenchmarkPool(b *testing.B) {
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "instances")
 	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }
-

@@ -228,7 +228,9 @@ func (m *Module) take(ctx context.Context) (*instance, error) {
 
 // put returns an instance to the pool.
 func (m *Module) put(in *instance) {
+	size := int64(in.mem.Size())
 	m.mu.Lock()
+	in.size = size
 	if m.closed {
 		m.mu.Unlock()
 		return

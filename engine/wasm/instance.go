@@ -22,6 +22,9 @@ type instance struct {
 	args   []byte
 	out    []byte
 	stack  [2]uint64
+	// size is the linear memory's size after the last call, read by Size
+	// under the module's lock.
+	size int64
 }
 
 // hostModule instantiates jsorc's import module: input and output.
@@ -101,12 +104,14 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 		in.close(ctx)
 		return nil, fmt.Errorf("it speaks ABI version %d; this jsorc speaks version %d (rebuild it against docs/wasm-abi.md)", v, ABIVersion)
 	}
+	size := int64(in.mem.Size())
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		in.close(ctx)
 		return nil, errClosed
 	}
+	in.size = size
 	m.live[in] = struct{}{}
 	m.mu.Unlock()
 	return in, nil

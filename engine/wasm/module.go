@@ -277,7 +277,8 @@ func (m *Module) LoadStats() LoadStats { return m.load }
 func (m *Module) Replaced() int64 { return m.replaced.Load() }
 
 // Size is the module's measured memory in bytes: its compiled code plus
-// the linear memory of every live instance.
+// the linear memory of every live instance (as of its last call: a busy
+// instance's memory is its caller's to read).
 func (m *Module) Size() int64 {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -288,7 +289,7 @@ func (m *Module) Size() int64 {
 		n = m.load.ModuleBytes
 	}
 	for in := range m.live {
-		n += int64(in.mem.Size())
+		n += in.size
 	}
 	return n
 }

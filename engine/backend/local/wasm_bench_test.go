@@ -172,4 +172,3 @@ func settledRSS() int64 {
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
 }
-
