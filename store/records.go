@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -96,15 +98,17 @@ func (s *Store) Put(kind Kind, name string, value []byte) error {
 }
 
 // PutMany stores every record of values under kind in one transaction:
-// all of them are written or none is.
+// all of them are written or none is. The records go in in key order, so
+// each lands at the end of its page and the cost stays linear.
 func (s *Store) PutMany(kind Kind, values map[string][]byte) error {
+	names := slices.Sorted(maps.Keys(values))
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		b, err := kindBucket(tx, kind)
 		if err != nil {
 			return err
 		}
-		for name, value := range values {
-			if err := putRecord(b, name, value); err != nil {
+		for _, name := range names {
+			if err := putRecord(b, name, values[name]); err != nil {
 				return fmt.Errorf("%q: %w", name, err)
 			}
 		}
@@ -153,6 +157,30 @@ func (s *Store) Delete(kind Kind, name string) error {
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete %s %q: %w", kind, name, err)
+	}
+	return nil
+}
+
+// Forget removes the record name from every kind given, in one
+// transaction; missing records are not an error.
+func (s *Store) Forget(name string, kinds ...Kind) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, kind := range kinds {
+			b, err := kindBucket(tx, kind)
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				continue
+			}
+			if err := b.Delete([]byte(name)); err != nil {
+				return fmt.Errorf("%s: %w", kind, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: forget %q: %w", name, err)
 	}
 	return nil
 }
