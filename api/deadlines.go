@@ -20,7 +20,7 @@ const (
 	callBudget = 10 * time.Minute
 	// loadTimeout is jsorc_actions_load's default timeout.
 	loadTimeout = 60 * time.Second
-	// unloadBudget bounds jsorc_actions_unload.
+	// unloadBudget bounds jsorc_actions_unload and jsorc_actions_delete.
 	unloadBudget = 60 * time.Second
 	// loadTestRunSlack is what one load-test run may take beyond its
 	// duration: loading its modules (up to two minutes each, for a few)

@@ -78,6 +78,14 @@ func (h handlers) actionsUnload(ctx context.Context, p types.ActionsUnloadParams
 	return types.MessageAnswer{Message: msg}, err
 }
 
+func (h handlers) actionsDelete(ctx context.Context, p types.ActionsDeleteParams) (types.MessageAnswer, error) {
+	if err := required("name", p.Name); err != nil {
+		return types.MessageAnswer{}, err
+	}
+	msg, err := h.e.DeleteAction(ctx, p.Name, p.Force)
+	return types.MessageAnswer{Message: msg}, err
+}
+
 func (h handlers) actionsCall(ctx context.Context, p types.CallParams) (types.CallAnswer, error) {
 	if err := required("name", p.Name); err != nil {
 		return types.CallAnswer{}, err

@@ -26,6 +26,14 @@ const (
 	maxHeaderBytes = 64 << 10
 )
 
+// stopGrace is how long Shutdown lets the calls in progress finish before
+// it ends their contexts: each then answers at once (the engine says it is
+// stopping), so a long call never holds up a shutdown.
+const stopGrace = time.Second
+
+// errStopping is the cause of the requests' contexts that Shutdown ends.
+var errStopping = errors.New("the API server is stopping")
+
 // DefaultMaxConns is how many connections the API keeps open at most.
 const DefaultMaxConns = 512
 
@@ -56,6 +64,8 @@ func or(d, def time.Duration) time.Duration {
 type HTTPServer struct {
 	srv     *http.Server
 	limiter *connLimiter
+	// stop ends the base context of every request (see Shutdown).
+	stop context.CancelCauseFunc
 }
 
 // NewHTTPServer returns a server of h; it loads the TLS key pair at once, so
@@ -68,7 +78,9 @@ func NewHTTPServer(h http.Handler, o HTTPOptions) (*HTTPServer, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	l := newConnLimiter(o.MaxConns)
+	base, stop := context.WithCancelCause(context.Background())
 	srv := &http.Server{
+		BaseContext:       func(net.Listener) context.Context { return base },
 		Handler:           h,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       or(o.ReadTimeout, readTimeout),
@@ -79,11 +91,13 @@ func NewHTTPServer(h http.Handler, o HTTPOptions) (*HTTPServer, error) {
 		ErrorLog:          slog.NewLogLogger(o.Logger.Handler(), slog.LevelDebug),
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
+		stop(nil)
 		return nil, errors.New("TLS needs both a certificate (--tls-cert) and its key (--tls-key)")
 	}
 	if o.TLSCert != "" {
 		pair, err := tls.LoadX509KeyPair(o.TLSCert, o.TLSKey)
 		if err != nil {
+			stop(nil)
 			return nil, fmt.Errorf("TLS key pair %s, %s: %w", o.TLSCert, o.TLSKey, err)
 		}
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{pair}}
@@ -93,7 +107,7 @@ func NewHTTPServer(h http.Handler, o HTTPOptions) (*HTTPServer, error) {
 	if s, ok := h.(*Server); ok {
 		srv.RegisterOnShutdown(s.closeStreams)
 	}
-	return &HTTPServer{srv: srv, limiter: l}, nil
+	return &HTTPServer{srv: srv, limiter: l, stop: stop}, nil
 }
 
 // TLS reports whether the server serves HTTPS.
@@ -108,11 +122,19 @@ func (s *HTTPServer) Serve(ln net.Listener) error {
 	return s.srv.Serve(ln)
 }
 
-// Shutdown stops accepting and waits for the calls in progress, up to ctx.
-func (s *HTTPServer) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+// Shutdown stops accepting and waits for the calls in progress, up to ctx;
+// after stopGrace it ends their contexts, so the long ones answer too.
+func (s *HTTPServer) Shutdown(ctx context.Context) error {
+	t := time.AfterFunc(stopGrace, func() { s.stop(errStopping) })
+	defer t.Stop()
+	return s.srv.Shutdown(ctx)
+}
 
 // Close closes the listener and every connection at once.
-func (s *HTTPServer) Close() error { return s.srv.Close() }
+func (s *HTTPServer) Close() error {
+	s.stop(errStopping)
+	return s.srv.Close()
+}
 
 // Loopback reports whether a listening address (host:port) can be reached
 // from this machine only.

@@ -110,8 +110,8 @@ func ParseActionConfigs(data []byte) (map[string]ActionConfig, error) {
 }
 
 func (c ActionConfig) validate(name string) error {
-	if err := validName(name); err != nil {
-		return errorf(ErrInvalid, "module %q: %v", name, err)
+	if err := validModuleName(name); err != nil {
+		return errorf(ErrInvalid, "module %.80q: %v", name, err)
 	}
 	if m, r := c.Runnable(); !m && !r {
 		return errorf(ErrInvalid, "module %q: the config gives neither a builtin nor a way to run a server (local.command, kube, url)", name)
@@ -133,10 +133,42 @@ func (c ActionConfig) validate(name string) error {
 	return c.validateWasm(name)
 }
 
-// validName accepts module and app names made of letters, digits, '_' and '-'.
+// MaxNameLen bounds module and app names: the length of a DNS label, so
+// a module's name serves as it is in the names of its Kubernetes objects,
+// its log files and its action server's arguments.
+const MaxNameLen = 63
+
+// validModuleName accepts the names JSORC's modules use (use_enc,
+// text_seg, sbert_sim): lower-case letters, digits, '_' and '-', starting
+// and ending with a letter or a digit, at most MaxNameLen characters — a
+// DNS label with '_' allowed, which is also a file name everywhere.
+func validModuleName(name string) error {
+	const want = "a module name is lower-case letters, digits, '_' and '-', starts and ends with a letter or a digit, and has at most 63 characters (e.g. use_enc)"
+	if name == "" {
+		return fmt.Errorf("empty name: %s", want)
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("name of %d characters: %s", len(name), want)
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		inner := i > 0 && i < len(name)-1 && (c == '_' || c == '-')
+		if !alnum && !inner {
+			return fmt.Errorf("name %q: %s", name, want)
+		}
+	}
+	return nil
+}
+
+// validName accepts app names (and the names action servers serve as):
+// letters, digits, '_' and '-', at most MaxNameLen characters.
 func validName(name string) error {
 	if name == "" {
 		return fmt.Errorf("empty name")
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("name of %d characters: the limit is %d", len(name), MaxNameLen)
 	}
 	for _, r := range name {
 		ok := r == '_' || r == '-' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9')

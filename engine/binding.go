@@ -32,8 +32,12 @@ type binding struct {
 	drained chan struct{}
 
 	// inst is the in-process instance (module mode); closed after draining.
-	inst    actions.Instance
-	client  *protocol.Client
+	inst actions.Instance
+	// server is the action server a remote binding calls; it stops only
+	// once the binding has drained.
+	server *serverRun
+	client *protocol.Client
+	// timeout bounds each call unless the caller's deadline is sooner.
 	timeout time.Duration
 }
 
@@ -83,18 +87,26 @@ func (b *binding) retire() { b.release() }
 // invoke runs one call on this binding and returns the payload bytes it
 // moved (0 in-process, where nothing is serialised).
 func (b *binding) invoke(ctx context.Context, module string, e *entry, args map[string]any) (any, int, error) {
+	if b.timeout > 0 {
+		var dc *callContext
+		ctx, dc = withCallDeadline(ctx, b.timeout)
+		defer dc.release()
+	}
 	if b.mode == ModeModule {
 		res, err := callInProcess(ctx, module, e, args)
 		return res, 0, err
 	}
-	if b.timeout > 0 {
-		if _, has := ctx.Deadline(); !has {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, b.timeout)
-			defer cancel()
-		}
-	}
 	return b.client.CallSized(ctx, b.url, e.name, args)
+}
+
+// inFlight counts the calls running on b; current says whether b still
+// holds the module's own reference.
+func (b *binding) inFlight(current bool) int {
+	n := b.refs.Load()
+	if current {
+		n--
+	}
+	return int(max(n, 0))
 }
 
 // actionNames lists the binding's actions, sorted.

@@ -39,6 +39,18 @@ func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
 	if err != nil {
 		return err
 	}
+	if err := e.storeMeta(m); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.meta = m
+	e.mu.Unlock()
+	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "set (it takes effect at `service refresh meta`)")
+	return nil
+}
+
+// storeMeta stores a META_CONFIG.
+func (e *Engine) storeMeta(m MetaConfig) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return fmt.Errorf("engine: encoding %s: %w", MetaConfigName, err)
@@ -46,10 +58,6 @@ func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
 	if err := e.store.SetMeta(b); err != nil {
 		return fmt.Errorf("engine: storing %s: %w", MetaConfigName, err)
 	}
-	e.mu.Lock()
-	e.meta = m
-	e.mu.Unlock()
-	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "set (it takes effect at `service refresh meta`)")
 	return nil
 }
 

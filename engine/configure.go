@@ -47,6 +47,11 @@ func (e *Engine) ConfigureActions(ctx context.Context, name, source string, cont
 	} else if _, ok := set[name]; !ok {
 		return nil, errorf(ErrNotFound, "source %s has no module %q (it has %v)", source, name, sortedKeys(set))
 	}
+	e.cfgMu.Lock()
+	defer e.cfgMu.Unlock()
+	if err := e.checkModuleCount(names); err != nil {
+		return nil, err
+	}
 	recs := make(map[string][]byte, len(names))
 	for _, n := range names {
 		v, err := json.Marshal(ConfiguredAction{ActionConfig: set[n], Source: source})
@@ -58,13 +63,38 @@ func (e *Engine) ConfigureActions(ctx context.Context, name, source string, cont
 	if err := e.store.PutMany(store.ActionConfigs, recs); err != nil {
 		return nil, fmt.Errorf("engine: storing action configs: %w", err)
 	}
+	cfgs := make(map[string]ConfiguredAction, len(names))
 	for _, n := range names {
-		if _, err := e.addModule(n, ConfiguredAction{ActionConfig: set[n], Source: source}); err != nil {
-			return nil, err
+		cfgs[n] = ConfiguredAction{ActionConfig: set[n], Source: source}
+	}
+	if _, err := e.addModules(cfgs); err != nil {
+		return nil, err
+	}
+	what := strings.Join(names, ", ")
+	if len(names) > maxNamesInEvent {
+		what = fmt.Sprintf("%d modules (%s, …)", len(names), strings.Join(names[:maxNamesInEvent], ", "))
+	}
+	e.publish(causeOf(ctx), EventConfig, "actions", fmt.Sprintf("configured %s from %s", what, source))
+	return names, nil
+}
+
+// maxNamesInEvent bounds the module names a configuration's event lists.
+const maxNamesInEvent = 10
+
+// checkModuleCount refuses a configuration that would take the number of
+// modules past META_CONFIG's max_modules.
+func (e *Engine) checkModuleCount(names []string) error {
+	added := 0
+	for _, n := range names {
+		if e.routes.get(n) == nil {
+			added++
 		}
 	}
-	e.publish(causeOf(ctx), EventConfig, "actions", fmt.Sprintf("configured %s from %s", strings.Join(names, ", "), source))
-	return names, nil
+	limit := e.Meta().MaxModules
+	if total := e.routes.len() + added; added > 0 && total > limit {
+		return errorf(ErrInvalid, "configuring %d more modules would make %d; the limit is %d (META_CONFIG max_modules; raise it with `jsorc config set META_CONFIG`, or delete modules with `jsorc actions delete NAME`)", added, total, limit)
+	}
+	return nil
 }
 
 // ActionConfigOf returns the config of a configured module.

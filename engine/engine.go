@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jsorc/jsorc/api/types"
@@ -74,9 +73,12 @@ type Engine struct {
 	tracks   *track.Set
 	group    *run.Group
 
-	// routes is the routing table, replaced whole (copy on write) under mu
-	// so calls read it without a lock.
-	routes atomic.Pointer[routeTable]
+	// routes is the routing table: calls read it without a lock, changes
+	// are made under mu.
+	routes *routeTable
+
+	// cfgMu orders the changes of the set of modules (configure, delete).
+	cfgMu sync.Mutex
 
 	mu      sync.Mutex
 	meta    MetaConfig
@@ -96,6 +98,10 @@ type Engine struct {
 	events *events
 	stats  *statsState
 	meas   *measuring
+
+	// stopping ends when the engine begins to stop (see stopWatch).
+	stopping context.Context
+	stop     context.CancelCauseFunc
 }
 
 // New opens the data directory and the backend, restores what the store
@@ -146,7 +152,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		meas:     newMeasuring(),
 		pol:      newPolicyRunner(),
 	}
-	e.routes.Store(&routeTable{mods: map[string]*module{}, acts: map[string]*actionRoute{}})
+	e.stopping, e.stop = context.WithCancelCause(context.Background())
+	e.routes = newRouteTable()
 	if err := e.start(); err != nil {
 		_ = b.Close()
 		_ = st.Close()
@@ -163,6 +170,9 @@ func (e *Engine) start() error {
 		if _, err := e.group.Add(run.StageBackend, t.Name, t.Runnable); err != nil {
 			return err
 		}
+	}
+	if err := e.addStopWatch(); err != nil {
+		return err
 	}
 	if err := e.restore(); err != nil {
 		return err
@@ -203,35 +213,58 @@ func (e *Engine) restore() error {
 		return fmt.Errorf("engine: reading action configs: %w", err)
 	}
 	if len(cfgs) == 0 {
+		// A store without configs is new, unless it holds a META_CONFIG:
+		// then its modules were all deleted and it stays without any.
+		raw, err := e.store.Meta()
+		if err != nil {
+			return fmt.Errorf("engine: reading META_CONFIG: %w", err)
+		}
+		if raw != nil {
+			return nil
+		}
 		e.log.Info("first start: configuring the built-in modules")
-		_, err := e.ConfigureActions(types.WithCause(context.Background(), types.CauseEngine), "all", BuiltinSourceName, nil)
-		return err
+		if _, err := e.ConfigureActions(types.WithCause(context.Background(), types.CauseEngine), "all", BuiltinSourceName, nil); err != nil {
+			return err
+		}
+		return e.storeMeta(e.Meta())
 	}
 	modes, err := e.store.List(store.Modes)
 	if err != nil {
 		return fmt.Errorf("engine: reading modes: %w", err)
 	}
+	set := make(map[string]ConfiguredAction, len(cfgs))
 	for name, v := range cfgs {
 		var c ConfiguredAction
 		if err := json.Unmarshal(v, &c); err != nil {
 			return fmt.Errorf("engine: stored action config %q: %w", name, err)
 		}
-		m, err := e.addModule(name, c)
-		if err != nil {
-			return err
-		}
+		set[name] = c
 		e.restoreWasmSize(name, c.ActionConfig)
-		if v, ok := modes[name]; ok {
-			var d desiredRecord
-			if err := json.Unmarshal(v, &d); err != nil {
-				return fmt.Errorf("engine: stored mode of %q: %w", name, err)
+	}
+	mods, err := e.addModules(set)
+	if err != nil {
+		return err
+	}
+	restored := 0
+	for _, m := range mods {
+		v, ok := modes[m.name]
+		if !ok {
+			continue
+		}
+		var d desiredRecord
+		if err := json.Unmarshal(v, &d); err != nil {
+			return fmt.Errorf("engine: stored mode of %q: %w", m.name, err)
+		}
+		if d.Mode != ModeNone {
+			e.log.Debug("restoring module", "module", m.name, "mode", d.Mode)
+			if err := m.ensureRunning(); err != nil {
+				return err
 			}
-			if d.Mode != ModeNone {
-				e.log.Info("restoring module", "module", name, "mode", d.Mode)
-				m.setDesired(d.Mode, d.Retire, types.CauseEngine)
-			}
+			m.setDesired(d.Mode, d.Retire, types.CauseEngine)
+			restored++
 		}
 	}
+	e.log.Info("restored the modules", "configured", len(mods), "loaded", restored)
 	return nil
 }
 
@@ -241,32 +274,37 @@ type desiredRecord struct {
 	Retire bool `json:"retire_svc,omitempty"`
 }
 
-// addModule creates the state of a newly configured module and adds its
-// reconciler to the run group. The caller persists the config.
-func (e *Engine) addModule(name string, cfg ConfiguredAction) (*module, error) {
+// addModules creates the state of newly configured modules, or updates
+// the config of those that exist; the routing table is copied once for the
+// whole set. A module's reconciler joins the run group when it is first
+// given a mode (see module.ensureRunning): a module never loaded costs no
+// goroutine. It returns the modules, in no order. The caller persists the
+// configs.
+func (e *Engine) addModules(set map[string]ConfiguredAction) ([]*module, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	cur := e.routes.Load()
-	if m, ok := cur.mods[name]; ok {
-		m.mu.Lock()
-		m.cfg = cfg
-		m.notifyLocked()
-		m.mu.Unlock()
-		return m, nil
+	out := make([]*module, 0, len(set))
+	var added []*module
+	for name, cfg := range set {
+		if m := e.routes.get(name); m != nil {
+			m.mu.Lock()
+			m.cfg = cfg
+			m.notifyLocked()
+			m.mu.Unlock()
+			out = append(out, m)
+			continue
+		}
+		m := newModule(e, name, cfg)
+		added = append(added, m)
+		out = append(out, m)
 	}
-	m := newModule(e, name, cfg)
-	if _, err := e.group.Add(run.StageModules, "module "+name, m); err != nil {
-		return nil, errorf(ErrUnavailable, "module %q: %w", name, err)
-	}
-	next := cur.clone()
-	next.mods[name] = m
-	e.routes.Store(next)
-	return m, nil
+	e.routes.put(added)
+	return out, nil
 }
 
 // module returns the configured module called name.
 func (e *Engine) module(name string) (*module, error) {
-	m := e.routes.Load().mods[name]
+	m := e.routes.get(name)
 	if m == nil {
 		return nil, errorf(ErrNotFound, "module %q is not configured (configure it with `jsorc actions config %s SOURCE`)", name, name)
 	}
@@ -309,6 +347,7 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	e.mu.Unlock()
+	e.stop(errStopping)
 	var errs []error
 	if err := e.backend.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("engine: closing the %s backend: %w", e.backend.Name(), err))

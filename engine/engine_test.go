@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,6 +112,15 @@ func TestParseActionConfigs(t *testing.T) {
 		{"not a URL", "m:\n  url: ftp://x\n", false},
 		{"bad timeout", "m:\n  builtin: echo\n  timeout: soon\n", false},
 		{"bad name", "\"a b\":\n  builtin: echo\n", false},
+		{"JSORC's names", "use_enc: {builtin: echo}\ntext_seg: {builtin: echo}\nsbert-sim2: {builtin: echo}\n", true},
+		{"name of 63 characters", strings.Repeat("a", 63) + ": {builtin: echo}\n", true},
+		{"name of 64 characters", strings.Repeat("a", 64) + ": {builtin: echo}\n", false},
+		{"name of 10k characters", strings.Repeat("a", 10_000) + ": {builtin: echo}\n", false},
+		{"upper case", "Use_Enc: {builtin: echo}\n", false},
+		{"leading underscore", "_enc: {builtin: echo}\n", false},
+		{"trailing dash", "enc-: {builtin: echo}\n", false},
+		{"dot", "use.enc: {builtin: echo}\n", false},
+		{"path", "../enc: {builtin: echo}\n", false},
 		{"empty", "{}", false},
 		{"not yaml", "m: [", false},
 	}

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"errors"
+	"time"
+
 	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/backend"
 )
@@ -25,10 +28,33 @@ var (
 	// ErrUnavailable marks a remote action server that cannot be reached or
 	// did not become ready in time.
 	ErrUnavailable = types.ErrUnavailable
+	// ErrRetryLater marks a request that failed for a passing reason — the
+	// action server of a module went down and is coming back, the engine is
+	// stopping — and may succeed if repeated shortly. It is an
+	// ErrUnavailable that knows when to try again (the API answers 503 with
+	// Retry-After); see retryLater.
+	ErrRetryLater = errors.New("try again later")
 	// ErrStorage marks a result the store could not keep (a full disk): the
 	// request did not take effect and may be repeated once space is freed.
 	ErrStorage = types.ErrStorage
 )
+
+// retryAfter is when a request that failed with ErrRetryLater may be
+// repeated.
+const retryAfter = time.Second
+
+// retryLaterError is an error of the kinds ErrRetryLater and
+// ErrUnavailable that says when to try again (types.RetryAfter).
+type retryLaterError struct{ err error }
+
+func (e *retryLaterError) Error() string             { return e.err.Error() }
+func (e *retryLaterError) Unwrap() []error           { return []error{ErrRetryLater, e.err} }
+func (e *retryLaterError) RetryAfter() time.Duration { return retryAfter }
+
+// retryLater formats an ErrRetryLater; %w in format wraps as usual.
+func retryLater(format string, args ...any) error {
+	return &retryLaterError{err: errorf(ErrUnavailable, format, args...)}
+}
 
 // errorf formats an error of the given kind, whose message is the message
 // alone, without the kind's name in front; %w in format wraps as usual.

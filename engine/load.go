@@ -27,32 +27,47 @@ func (e *Engine) Load(ctx context.Context, name, mode string, opts LoadOptions) 
 	if err != nil {
 		return ActionStatus{}, err
 	}
+	// The requested mode is stored before anything acts on it, under the
+	// module's intent lock so that concurrent requests store and set their
+	// modes in the same order: whatever the client does next (it may time
+	// out or hang up), a restart brings back what was last requested.
+	m.intent.Lock()
+	if err := m.ensureRunning(); err != nil {
+		m.intent.Unlock()
+		return ActionStatus{}, err
+	}
 	m.mu.Lock()
 	cfg := m.cfg
 	retire := m.retire
 	m.mu.Unlock()
 	canModule, canRemote := cfg.Runnable()
 	if md == ModeModule && !canModule {
+		m.intent.Unlock()
 		return ActionStatus{}, errorf(ErrConflict, "module %q has no in-process implementation (its config gives only a server); load it with -mode remote", name)
 	}
 	if md == ModeRemote && !canRemote {
+		m.intent.Unlock()
 		return ActionStatus{}, errorf(ErrConflict, "module %q has no way to run remotely", name)
 	}
 	if md == ModeRemote {
 		retire = true
 	}
+	if err := e.persistDesired(name, md, retire); err != nil {
+		m.intent.Unlock()
+		return m.status(), err
+	}
 	cause := causeOf(ctx)
 	e.publish(cause, EventLoad, name, fmt.Sprintf("load in %s mode", md))
 	gen := m.setDesired(md, retire, cause)
+	m.intent.Unlock()
+	ctx, cancel := e.interruptible(ctx)
+	defer cancel()
 	if md == ModeModule || opts.Wait {
 		if err := m.waitFor(ctx, gen, md); err != nil {
-			return m.status(), err
+			return m.status(), interrupted(ctx, "load of "+name, err)
 		}
 	} else if err := m.waitStarted(ctx, gen); err != nil {
-		return m.status(), err
-	}
-	if err := e.persistDesired(name, m.desiredMode(), retire); err != nil {
-		return m.status(), err
+		return m.status(), interrupted(ctx, "load of "+name, err)
 	}
 	return m.status(), nil
 }
@@ -71,6 +86,11 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 	if err != nil {
 		return "", err
 	}
+	m.intent.Lock()
+	if err := m.ensureRunning(); err != nil {
+		m.intent.Unlock()
+		return "", err
+	}
 	m.mu.Lock()
 	desired, hasServer, external := m.desired, m.server != nil, m.cfg.URL != ""
 	m.mu.Unlock()
@@ -84,23 +104,31 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 		if hasServer && retire {
 			break
 		}
+		m.intent.Unlock()
 		return "", errorf(ErrConflict, "module %q is not loaded", name)
 	case md != desired:
+		m.intent.Unlock()
 		return "", errorf(ErrConflict, "module %q is loaded in %s mode, not %s (use -mode auto)", name, desired, md)
+	}
+	// Stored first, as for Load: an unload the client gives up on still
+	// holds after a restart.
+	if err := e.persistDesired(name, ModeNone, false); err != nil {
+		m.intent.Unlock()
+		return "", err
 	}
 	cause := causeOf(ctx)
 	e.publish(cause, EventUnload, name, fmt.Sprintf("unload from %s mode (retire_svc %v)", modeWord(desired), retire))
 	gen := m.setDesired(ModeNone, retire, cause)
+	m.intent.Unlock()
+	ctx, cancel := e.interruptible(ctx)
+	defer cancel()
 	if err := m.waitFor(ctx, gen, ModeNone); err != nil {
-		return "", err
+		return "", interrupted(ctx, "unload of "+name, err)
 	}
 	if retire {
 		if err := m.waitServerGone(ctx); err != nil {
-			return "", err
+			return "", interrupted(ctx, "unload of "+name, err)
 		}
-	}
-	if err := e.persistDesired(name, ModeNone, false); err != nil {
-		return "", err
 	}
 	switch {
 	case external && desired == ModeRemote:
@@ -115,12 +143,6 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 		return fmt.Sprintf("unloaded %s from module mode and retired its warm action server", name), nil
 	}
 	return fmt.Sprintf("unloaded %s from module mode", name), nil
-}
-
-func (m *module) desiredMode() Mode {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.desired
 }
 
 // waitStarted blocks until the reconciler has taken up a remote load of

@@ -48,9 +48,13 @@ func (e *Engine) LoadTestProgress() LoadTestStatus {
 
 // LoadTest is JSORC's jsorc_loadtest: for each policy, it loads the app's
 // modules (in-process, remote, or remote for a policy to place), sets the
-// policy, starts the benchmark and action tracking, drives requests for the
-// duration, stops, and unloads the modules with their servers retired. The
-// result is stored as a "loadtest" report.
+// policy, starts the benchmark and action tracking and drives requests for
+// the duration; between policies it unloads the modules with their servers
+// retired. At the end it puts back the placement of the app's modules and
+// the policy that were there before. The result is stored as a "loadtest"
+// report. When the engine begins to stop, the test ends at once, puts the
+// placement and policy back (in the store; the switches follow at the next
+// start) and fails with ErrRetryLater saying it was interrupted.
 func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult, error) {
 	mods, policies, err := e.checkLoadTest(&p)
 	if err != nil {
@@ -70,21 +74,97 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 		e.lt.status.Running = false
 		e.lt.mu.Unlock()
 	}()
+	ctx, cancel := e.interruptible(ctx)
+	defer cancel()
 	// What the load test does (loads, policy changes, measuring) is its own.
 	runCtx := types.WithCause(ctx, types.CauseLoadTest)
+	before := e.placementBefore(mods)
 	res := LoadTestResult{p.Experiment: {}}
-	for _, pol := range policies {
+	for i, pol := range policies {
+		if i > 0 {
+			e.unloadAll(runCtx, mods)
+		}
 		e.publish(types.CauseLoadTest, EventLoadTest, p.Experiment, "run under "+pol)
-		run, err := e.loadTestRun(runCtx, p, mods, pol)
-		if err != nil {
-			e.publish(cause, EventLoadTest, p.Experiment, fmt.Sprintf("load test failed under %s: %v", pol, err))
-			return res, fmt.Errorf("loadtest %s under %s: %w", p.Experiment, pol, err)
+		run, rerr := e.loadTestRun(runCtx, p, mods, pol)
+		if rerr != nil {
+			e.publish(cause, EventLoadTest, p.Experiment, fmt.Sprintf("load test failed under %s: %v", pol, rerr))
+			err = fmt.Errorf("loadtest %s under %s: %w", p.Experiment, pol, rerr)
+			break
 		}
 		res[p.Experiment][resultKey(pol, p.Mem)] = run
+	}
+	e.restorePlacement(runCtx, before)
+	if e.stoppingNow() {
+		e.publish(cause, EventLoadTest, p.Experiment, "load test interrupted: the engine is stopping")
+		return res, retryLater("loadtest %s interrupted: %w; the placement and the policy from before the test are put back", p.Experiment, errStopping)
+	}
+	if err != nil {
+		return res, err
 	}
 	e.saveReport("loadtest", time.Now(), map[string]any{"params": p, "result": res})
 	e.publish(cause, EventLoadTest, p.Experiment, "load test ended")
 	return res, nil
+}
+
+// placement is what a load test changes and puts back: the requested modes
+// of its modules and the policy.
+type placement struct {
+	modes        map[string]Mode
+	policy       string
+	policyParams map[string]any
+}
+
+// placementBefore records the requested modes of mods and the policy.
+func (e *Engine) placementBefore(mods []string) placement {
+	pl := placement{modes: make(map[string]Mode, len(mods))}
+	for _, name := range mods {
+		if m, err := e.module(name); err == nil {
+			m.mu.Lock()
+			pl.modes[name] = m.desired
+			m.mu.Unlock()
+		}
+	}
+	pol := e.PolicyGet()
+	pl.policy, pl.policyParams = pol.Name, pol.Params
+	return pl
+}
+
+// restorePlacement puts back what placementBefore recorded: the policy
+// stops moving modules first, the modes are requested again, then the
+// policy is set back. While the engine runs, it waits for the switches;
+// once it has begun to stop it only requests them (each request is stored
+// before it is acted on, so the next start completes them).
+func (e *Engine) restorePlacement(ctx context.Context, pl placement) {
+	if _, err := e.PolicySet(ctx, DefaultPolicy, nil); err != nil {
+		e.log.Warn("loadtest: stopping the policy", "err", err)
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if e.stoppingNow() {
+		cancel() // request, do not wait
+	}
+	for name, mode := range pl.modes {
+		m, err := e.module(name)
+		if err != nil {
+			continue
+		}
+		m.mu.Lock()
+		now := m.desired
+		m.mu.Unlock()
+		switch {
+		case mode == now:
+		case mode == ModeNone:
+			_, err = e.Unload(rctx, name, "auto", true)
+		default:
+			_, err = e.Load(rctx, name, string(mode), LoadOptions{Wait: true})
+		}
+		if err != nil && rctx.Err() == nil {
+			e.log.Warn("loadtest: putting a module back", "module", name, "mode", mode, "err", err)
+		}
+	}
+	if _, err := e.PolicySet(ctx, pl.policy, pl.policyParams); err != nil {
+		e.log.Warn("loadtest: putting the policy back", "policy", pl.policy, "err", err)
+	}
 }
 
 func (e *Engine) checkLoadTest(p *LoadTestParams) ([]string, []string, error) {
@@ -153,7 +233,6 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 	e.lt.mu.Lock()
 	e.lt.status.Policy, e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = pol, 0, 0, 0
 	e.lt.mu.Unlock()
-	defer e.unloadAll(ctx, mods)
 	defer func() {
 		if _, err := e.PolicySet(ctx, DefaultPolicy, nil); err != nil {
 			e.log.Warn("loadtest: resetting the policy", "err", err)

@@ -134,7 +134,7 @@ func actionTotals(cur map[string]track.Snapshot) map[string]track.Snapshot {
 // none: JSORC's actions_state.
 func (e *Engine) modes() map[string]string {
 	out := map[string]string{}
-	for name, m := range e.routes.Load().mods {
+	for name, m := range e.routes.all() {
 		m.mu.Lock()
 		out[name] = string(m.serving)
 		m.mu.Unlock()
@@ -145,7 +145,7 @@ func (e *Engine) modes() map[string]string {
 // placement maps every module that serves calls to its mode.
 func (e *Engine) placement() map[string]string {
 	out := map[string]string{}
-	for name, m := range e.routes.Load().mods {
+	for name, m := range e.routes.all() {
 		m.mu.Lock()
 		if m.serving != ModeNone {
 			out[name] = string(m.serving)

@@ -17,6 +17,9 @@ type MetaConfig struct {
 	KeepAlive []string `json:"keep_alive"`
 	// Kubernetes says how to reach the cluster.
 	Kubernetes KubeAccess `json:"kubernetes"`
+	// MaxModules bounds how many modules may be configured (jsorc's; each
+	// costs a few kilobytes at rest, and one goroutine once loaded).
+	MaxModules int `json:"max_modules"`
 }
 
 // KubeAccess is the "kubernetes" field of META_CONFIG.
@@ -33,7 +36,14 @@ const MinBackoffInterval = 5
 // it the period would overflow a time.Duration and stop the keep-alive loop.
 const MaxBackoffInterval = 86400
 
-// DefaultMeta returns JSORC's default META_CONFIG.
+// DefaultMaxModules is META_CONFIG's default max_modules, and
+// MaxMaxModules the largest it may be.
+const (
+	DefaultMaxModules = 100_000
+	MaxMaxModules     = 1_000_000
+)
+
+// DefaultMeta returns JSORC's default META_CONFIG, with jsorc's additions.
 func DefaultMeta() MetaConfig {
 	return MetaConfig{
 		Automation:      false,
@@ -41,6 +51,7 @@ func DefaultMeta() MetaConfig {
 		Namespace:       "default",
 		KeepAlive:       []string{"promon", "redis", "task", "mail"},
 		Kubernetes:      KubeAccess{InCluster: true},
+		MaxModules:      DefaultMaxModules,
 	}
 }
 
@@ -69,6 +80,9 @@ func (m MetaConfig) Validate() error {
 	}
 	if m.BackoffInterval > MaxBackoffInterval {
 		return errorf(ErrInvalid, "META_CONFIG: backoff_interval %d is above the limit of %d seconds (one day)", m.BackoffInterval, MaxBackoffInterval)
+	}
+	if m.MaxModules < 1 || m.MaxModules > MaxMaxModules {
+		return errorf(ErrInvalid, "META_CONFIG: max_modules %d is out of range: want 1..%d", m.MaxModules, MaxMaxModules)
 	}
 	if m.Namespace == "" {
 		return errorf(ErrInvalid, "META_CONFIG: namespace is empty")

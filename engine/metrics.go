@@ -63,7 +63,7 @@ func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
 		mod, act, _ := strings.Cut(full, ".")
 		ch <- histogram(c.calls, s, mod, act, mode)
 	})
-	for name, m := range c.e.routes.Load().mods {
+	for name, m := range c.e.routes.all() {
 		m.mu.Lock()
 		serving, changes := m.serving, m.changes
 		m.mu.Unlock()

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/internal/run"
@@ -21,13 +23,34 @@ type module struct {
 	name string
 	e    *Engine
 	cur  atomic.Pointer[binding]
+	// task is the reconciler's task in the run group, once it has one
+	// (see ensureRunning); guarded by mu.
+	task *run.Task
+	// deleted is set once the module is deleted: no request may give it a
+	// mode again. Guarded by mu.
+	deleted bool
 
 	// kick wakes the reconciler; buffered so a kick is never lost or blocking.
 	kick chan struct{}
 
+	// acts maps the module's actions to their slots in its bindings,
+	// replaced whole (copy on write) under actsMu; see slotOf.
+	acts   atomic.Pointer[map[string]int]
+	actsMu sync.Mutex
+
+	// intent orders the changes of the desired mode with their storing:
+	// whoever changes it stores it first, holding intent, so the store and
+	// the engine agree on the last request. Taken before mu, never held
+	// while waiting for the reconciler.
+	intent sync.Mutex
+
 	mu      sync.Mutex
 	cfg     ConfiguredAction
 	desired Mode
+	// before and beforeRetire are the desired mode and retire that the last
+	// change replaced, which a failed module-mode load goes back to.
+	before       Mode
+	beforeRetire bool
 	// retire says whether leaving remote mode stops the server.
 	retire bool
 	// gen counts desired-mode changes; failGen/failErr hold the last failure
@@ -44,11 +67,14 @@ type module struct {
 	rstate       backend.State
 	// stopping counts servers being stopped in the background.
 	stopping int
-	// slots counts the action slots handed out to this module (see slotOf);
-	// guarded by the engine's mu, not the module's.
-	slots int
 	// known lists the module's actions once a placement has reported them.
 	known []string
+	// draining holds the bindings swapped out whose calls are still in
+	// flight; each is closed (and its server may stop) once they return.
+	draining []*binding
+	// fallback says why the module serves in-process while its requested
+	// mode is remote ("" when it does not): its server is down.
+	fallback string
 	// changed is closed and replaced on every state change (broadcast).
 	changed chan struct{}
 	// cause is who asked for the desired mode: the cause of the moves that
@@ -99,6 +125,7 @@ func (m *module) wake() {
 // reconciler. It returns the generation to wait on.
 func (m *module) setDesired(mode Mode, retire bool, cause Cause) uint64 {
 	m.mu.Lock()
+	m.before, m.beforeRetire = m.desired, m.retire
 	m.desired = mode
 	m.retire = retire
 	m.cause = cause
@@ -110,6 +137,26 @@ func (m *module) setDesired(mode Mode, retire bool, cause Cause) uint64 {
 	return gen
 }
 
+// ensureRunning adds the module's reconciler to the engine's run group
+// unless it is there already. Call it before the first change of the
+// desired mode.
+func (m *module) ensureRunning() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.deleted {
+		return errorf(ErrNotFound, "module %q was deleted", m.name)
+	}
+	if m.task != nil {
+		return nil
+	}
+	task, err := m.e.group.Add(run.StageModules, "module "+m.name, m)
+	if err != nil {
+		return retryLater("module %q: %w", m.name, err)
+	}
+	m.task = task
+	return nil
+}
+
 // Start is the reconciler (a run.Runnable): it acts on every kick until
 // ctx ends, then drains the module's calls; its server, if any, stops
 // after, with the group's backend stage.
@@ -117,7 +164,7 @@ func (m *module) Start(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
-			m.shutdown(ctx)
+			m.shutdown()
 			return nil
 		case <-m.kick:
 			m.reconcile(ctx)
@@ -140,7 +187,9 @@ func (m *module) reconcile(ctx context.Context) {
 				m.fail(gen, err)
 				return
 			}
-			m.swap(ctx, b)
+			m.swap(b, "")
+		} else {
+			m.setFallback("") // a fallback placement becomes the requested one
 		}
 		if server != nil && !cfg.KeepWarm {
 			m.stopServer(ctx, server)
@@ -155,12 +204,16 @@ func (m *module) reconcile(ctx context.Context) {
 		if rs.Phase == backend.PhaseReady {
 			cur := m.cur.Load()
 			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
-				m.swap(ctx, m.e.remoteBinding(m, cfg.ActionConfig, rs))
+				m.swap(m.e.remoteBinding(m, cfg.ActionConfig, rs, server), "")
 			}
+			return
+		}
+		if serving == ModeRemote {
+			m.fallBack(cfg.ActionConfig, rs)
 		}
 	case ModeNone:
 		if serving != ModeNone {
-			m.swap(ctx, nil)
+			m.swap(nil, "")
 		}
 		if server != nil && retire {
 			m.stopServer(ctx, server)
@@ -169,20 +222,72 @@ func (m *module) reconcile(ctx context.Context) {
 }
 
 // fail records that the desired mode of generation gen could not be reached.
-// A module-mode load that fails falls back to what was serving before.
+// A module-mode load that fails leaves the module as it was requested
+// before (nothing, or remote), and the store learns of it.
 func (m *module) fail(gen uint64, err error) {
+	m.intent.Lock()
+	defer m.intent.Unlock()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.failGen, m.failErr = gen, err
-	if m.gen == gen && m.desired == ModeModule {
-		m.desired = m.serving
+	reverted := m.gen == gen && m.desired == ModeModule
+	if reverted {
+		m.desired, m.retire = m.before, m.beforeRetire
 	}
+	mode, retire := m.desired, m.retire
 	m.notifyLocked()
+	m.mu.Unlock()
 	m.e.log.Warn("module placement failed", "module", m.name, "err", err)
+	if reverted {
+		if err := m.e.persistDesired(m.name, mode, retire); err != nil {
+			m.e.log.Warn("storing the mode a failed load fell back to", "module", m.name, "err", err)
+		}
+	}
 }
 
-// swap makes b the serving binding, then drains and releases the old one.
-func (m *module) swap(ctx context.Context, b *binding) {
+// fallBack serves the module in-process while its action server, which
+// was serving it, is not READY (crashed, restarting), if the module has an
+// in-process implementation and the memory budget allows: make-before-break
+// in reverse. The module goes back to its server once it is READY again.
+func (m *module) fallBack(cfg ActionConfig, rs backend.State) {
+	if err := m.e.canFallBack(m, cfg); err != nil {
+		m.e.log.Warn("action server down and no fallback: calls answer 503 until it is back", "module", m.name, "remote_status", rs.Phase.Status(), "why_no_fallback", err)
+		return
+	}
+	b, err := m.e.moduleBinding(m, cfg)
+	if err != nil {
+		m.e.log.Warn("action server down and the in-process fallback failed to load", "module", m.name, "err", err)
+		return
+	}
+	why := fmt.Sprintf("its action server is %s", dashIfEmpty(rs.Phase.Status()))
+	if rs.LastError != "" {
+		why += " (" + rs.LastError + ")"
+	}
+	m.swap(b, why)
+}
+
+// setFallback records why the module serves in-process although its
+// requested mode is remote ("" when it does not), and tells of the change.
+func (m *module) setFallback(why string) {
+	m.mu.Lock()
+	was := m.fallback
+	m.fallback = why
+	if was != why {
+		m.notifyLocked()
+	}
+	m.mu.Unlock()
+	switch {
+	case why != "" && was == "":
+		m.e.noteFallback(m.name, ModeRemote, ModeModule, "fallback: serving in-process while "+why)
+	case why == "" && was != "":
+		m.e.noteFallback(m.name, ModeModule, ModeRemote, "fallback over: the action server is READY again (it was down as "+was+")")
+	}
+}
+
+// swap makes b the serving binding and releases the old one in the
+// background, once its in-flight calls have returned: the reconciler goes
+// on at once, so a slow call never holds up the module's next change.
+// fallback says why b is an in-process fallback ("" when it is not).
+func (m *module) swap(b *binding, fallback string) {
 	old := m.cur.Swap(b)
 	m.mu.Lock()
 	from, cause := m.serving, m.cause
@@ -194,29 +299,50 @@ func (m *module) swap(ctx context.Context, b *binding) {
 		m.known = b.actionNames()
 	}
 	to := m.serving
+	msg := fmt.Sprintf("%s → %s", modeWord(from), modeWord(to))
+	switch {
+	case fallback != "":
+		cause, msg = types.CauseEngine, msg+": fallback while "+fallback
+	case m.fallback != "":
+		cause, msg = types.CauseEngine, msg+": fallback over, the action server is READY again"
+	}
+	if old != nil {
+		m.draining = append(m.draining, old)
+	}
 	m.notifyLocked()
 	m.mu.Unlock()
 	if from != to {
-		m.e.publish(cause, EventSwitch, m.name, fmt.Sprintf("%s → %s", modeWord(from), modeWord(to)))
+		m.e.publish(cause, EventSwitch, m.name, msg)
 	}
+	m.setFallback(fallback)
 	if old == nil {
 		return
 	}
 	old.retire()
-	select {
-	case <-old.drained:
-	case <-ctx.Done():
-		// Shutting down: in-flight calls end with the engine's context.
-		<-old.drained
-	}
+	go m.release(old)
+}
+
+// release waits until the in-flight calls of a retired binding have
+// returned, then closes its in-process instance: a module is never closed
+// under a call.
+func (m *module) release(old *binding) {
+	<-old.drained
 	if old.inst != nil {
 		if err := old.inst.Close(); err != nil {
 			m.e.log.Warn("closing in-process module", "module", m.name, "err", err)
 		}
 		// Give the instance's memory back to the OS now, not at the next GC
-		// cycle, so moving a module out of process frees the runtime's memory.
-		debug.FreeOSMemory()
+		// cycle, so moving a module out of process frees the runtime's
+		// memory; not when the engine stops (its memory goes with it, and
+		// a scavenge per module would make the stop quadratic).
+		if !m.e.stoppingNow() {
+			debug.FreeOSMemory()
+		}
 	}
+	m.mu.Lock()
+	m.draining = slices.DeleteFunc(m.draining, func(d *binding) bool { return d == old })
+	m.notifyLocked()
+	m.mu.Unlock()
 }
 
 // serverRun is a module's remote action server, run in the engine's group
@@ -255,19 +381,29 @@ func (m *module) startServer(cfg ActionConfig) error {
 }
 
 // stopServer detaches the module's remote action server and stops it in
-// the background, so a server slow to exit does not hold up the next
-// placement; waitServerGone waits for the stop to finish. Retiring also
-// removes what the backend keeps of a server beyond the engine's life.
+// the background, once the calls in flight on it have returned, so a
+// server slow to exit does not hold up the next placement; waitServerGone
+// waits for the stop to finish. Retiring also removes what the backend
+// keeps of a server beyond the engine's life.
 func (m *module) stopServer(ctx context.Context, sr *serverRun) {
 	m.mu.Lock()
 	if m.server == sr {
 		m.server = nil
 		m.rstate = backend.State{}
 	}
+	var busy []*binding
+	for _, d := range m.draining {
+		if d.server == sr {
+			busy = append(busy, d)
+		}
+	}
 	m.stopping++
 	m.notifyLocked()
 	m.mu.Unlock()
 	go func() {
+		for _, d := range busy {
+			<-d.drained
+		}
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		sr.task.Stop()
@@ -309,26 +445,31 @@ func (m *module) onServerState(sr *serverRun, st backend.State) {
 	}
 }
 
+// shutdownTimeout bounds the wait of a stopping module for its in-flight
+// calls and the servers it stops; calls have deadlines, so it is reached
+// only by an action that ignores its context.
+const shutdownTimeout = 10 * time.Second
+
 // shutdown releases the serving binding, its in-flight calls drained
 // first, when the engine stops, and waits for servers being stopped. The
 // current server stops after the module, with the backend stage of the
 // group; one that outlives the engine (on Kubernetes) is left running for
 // the next start. Desired modes stay in the store.
-func (m *module) shutdown(runCtx context.Context) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), 30*time.Second)
-	defer cancel()
-	m.swap(ctx, nil)
+func (m *module) shutdown() {
+	m.swap(nil, "")
+	timeout := time.NewTimer(shutdownTimeout)
+	defer timeout.Stop()
 	for {
 		m.mu.Lock()
-		stopping, ch := m.stopping, m.changed
+		busy, stopping, ch := len(m.draining), m.stopping, m.changed
 		m.mu.Unlock()
-		if stopping == 0 {
+		if busy == 0 && stopping == 0 {
 			return
 		}
 		select {
 		case <-ch:
-		case <-ctx.Done():
-			m.e.log.Warn("stopping action server", "module", m.name, "err", ctx.Err())
+		case <-timeout.C:
+			m.e.log.Warn("stopping module: calls or servers still busy, left behind", "module", m.name, "draining", busy, "stopping_servers", stopping)
 			return
 		}
 	}
@@ -377,31 +518,39 @@ func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
 	}
 	b := newBinding(ModeModule)
 	b.inst = inst
+	b.timeout = e.callTimeout(cfg)
 	acts := inst.Actions()
 	for i := range acts {
 		a := &acts[i]
-		b.add(e.slotOf(m, a.Name), &entry{name: a.Name, spec: a.SpecNames(), action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
+		b.add(m.slotOf(a.Name), &entry{name: a.Name, spec: a.SpecNames(), action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
 	}
 	return b, nil
 }
 
 // remoteBinding wraps a ready remote server as a binding.
-func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State) *binding {
+func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State, sr *serverRun) *binding {
 	b := newBinding(ModeRemote)
 	b.url = rs.URL
+	b.server = sr
 	b.client = e.client
-	b.timeout = e.opts.CallTimeout
-	if d, err := parsePositiveDuration(cfg.Timeout); err == nil && cfg.Timeout != "" {
-		b.timeout = d
-	}
+	b.timeout = e.callTimeout(cfg)
 	for full, params := range rs.Spec {
 		_, act, err := actions.SplitName(full)
 		if err != nil {
 			continue
 		}
-		b.add(e.slotOf(m, act), &entry{name: act, spec: params, rec: e.recorder(m.name, act, ModeRemote)})
+		b.add(m.slotOf(act), &entry{name: act, spec: params, rec: e.recorder(m.name, act, ModeRemote)})
 	}
 	return b
+}
+
+// callTimeout bounds one call of a module, in either mode: the config's
+// timeout, or the engine's default.
+func (e *Engine) callTimeout(cfg ActionConfig) time.Duration {
+	if d, err := parsePositiveDuration(cfg.Timeout); err == nil && cfg.Timeout != "" {
+		return d
+	}
+	return e.opts.CallTimeout
 }
 
 func parsePositiveDuration(s string) (time.Duration, error) {

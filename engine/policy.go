@@ -99,6 +99,21 @@ func (e *Engine) loadDecisions() error {
 	return nil
 }
 
+// recordMoves adds moves to the decision history and stores them.
+func (e *Engine) recordMoves(moves []PolicyMove) {
+	if len(moves) == 0 {
+		return
+	}
+	r := e.pol
+	r.mu.Lock()
+	r.state.Decisions = append(r.state.Decisions, moves...)
+	if n := len(r.state.Decisions) - decisionLog; n > 0 {
+		r.state.Decisions = append([]PolicyMove{}, r.state.Decisions[n:]...)
+	}
+	r.mu.Unlock()
+	e.storeDecisions(moves)
+}
+
 // storeDecisions keeps the moves of one tick, so the history survives a
 // restart. A failure is logged: the moves were made all the same.
 func (e *Engine) storeDecisions(moves []PolicyMove) {
@@ -215,14 +230,8 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 	if r.p == p {
 		r.state.Phase, r.state.Status, r.state.NextAt, r.state.Estimates = d.Phase, d.Status, d.NextAt, d.Estimates
 	}
-	r.state.Decisions = append(r.state.Decisions, applied...)
-	if n := len(r.state.Decisions) - decisionLog; n > 0 {
-		r.state.Decisions = append([]PolicyMove{}, r.state.Decisions[n:]...)
-	}
 	r.mu.Unlock()
-	if len(applied) > 0 {
-		e.storeDecisions(applied)
-	}
+	e.recordMoves(applied)
 	for _, pm := range applied {
 		msg := fmt.Sprintf("moved %s from %s to %s: %s", pm.Module, dashIfEmpty(pm.From), pm.To, pm.Reason)
 		if pm.Error != "" {
@@ -236,7 +245,7 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 // its placement, memory and per-mode calls, and every app's requests.
 func (e *Engine) observe(t policyTick) policy.Observation {
 	obs := policy.Observation{At: t.now, Window: SampleInterval, NodeMemMB: e.nodeMemMB()}
-	for name, m := range e.routes.Load().mods {
+	for name, m := range e.routes.all() {
 		m.mu.Lock()
 		desired, serving, since, cfg := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig
 		m.mu.Unlock()

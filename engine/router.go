@@ -4,67 +4,160 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"iter"
+	"maps"
+	"slices"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
-// routeTable is the router's read-only view: modules by name, and every
-// action any placement of a module has offered, by full name. A new table
-// replaces the old one whole, so calls read it without a lock.
+// routeShards is how many parts the routing table is split into: adding
+// or removing a module copies one part, so configuring n modules one by
+// one costs O(n²/routeShards), and a batch costs O(n).
+const routeShards = 256
+
+// routeTable is the router's view of the modules, by name. Each shard is a
+// map replaced whole (copy on write) under the engine's mu, so calls read
+// it without a lock. A module's actions are routed by the module itself
+// (see module.slot).
 type routeTable struct {
-	mods map[string]*module
-	acts map[string]*actionRoute
+	seed   maphash.Seed
+	shards [routeShards]atomic.Pointer[map[string]*module]
+	count  atomic.Int64
 }
 
-// actionRoute leads a full action name to its module and to the action's
-// slot in the module's bindings.
-type actionRoute struct {
-	m    *module
-	slot int
+func newRouteTable() *routeTable {
+	return &routeTable{seed: maphash.MakeSeed()}
 }
 
-func (t *routeTable) clone() *routeTable {
-	n := &routeTable{
-		mods: make(map[string]*module, len(t.mods)+1),
-		acts: make(map[string]*actionRoute, len(t.acts)),
-	}
-	for k, v := range t.mods {
-		n.mods[k] = v
-	}
-	for k, v := range t.acts {
-		n.acts[k] = v
-	}
-	return n
+func (t *routeTable) shard(name string) *atomic.Pointer[map[string]*module] {
+	return &t.shards[maphash.String(t.seed, name)%routeShards]
 }
 
-// slotOf returns the slot of module m's action, adding a route for it the
-// first time a placement offers it. Slots are stable for the engine's life,
-// so bindings of either mode index the same action the same way.
-func (e *Engine) slotOf(m *module, action string) int {
-	full := actions.FullName(m.name, action)
-	if r := e.routes.Load().acts[full]; r != nil {
-		return r.slot
+// get returns the module called name, or nil.
+func (t *routeTable) get(name string) *module {
+	if p := t.shard(name).Load(); p != nil {
+		return (*p)[name]
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	cur := e.routes.Load()
-	if r := cur.acts[full]; r != nil {
-		return r.slot
+	return nil
+}
+
+// len is the number of modules.
+func (t *routeTable) len() int { return int(t.count.Load()) }
+
+// all yields every module by name, in no order.
+func (t *routeTable) all() iter.Seq2[string, *module] {
+	return func(yield func(string, *module) bool) {
+		for i := range t.shards {
+			p := t.shards[i].Load()
+			if p == nil {
+				continue
+			}
+			for name, m := range *p {
+				if !yield(name, m) {
+					return
+				}
+			}
+		}
 	}
-	m.slots++
-	r := &actionRoute{m: m, slot: m.slots - 1}
-	next := cur.clone()
-	next.acts[full] = r
-	e.routes.Store(next)
-	return r.slot
+}
+
+// names lists the modules, sorted.
+func (t *routeTable) names() []string {
+	out := make([]string, 0, t.len())
+	for name := range t.all() {
+		out = append(out, name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// put adds modules, copying each shard it touches once. Call with the
+// engine's mu held.
+func (t *routeTable) put(mods []*module) {
+	next := map[*atomic.Pointer[map[string]*module]]map[string]*module{}
+	for _, m := range mods {
+		sh := t.shard(m.name)
+		nm, ok := next[sh]
+		if !ok {
+			nm = map[string]*module{}
+			if p := sh.Load(); p != nil {
+				nm = maps.Clone(*p)
+			}
+			next[sh] = nm
+		}
+		if _, dup := nm[m.name]; !dup {
+			t.count.Add(1)
+		}
+		nm[m.name] = m
+	}
+	for sh, nm := range next {
+		sh.Store(&nm)
+	}
+}
+
+// remove deletes the module called name. Call with the engine's mu held.
+func (t *routeTable) remove(name string) {
+	sh := t.shard(name)
+	p := sh.Load()
+	if p == nil {
+		return
+	}
+	if _, ok := (*p)[name]; !ok {
+		return
+	}
+	nm := maps.Clone(*p)
+	delete(nm, name)
+	sh.Store(&nm)
+	t.count.Add(-1)
+}
+
+// slot returns the slot of the module's action called action.
+func (m *module) slot(action string) (int, bool) {
+	if p := m.acts.Load(); p != nil {
+		i, ok := (*p)[action]
+		return i, ok
+	}
+	return 0, false
+}
+
+// slotOf returns the slot of module m's action, adding it the first time a
+// placement offers it. Slots are stable for the module's life, so bindings
+// of either mode index the same action the same way.
+func (m *module) slotOf(action string) int {
+	if i, ok := m.slot(action); ok {
+		return i
+	}
+	m.actsMu.Lock()
+	defer m.actsMu.Unlock()
+	var next map[string]int
+	if p := m.acts.Load(); p != nil {
+		if i, ok := (*p)[action]; ok {
+			return i
+		}
+		next = maps.Clone(*p)
+	} else {
+		next = map[string]int{}
+	}
+	i := len(next)
+	next[action] = i
+	m.acts.Store(&next)
+	return i
 }
 
 // Call runs the action called name ("module.action") with named arguments,
-// on whichever placement serves its module now. It is the hot path: one
-// lock-free table lookup, a reference on the current binding so a switch
-// cannot release it under the call, the call itself and its recording.
+// on whichever placement serves its module now. It is the hot path: two
+// lock-free lookups (the module, the action's slot), a reference on the
+// current binding so a switch cannot release it under the call, the call
+// itself and its recording. Every call has a deadline: the module's
+// timeout unless ctx ends sooner. A call whose action server went down
+// under it is retried once on the module's in-process fallback; without
+// one it fails with ErrRetryLater.
 func (e *Engine) Call(ctx context.Context, name string, args map[string]any) (any, error) {
 	res, _, err := e.call(ctx, name, args, false)
 	return res, err
@@ -81,14 +174,56 @@ func (e *Engine) CallKeywords(ctx context.Context, name string, kwargs map[strin
 }
 
 func (e *Engine) call(ctx context.Context, name string, args map[string]any, place bool) (any, []string, error) {
-	r := e.routes.Load().acts[name]
-	if r == nil {
+	modName, act, _ := strings.Cut(name, ".")
+	m := e.routes.get(modName)
+	if m == nil {
 		return nil, nil, e.unroutable(name)
 	}
-	b := r.m.acquire()
-	if b == nil {
-		return nil, nil, notLoaded(r.m.name)
+	slot, ok := m.slot(act)
+	if !ok {
+		return nil, nil, e.unroutable(name)
 	}
+	r := route{m: m, slot: slot}
+	b := m.acquire()
+	if b == nil {
+		return nil, nil, notLoaded(m.name)
+	}
+	res, dropped, err := e.callOn(ctx, &r, b, name, args, place)
+	if err == nil {
+		return res, dropped, nil
+	}
+	if ctx.Err() != nil {
+		return nil, dropped, e.cutShort(ctx, name, err)
+	}
+	if b.mode != ModeRemote || !serverGone(err) {
+		return nil, dropped, err
+	}
+	next, werr := m.awaitFallback(ctx, b)
+	if werr != nil {
+		return nil, dropped, retryLater("%s: the action server of %q is down and the module has no fallback now (%v): %w", name, m.name, werr, err)
+	}
+	res, dropped, err = e.callOn(ctx, &r, next, name, args, place)
+	switch {
+	case err == nil:
+		return res, dropped, nil
+	case ctx.Err() != nil:
+		return nil, dropped, e.cutShort(ctx, name, err)
+	case next.mode == ModeRemote && serverGone(err):
+		return nil, dropped, retryLater("%s: the action server of %q is down: %w", name, m.name, err)
+	}
+	return nil, dropped, err
+}
+
+// route leads a call to its module and to the action's slot in the
+// module's bindings.
+type route struct {
+	m    *module
+	slot int
+}
+
+// callOn runs one call on binding b, on which the caller holds a
+// reference, and releases it. Its error is of the kind callError gives.
+func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, args map[string]any, place bool) (any, []string, error) {
 	defer b.release()
 	var ent *entry
 	if r.slot < len(b.slots) {
@@ -115,13 +250,46 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	return res, dropped, nil
 }
 
+// awaitFallback waits, after a call found the action server of binding
+// dead gone, until the module serves from another placement (its
+// in-process fallback, or its server back), and returns that binding with
+// a reference taken. It fails at once when the module cannot fall back.
+func (m *module) awaitFallback(ctx context.Context, dead *binding) (*binding, error) {
+	m.mu.Lock()
+	cfg := m.cfg.ActionConfig
+	m.mu.Unlock()
+	if err := m.e.canFallBack(m, cfg); err != nil {
+		return nil, err
+	}
+	timer := time.NewTimer(fallbackWait)
+	defer timer.Stop()
+	for {
+		m.mu.Lock()
+		ch := m.changed
+		m.mu.Unlock()
+		if m.cur.Load() != dead {
+			if b := m.acquire(); b != nil {
+				return b, nil
+			}
+			return nil, errors.New("the module was unloaded meanwhile")
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+			return nil, fmt.Errorf("no fallback within %v", fallbackWait)
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // unroutable explains why a name has no route.
 func (e *Engine) unroutable(name string) error {
 	modName, act, ok := strings.Cut(name, ".")
 	if !ok || modName == "" || act == "" {
 		return errorf(ErrInvalid, "action name %q: want MODULE.ACTION", name)
 	}
-	m := e.routes.Load().mods[modName]
+	m := e.routes.get(modName)
 	if m == nil {
 		return errorf(ErrNotFound, "module %q is not configured (configure it with `jsorc actions config %s SOURCE`)", modName, modName)
 	}

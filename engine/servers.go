@@ -63,7 +63,7 @@ func (e *Engine) updateScrapeTargets() error {
 	e.mu.Lock()
 	t := backend.ScrapeTargets{Engine: e.apiAddr, Servers: map[string]string{}}
 	e.mu.Unlock()
-	for name, m := range e.routes.Load().mods {
+	for name, m := range e.routes.all() {
 		m.mu.Lock()
 		raw, external := m.rstate.URL, m.rstate.External
 		m.mu.Unlock()

@@ -121,7 +121,7 @@ func callStats(total, delta track.Snapshot) CallStats {
 // serverPIDs lists the action servers the engine runs, by module.
 func (e *Engine) serverPIDs() map[string]int {
 	out := map[string]int{}
-	for name, m := range e.routes.Load().mods {
+	for name, m := range e.routes.all() {
 		m.mu.Lock()
 		if m.rstate.PID != 0 {
 			out[name] = m.rstate.PID

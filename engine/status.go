@@ -32,8 +32,15 @@ func (m *module) status() ActionStatus {
 			External:  m.rstate.External,
 			LastError: m.rstate.LastError,
 		},
-		Actions: append([]string(nil), m.known...),
-		Source:  m.cfg.Source,
+		Actions:  append([]string(nil), m.known...),
+		Source:   m.cfg.Source,
+		Fallback: m.fallback,
+	}
+	if b := m.cur.Load(); b != nil {
+		st.InFlight = b.inFlight(true)
+	}
+	for _, d := range m.draining {
+		st.InFlight += d.inFlight(false)
 	}
 	st.Module.LocalMemRequirement, st.Module.SizeBytes = m.e.memRequirement(m, m.cfg.ActionConfig)
 	if st.Remote.URL == "" && m.cfg.URL != "" {
@@ -74,13 +81,12 @@ func (e *Engine) Status(name string) (ActionStatus, error) {
 
 // StatusAll returns the status of every configured module, by name.
 func (e *Engine) StatusAll() map[string]ActionStatus {
-	mods := e.routes.Load().mods
-	out := make(map[string]ActionStatus, len(mods))
-	for name, m := range mods {
+	out := make(map[string]ActionStatus, e.routes.len())
+	for name, m := range e.routes.all() {
 		out[name] = m.status()
 	}
 	return out
 }
 
 // Modules lists the configured modules, sorted.
-func (e *Engine) Modules() []string { return sortedKeys(e.routes.Load().mods) }
+func (e *Engine) Modules() []string { return e.routes.names() }

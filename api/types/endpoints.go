@@ -13,6 +13,8 @@ var (
 		"the status of one module, or of every module")
 	ActionsUnload = admin[ActionsUnloadParams, MessageAnswer]("jsorc_actions_unload",
 		"unload a module, retiring its remote server unless told not to")
+	ActionsDelete = admin[ActionsDeleteParams, MessageAnswer]("jsorc_actions_delete",
+		"forget a module's config; force unloads a loaded one and retires its server first")
 	ActionsCall = admin[CallParams, CallAnswer]("actions_call",
 		"call one action with a JSON object of arguments")
 	PolicySet = admin[PolicySetParams, MessageAnswer]("jsorc_actionpolicy_set",
@@ -65,7 +67,7 @@ var (
 func Endpoints() []EndpointInfo {
 	return []EndpointInfo{
 		ActionsConfig.Info(), ActionsLoad.Info(), ActionsStatus.Info(), ActionsUnload.Info(),
-		ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
+		ActionsDelete.Info(), ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
 		ServiceRefresh.Info(), Services.Info(), ServiceConfig.Info(), AppConfig.Info(),
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),

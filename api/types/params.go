@@ -71,6 +71,13 @@ type ActionsUnloadParams struct {
 	RetireSvc *bool  `json:"retire_svc,omitempty"`
 }
 
+// ActionsDeleteParams are jsorc_actions_delete's parameters: force unloads
+// a loaded module (retiring its server) before deleting it.
+type ActionsDeleteParams struct {
+	Name  string `json:"name"`
+	Force bool   `json:"force,omitempty"`
+}
+
 // CallParams are actions_call's and app_run's parameters: the action or app
 // name and the JSON object of arguments (ctx).
 type CallParams struct {

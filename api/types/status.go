@@ -21,6 +21,12 @@ type ActionStatus struct {
 	Source  string       `json:"source"`
 	// LastError is the last failure to reach the requested mode.
 	LastError string `json:"last_error,omitempty"`
+	// Fallback says why the module serves in-process although its
+	// requested mode is remote: its action server is down.
+	Fallback string `json:"fallback,omitempty"`
+	// InFlight counts the calls running now, on the serving placement and
+	// on placements still draining after a switch.
+	InFlight int `json:"in_flight"`
 }
 
 // ModuleStatus describes the in-process side of a module.

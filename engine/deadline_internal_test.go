@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestCallDeadline checks the call context against what
+// context.WithTimeout would give, armed or not.
+func TestCallDeadline(t *testing.T) {
+	t.Run("a sooner deadline of the caller is kept", func(t *testing.T) {
+		parent, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		ctx, dc := withCallDeadline(parent, time.Minute)
+		if ctx != parent || dc != nil {
+			t.Fatalf("got a new context for a caller whose deadline is sooner")
+		}
+		dc.release() // a nil one releases nothing
+	})
+	t.Run("the deadline passes unwatched", func(t *testing.T) {
+		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond)
+		defer dc.release()
+		if d, ok := ctx.Deadline(); !ok || time.Until(d) > 20*time.Millisecond {
+			t.Fatalf("deadline %v %v", d, ok)
+		}
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("Err before the deadline: %v", err)
+		}
+		time.Sleep(30 * time.Millisecond)
+		if err := ctx.Err(); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Err after the deadline: %v", err)
+		}
+		if err := context.Cause(ctx); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Cause after the deadline: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+			t.Fatal("Done not closed after the deadline")
+		}
+	})
+	t.Run("a waiter sees the deadline", func(t *testing.T) {
+		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond)
+		defer dc.release()
+		start := time.Now()
+		select {
+		case <-ctx.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed at the deadline")
+		}
+		if d := time.Since(start); d < 15*time.Millisecond {
+			t.Errorf("Done closed after %v, before the deadline", d)
+		}
+		if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			t.Errorf("Err %v", ctx.Err())
+		}
+	})
+	t.Run("the caller's cancel ends it", func(t *testing.T) {
+		parent, cancel := context.WithCancel(context.Background())
+		ctx, dc := withCallDeadline(parent, time.Hour)
+		defer dc.release()
+		child, stop := context.WithCancel(ctx) // derived, as an action may
+		defer stop()
+		cancel()
+		select {
+		case <-child.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("a derived context did not end with the caller's")
+		}
+		if !errors.Is(ctx.Err(), context.Canceled) {
+			t.Errorf("Err %v, want Canceled", ctx.Err())
+		}
+	})
+	t.Run("values pass through", func(t *testing.T) {
+		type key struct{}
+		parent := context.WithValue(context.Background(), key{}, "v")
+		ctx, dc := withCallDeadline(parent, time.Hour)
+		defer dc.release()
+		if ctx.Value(key{}) != "v" {
+			t.Errorf("Value lost")
+		}
+	})
+	t.Run("derived contexts start no goroutine", func(t *testing.T) {
+		ctx, dc := withCallDeadline(context.Background(), time.Hour)
+		defer dc.release()
+		base := runtime.NumGoroutine()
+		var stops []context.CancelFunc
+		for range 100 {
+			_, stop := context.WithCancel(ctx)
+			stops = append(stops, stop)
+		}
+		if n := runtime.NumGoroutine(); n > base+5 {
+			t.Errorf("%d goroutines for 100 derived contexts (was %d)", n, base)
+		}
+		for _, stop := range stops {
+			stop()
+		}
+	})
+}

@@ -1,0 +1,78 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"syscall"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/engine/policy"
+)
+
+// A module in remote mode whose action server goes down (killed, crashed,
+// restarting) falls back to its in-process implementation when it has one
+// and the memory budget allows, until the server is READY again; calls
+// caught on the server as it went down are retried on the fallback. Without
+// a fallback they answer ErrRetryLater (503 with Retry-After).
+
+// fallbackWait bounds how long a call that found its action server gone
+// waits for the module's fallback before it gives up.
+const fallbackWait = 10 * time.Second
+
+// canFallBack says why module m cannot serve in-process while its server
+// is down, or nil when it can: it needs an in-process implementation and
+// room for it in the memory budget the policies use (0.8 × node memory,
+// less the runtime's base and the modules already in-process; the active
+// policy's node_mem_mb and base_mem_mb override the machine's figures).
+func (e *Engine) canFallBack(m *module, cfg ActionConfig) error {
+	if canModule, _ := cfg.Runnable(); !canModule {
+		return errors.New("no in-process implementation")
+	}
+	b := policy.Budget{NodeMemMB: e.nodeMemMB(), BaseMemMB: policy.DefaultBaseMemMB}
+	e.pol.mu.Lock()
+	for k, dst := range map[string]*float64{"node_mem_mb": &b.NodeMemMB, "base_mem_mb": &b.BaseMemMB} {
+		if v, ok := e.pol.state.Params[k].(float64); ok && v > 0 {
+			*dst = v
+		}
+	}
+	e.pol.mu.Unlock()
+	var local float64
+	for _, o := range e.routes.all() {
+		if o == m {
+			continue
+		}
+		o.mu.Lock()
+		if o.serving == ModeModule {
+			local += o.cfg.LocalMemRequirement
+		}
+		o.mu.Unlock()
+	}
+	if !b.Fits(local + cfg.LocalMemRequirement) {
+		return fmt.Errorf("its %g MB do not fit the memory budget (%.0f MB in-process already, %.0f MB runtime base, limit %.0f MB)",
+			cfg.LocalMemRequirement, local, b.BaseMemMB, b.LimitMB())
+	}
+	return nil
+}
+
+// noteFallback logs a fallback move and keeps it with the policy's
+// decisions, with its reason (the switch's event says it too).
+func (e *Engine) noteFallback(module string, from, to Mode, reason string) {
+	e.log.Info("module fallback", "module", module, "from", from, "to", to, "reason", reason)
+	pm := PolicyMove{At: time.Now().UTC(), Module: module, From: string(from), To: string(to), Reason: reason}
+	e.recordMoves([]PolicyMove{pm})
+}
+
+// serverGone reports whether a remote call failed because its action
+// server is not there: refused, reset or cut off mid-answer, or
+// unreachable as the backend says. The call may have run on the server;
+// it died with it.
+func serverGone(err error) bool {
+	for _, target := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, io.EOF, io.ErrUnexpectedEOF, backend.ErrUnavailable} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
