@@ -95,6 +95,16 @@ func runActionsUnload(ctx context.Context, r *runner, pos []string) error {
 	})
 }
 
+func runActionsDelete(ctx context.Context, r *runner, pos []string) error {
+	var out struct {
+		Message string `json:"message"`
+	}
+	p := types.ActionsDeleteParams{Name: pos[0], Force: r.o.force}
+	return r.admin(ctx, "jsorc_actions_delete", p, &out, func() {
+		fmt.Fprintln(r.env.Stdout, out.Message)
+	})
+}
+
 func runActionsCall(ctx context.Context, r *runner, pos []string) error {
 	args, err := r.ctxArgs()
 	if err != nil {

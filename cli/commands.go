@@ -39,6 +39,10 @@ func commands() []command {
 				modeFlag("auto")(fs, o)
 				fs.BoolVar(&o.retire, "retire_svc", true, "stop the remote action server too")
 			}, run: runActionsUnload},
+		{path: "actions delete", usage: "NAME [-force]", summary: "forget a module's config (-force unloads a loaded one and retires its server first)", min: 1, max: 1,
+			flags: func(fs *flag.FlagSet, o *opts) {
+				fs.BoolVar(&o.force, "force", false, "unload the module and retire its action server if it is loaded")
+			}, run: runActionsDelete},
 		{path: "actions call", usage: "MODULE.ACTION [-ctx JSON]", summary: "call one action with a JSON object of arguments", min: 1, max: 1,
 			flags: ctxFlag, run: runActionsCall},
 		{path: "app config", usage: "FILE", summary: "define the apps (request flows) of a YAML/JSON file", min: 1, max: 1, run: runAppConfig},

@@ -50,6 +50,7 @@ type opts struct {
 	data, name, logLevel        string
 	theme, attach               string
 	wait, retire, recover       bool
+	force                       bool
 	timeout                     float64
 	loadtest                    map[string]*string
 	plot                        string

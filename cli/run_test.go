@@ -264,7 +264,7 @@ func TestRunUsageErrors(t *testing.T) {
 // allCommands is every verb `jsorc help` must list.
 var allCommands = []string{
 	"serve", "serve-action", "actions config", "actions load", "actions status", "actions unload",
-	"actions call", "app config", "app list", "app run", "actionpolicy set", "actionpolicy get",
+	"actions delete", "actions call", "app config", "app list", "app run", "actionpolicy set", "actionpolicy get",
 	"config set", "config get", "service refresh", "trackact start", "trackact stop",
 	"benchmark start", "benchmark report", "benchmark stop", "tracksys start", "tracksys report",
 	"tracksys stop", "loadtest", "version",
