@@ -3,69 +3,21 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jsorc/jsorc/api/client"
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/measure"
 )
 
-// loadtestParams are the loadtest flags that become API parameters, with
-// JSORC's names; the numeric ones are sent as numbers.
-var loadtestNumeric = map[string]bool{
-	"mem": true, "mem_scale": true, "experiment_duration": true, "eval_phase": true,
-	"perf_phase": true, "clients": true, "rate": true,
-}
-
-func loadtestFlags(fs *flag.FlagSet, o *opts) {
-	o.loadtest = map[string]*string{}
-	help := map[string]string{
-		"test":                "name of the run in the stored report",
-		"experiment":          "the app to drive",
-		"policy":              "all_local, all_remote, evaluation, costmodel (several: comma-separated)",
-		"mem":                 "node memory in GB the placement must fit (JSORC's 4, 6, 8)",
-		"mem_scale":           "scale of mem to the modules' memory (0.1 for testdata's modules)",
-		"experiment_duration": "seconds per run (default 180)",
-		"eval_phase":          "evaluation policy: seconds per candidate",
-		"perf_phase":          "evaluation policy: seconds to hold the best",
-		"clients":             "closed loop of N clients (default 1)",
-		"rate":                "open loop at this many requests per second",
-	}
-	for n, h := range help {
-		o.loadtest[n] = fs.String(n, "", h)
-	}
-	fs.StringVar(&o.ctxJSON, "ctx", "", "JSON object: each request's context")
-	fs.StringVar(&o.plot, "plot", "", "write an SVG plot of latency over time per policy to this file")
-}
-
-func runLoadtest(ctx context.Context, r *runner, _ []string) error {
-	params := map[string]any{}
-	for name, v := range r.o.loadtest {
-		if *v == "" {
-			continue
-		}
-		if !loadtestNumeric[name] {
-			params[name] = *v
-			continue
-		}
-		f, err := strconv.ParseFloat(*v, 64)
-		if err != nil {
-			return fmt.Errorf("%w: -%s %q is not a number", ErrUsage, name, *v)
-		}
-		params[name] = f
-	}
-	args, err := r.ctxArgs()
+func runLoadtest(ctx context.Context, r *runner, pos []string) error {
+	params, err := r.params(r.verb(), pos)
 	if err != nil {
 		return err
-	}
-	if args != nil {
-		params["ctx"] = args
 	}
 	c, err := r.client()
 	if err != nil {
@@ -73,40 +25,30 @@ func runLoadtest(ctx context.Context, r *runner, _ []string) error {
 	}
 	done := make(chan struct{})
 	go r.showLoadtestProgress(ctx, c, done)
-	var raw json.RawMessage
-	err = c.Admin(ctx, "jsorc_loadtest", params, &raw)
+	raw, err := r.call(ctx, types.LoadTest.Name(), params)
 	close(done)
 	if err != nil {
-		return r.explain(err)
+		return err
 	}
-	var res map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &res); err != nil {
+	var ans types.LoadTestAnswer
+	if err := json.Unmarshal(raw, &ans); err != nil {
 		return fmt.Errorf("decoding the load test answer: %w", err)
 	}
-	delete(res, "success")
-	runs := map[string]map[string]engine.LoadTestRun{}
-	for app, v := range res {
-		var m map[string]engine.LoadTestRun
-		if err := json.Unmarshal(v, &m); err != nil {
-			return fmt.Errorf("decoding the load test answer: %w", err)
-		}
-		runs[app] = m
-	}
-	if r.o.plot != "" {
-		if err := writePlot(r.o.plot, runs); err != nil {
+	runs := ans.Result
+	if plot := r.o.vals["plot"]; plot != "" {
+		if err := writePlot(plot, runs); err != nil {
 			return err
 		}
-		fmt.Fprintf(r.env.Stderr, "plot written to %s\n", r.o.plot)
+		fmt.Fprintf(r.env.Stderr, "plot written to %s\n", plot)
 	}
 	if r.o.output == "json" {
-		printJSON(r.env.Stdout, raw)
 		return nil
 	}
 	t := newTable("APP", "POLICY", "REQUESTS", "ERRORS", "REQ/S", "MEAN ms", "P50 ms", "P99 ms", "FINAL PLACEMENT")
 	for _, app := range sortedNames(runs) {
 		for _, pol := range sortedNames(runs[app]) {
 			run := runs[app][pol]
-			m := run.WalkerLevel[engine.ReqTypeApp][app]
+			m := run.WalkerLevel[types.ReqTypeApp][app]
 			t.row(app, pol, fmt.Sprint(run.Requests), fmt.Sprint(run.Errors), fmt.Sprintf("%.1f", m.Throughput),
 				fmt.Sprintf("%.2f", run.MeanMS), fmt.Sprintf("%.2f", m.P50Latency), fmt.Sprintf("%.2f", m.P99Latency), placementText(run.Placement))
 		}
@@ -134,8 +76,8 @@ func (r *runner) showLoadtestProgress(ctx context.Context, c *client.Client, don
 			return
 		case <-tick.C:
 		}
-		var st engine.LoadTestStatus
-		if err := c.Admin(ctx, "jsorc_loadtest_status", nil, &st); err != nil || !st.Running {
+		st, err := types.Call(ctx, c, types.LoadTestProgress, types.NoParams{})
+		if err != nil || !st.Running {
 			continue
 		}
 		line := fmt.Sprintf("%s under %s: %3.0f/%.0f s  %d requests  %d errors  p50 %.2f ms",
@@ -169,7 +111,7 @@ func placementText(p map[string]string) string {
 }
 
 // writePlot draws the median latency of every run over time.
-func writePlot(path string, runs map[string]map[string]engine.LoadTestRun) error {
+func writePlot(path string, runs types.LoadTestResult) error {
 	var series []measure.Series
 	title := "request latency"
 	for _, app := range sortedNames(runs) {

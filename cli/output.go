@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"sort"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/api/types"
 )
 
 // table prints aligned columns.
@@ -55,14 +56,14 @@ func dash(s string) string {
 	return s
 }
 
-func modeOf(s engine.ActionStatus) string {
+func modeOf(s types.ActionStatus) string {
 	if s.Mode == nil {
 		return "-"
 	}
 	return *s.Mode
 }
 
-func printStatus(w io.Writer, name string, s engine.ActionStatus) {
+func printStatus(w io.Writer, name string, s types.ActionStatus) {
 	t := newTable("MODULE", name)
 	t.row("mode", modeOf(s))
 	t.row("serving", dash(s.Serving))
@@ -100,7 +101,7 @@ func printStatus(w io.Writer, name string, s engine.ActionStatus) {
 	t.print(w)
 }
 
-func printStatusTable(w io.Writer, all map[string]engine.ActionStatus) {
+func printStatusTable(w io.Writer, all map[string]types.ActionStatus) {
 	t := newTable("MODULE", "KIND", "MODE", "SERVING", "REMOTE", "URL", "MEM(MB)", "SIZE", "SOURCE")
 	for _, name := range sortedNames(all) {
 		s := all[name]
@@ -133,3 +134,19 @@ func sortedNames[V any](m map[string]V) []string {
 	sort.Strings(out)
 	return out
 }
+
+// printApps prints every app with its steps.
+func printApps(w io.Writer, apps map[string]types.App) {
+	t := newTable("APP", "STEPS")
+	for _, name := range sortedNames(apps) {
+		var steps []string
+		for _, s := range apps[name].Steps {
+			steps = append(steps, s.Action)
+		}
+		t.row(name, strings.Join(steps, " → "))
+	}
+	t.print(w)
+}
+
+// reflectEmpty is the type of the answers that say nothing but success.
+var reflectEmpty = reflect.TypeFor[types.Empty]()

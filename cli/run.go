@@ -13,6 +13,7 @@ import (
 
 	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/internal/cliargs"
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 // Env is what the CLI may touch of the process: its output streams and its
@@ -41,20 +42,20 @@ type command struct {
 	min, max int
 	// offline marks a verb that talks to no engine: it takes no token.
 	offline bool
+	// verb is the verb of the shared table.
+	verb *verbs.Verb
 }
 
 // opts holds every flag value a verb may define.
 type opts struct {
-	server, output              string
-	mode, ctxJSON, params, addr string
-	data, name, logLevel        string
-	theme, attach               string
-	wait, retire, recover       bool
-	force                       bool
-	timeout                     float64
-	loadtest                    map[string]*string
-	plot                        string
-	seed, limit                 float64
+	server, output       string
+	params, addr         string
+	data, name, logLevel string
+	theme, attach        string
+	recover              bool
+	seed                 float64
+	// vals holds the values of the verb's flags of the shared table.
+	vals verbs.Values
 	// serve's backend flags (serveFlags).
 	backend, kubeconfig, namespace, image string
 	inCluster                             bool
@@ -76,7 +77,9 @@ type runner struct {
 }
 
 // ErrUsage marks a mistake in the command line; main exits with status 2.
-var ErrUsage = errors.New("usage")
+// It is the shared table's (internal/verbs), so a verb's own checks of its
+// arguments are usage errors too.
+var ErrUsage = verbs.ErrUsage
 
 // Run runs the command line args (without the program name).
 func Run(ctx context.Context, args []string, env Env) error {
@@ -138,30 +141,23 @@ func (c *command) flagSet(o *opts) *flag.FlagSet {
 	return fs
 }
 
-// find picks the command whose path matches the most leading words.
+// find picks the command whose path matches the most leading words (as
+// the console's line does: verbs.Find).
 func find(cmds []command, args []string) (*command, []string) {
-	var best *command
-	bestLen := 0
+	vs := make([]verbs.Verb, len(cmds))
 	for i := range cmds {
-		words := strings.Fields(cmds[i].path)
-		if len(words) > len(args) || len(words) <= bestLen {
-			continue
-		}
-		match := true
-		for j, w := range words {
-			if args[j] != w {
-				match = false
-				break
-			}
-		}
-		if match {
-			best, bestLen = &cmds[i], len(words)
-		}
+		vs[i] = verbs.Verb{Path: cmds[i].path}
 	}
-	if best == nil {
+	v, rest := verbs.Find(vs, args)
+	if v == nil {
 		return nil, nil
 	}
-	return best, args[bestLen:]
+	for i := range cmds {
+		if cmds[i].path == v.Path {
+			return &cmds[i], rest
+		}
+	}
+	return nil, nil
 }
 
 func firstWords(args []string, n int) []string {

@@ -1,8 +1,10 @@
 package ui
 
 import (
-	"sort"
 	"strings"
+
+	"github.com/jsorc/jsorc/internal/cliargs"
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 // names are what completion offers for the arguments of commands.
@@ -14,7 +16,8 @@ type names struct {
 
 // complete proposes completions of the last word of a command line. It
 // returns the part of the line to keep and the candidates for the rest:
-// line = keep + candidate. Like interpret it is pure.
+// line = keep + candidate. Like interpret it is pure. It offers what the
+// console runs: the verbs that only run in a shell are left out.
 func complete(line string, n names) (keep string, candidates []string) {
 	// The word being completed starts after the last blank.
 	cut := strings.LastIndexAny(line, " \t") + 1
@@ -23,7 +26,7 @@ func complete(line string, n names) (keep string, candidates []string) {
 	if len(words) > 0 && words[0] == "jsorc" {
 		words = words[1:]
 	}
-	vs := verbs()
+	vs := completable()
 
 	// Still choosing the verb: offer the next word of every verb path that
 	// starts with the words so far.
@@ -39,66 +42,59 @@ func complete(line string, n names) (keep string, candidates []string) {
 	if len(rest) > 0 {
 		last := rest[len(rest)-1]
 		if strings.HasPrefix(last, "-") && !strings.Contains(last, "=") {
-			if spec := findFlag(v.flags, strings.TrimLeft(last, "-")); spec != nil && !spec.boolean {
-				return keep, withPrefix(spec.values, partial)
+			if f := v.Flag(strings.TrimLeft(last, "-")); f != nil && f.Kind != verbs.Bool {
+				return keep, withPrefix(f.Values, partial)
 			}
 		}
 	}
-	flags := make([]string, 0, len(v.flags))
-	for _, f := range v.flags {
-		flags = append(flags, "-"+f.name)
+	var flags []string
+	for _, f := range v.Flags {
+		if !f.CLI {
+			flags = append(flags, "-"+f.Name)
+		}
 	}
-	if strings.HasPrefix(partial, "-") || (v.max >= 0 && countPositionals(v, rest) >= v.max) {
+	if strings.HasPrefix(partial, "-") || (v.Max >= 0 && countPositionals(v, rest) >= v.Max) {
 		return keep, withPrefix(flags, partial)
 	}
-	switch v.arg {
-	case argModule:
+	switch v.Args {
+	case verbs.ArgModule:
 		return keep, withPrefix(n.modules, partial)
-	case argAction:
+	case verbs.ArgAction:
 		return keep, withPrefix(n.actions, partial)
-	case argPolicy:
+	case verbs.ArgPolicy:
 		return keep, withPrefix(n.policies, partial)
 	}
 	return keep, nil
 }
 
-// nextPathWords returns the words that can follow words in a verb path, or
-// nil when words already name a verb that takes arguments.
-func nextPathWords(vs []verb, words []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, v := range vs {
-		path := strings.Fields(v.path)
-		if len(path) <= len(words) {
-			continue
-		}
-		match := true
-		for i, w := range words {
-			if path[i] != w {
-				match = false
-				break
-			}
-		}
-		if match && !seen[path[len(words)]] {
-			seen[path[len(words)]] = true
-			out = append(out, path[len(words)])
+// completable are the verbs completion offers: those the console runs.
+func completable() []verbs.Verb {
+	var out []verbs.Verb
+	for _, v := range lineVerbs() {
+		if v.Here == "" && v.Path != "q" {
+			out = append(out, v)
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 
+// nextPathWords returns the words that can follow words in a verb path, or
+// nil when words already name a verb that takes arguments.
+func nextPathWords(vs []verbs.Verb, words []string) []string {
+	return verbs.NextWords(vs, words)
+}
+
 // countPositionals counts the positional arguments among args.
-func countPositionals(v *verb, args []string) int {
+func countPositionals(v *verbs.Verb, args []string) int {
 	n := 0
 	for i := 0; i < len(args); i++ {
 		a := args[i]
-		if len(a) < 2 || a[0] != '-' || isNumber(a) {
+		if len(a) < 2 || a[0] != '-' || cliargs.IsNumber(a) {
 			n++
 			continue
 		}
 		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if spec := findFlag(v.flags, name); spec != nil && !hasValue && !spec.boolean {
+		if f := v.Flag(name); f != nil && !hasValue && f.Kind != verbs.Bool {
 			i++ // its value
 		}
 	}

@@ -55,8 +55,11 @@ func (m *model) execute(line string) tea.Cmd {
 		return m.quit()
 	case cmdMeasure:
 		return m.measure(cmd.name, cmd.verb)
-	case cmdCLIOnly:
+	case cmdSay:
 		m.say(toneWarn, cmd.text)
+	case cmdRun:
+		m.say(toneNone, "running "+cmd.path+"…")
+		return m.fetch.run(cmd.path, cmd.in)
 	}
 	return nil
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 // Timeouts of backend calls. Reads are quick; a load or unload waits for
@@ -241,5 +244,39 @@ func listen(events <-chan types.Event) tea.Cmd {
 			return eventsClosedMsg{}
 		}
 		return engineEventMsg(ev)
+	}
+}
+
+// run runs a verb of the CLI through the API: its parameters built from
+// its arguments (reading the files it names), one call, and its answer.
+// A long verb (a load test) runs as long as it takes; its progress shows
+// in the Benchmark pane meanwhile.
+func (f fetcher) run(path string, in verbs.Input) tea.Cmd {
+	return func() tea.Msg {
+		msg := ranMsg{path: path, args: in.Args}
+		v, _ := verbs.Find(verbs.All(), strings.Fields(path))
+		if v == nil || v.Endpoint == "" {
+			msg.err = fmt.Errorf("%s is not a verb of the API", path)
+			return msg
+		}
+		in.ReadFile = os.ReadFile
+		params, err := v.Params(in)
+		if err != nil {
+			msg.err = err
+			return msg
+		}
+		info, ok := types.Lookup(v.Endpoint)
+		if !ok {
+			msg.err = fmt.Errorf("%s calls %s, which this console does not know", path, v.Endpoint)
+			return msg
+		}
+		ctx, cancel := f.ctx, context.CancelFunc(func() {})
+		if !v.Long {
+			ctx, cancel = context.WithTimeout(f.ctx, writeTimeout)
+		}
+		defer cancel()
+		msg.answer = info.NewAnswer()
+		msg.err = f.backend.Call(ctx, v.Endpoint, params, msg.answer)
+		return msg
 	}
 }

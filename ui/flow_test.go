@@ -292,13 +292,18 @@ func TestFlowHelp(t *testing.T) {
 	c.waitText("Graphs · last 5m")
 }
 
-// TestFlowCLIOnly: commands the console leaves to the CLI say so on the
-// status line, with the command to run; `service info` is the Services
-// pane.
-func TestFlowCLIOnly(t *testing.T) {
+// TestFlowCLIVerbs: every CLI verb works from the command line or says
+// why it runs in a shell: `config get` answers on the status line, a
+// verb's -h gives its usage, `serve` says it runs an engine of its own;
+// `service info` is the Services pane.
+func TestFlowCLIVerbs(t *testing.T) {
 	c := startConsole(t)
 	c.keys(":", "config get META_CONFIG", "enter")
-	c.waitText("`config get` is not in the console yet: run `jsorc config get` in a shell")
+	c.waitText("✓ META_CONFIG = {", `"backoff_interval":10`)
+	c.keys(":", "reports benchmark -h", "enter")
+	c.waitText("reports KIND [-limit N] — stored reports")
+	c.keys(":", "serve", "enter")
+	c.waitText("`serve` runs an engine of its own")
 	c.keys(":", "service info", "enter")
 	c.waitText("Services [", "backend local", "kept alive")
 }

@@ -40,20 +40,15 @@ func (h *helpView) view(keys []keyAction, pane string, w, hgt int) string {
 			sections = append(sections, s.TableHeader.Render(title)+"\n"+strings.Join(lines, "\n"))
 		}
 	}
-	cmds := []string{
-		s.TableHeader.Render("Command line (:)"),
-		s.Key.Render("actions load NAME -mode M"),
-		s.Key.Render("actions unload NAME"),
-		s.Key.Render("actions status [NAME]"),
-		s.Key.Render("actions call M.A -ctx JSON"),
-		s.Key.Render("actionpolicy set NAME"),
-		s.Key.Render("benchmark start|report|stop"),
-		s.Key.Render("trackact start|stop"),
-		s.Key.Render("tracksys start|report|stop"),
-		s.Key.Render("graphs") + s.KeyDesc.Render(", policy… go to a pane"),
-		s.Key.Render("q") + " " + s.KeyDesc.Render("quit"),
-		s.KeyDesc.Render("tab completes, ↑/↓ history"),
+	cmds := []string{s.TableHeader.Render("Command line (:)")}
+	for _, line := range cheatSheet() {
+		cmds = append(cmds, s.Key.Render(line))
 	}
+	cmds = append(cmds,
+		s.Key.Render("graphs")+s.KeyDesc.Render(", policy… go to a pane"),
+		s.Key.Render("q")+" "+s.KeyDesc.Render("quit"),
+		s.KeyDesc.Render("tab completes, ↑/↓ history"),
+	)
 	sections = append(sections, strings.Join(cmds, "\n"))
 	body := columns(sections, w-2)
 	all := strings.Split(body, "\n")
@@ -65,6 +60,22 @@ func (h *helpView) view(keys []keyAction, pane string, w, hgt int) string {
 		info = "↑/↓ scroll · esc close"
 	}
 	return h.c.frame("Help — keys that work here", info, strings.Join(all[h.offset:end], "\n"), w, hgt, true)
+}
+
+// cheatSheet is the help's short list of the command line's verbs, in the
+// words of the shared table (a test holds it to the table); `:help VERB`
+// and `:VERB -h` give any verb's whole usage.
+func cheatSheet() []string {
+	return []string{
+		"actions load NAME -mode M",
+		"actions unload NAME",
+		"actions status [NAME]",
+		"actions call M.A -ctx JSON",
+		"actionpolicy set NAME",
+		"benchmark start|report|stop",
+		"trackact start|stop",
+		"tracksys start|report|stop",
+	}
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }

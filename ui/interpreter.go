@@ -1,11 +1,13 @@
 package ui
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
+
+	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/internal/cliargs"
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 // The command line (`:`) takes the CLI's own syntax — `actions load textenc
@@ -27,7 +29,8 @@ const (
 	cmdHelp              // show the keys
 	cmdQuit              // leave the console
 	cmdMeasure           // start, report or stop a measuring tool
-	cmdCLIOnly           // a verb the console leaves to the CLI for now
+	cmdRun               // any other verb of the API: call it, say what it did
+	cmdSay               // say something: a verb's usage, or why it runs in a shell
 )
 
 // command is one interpreted command line.
@@ -45,7 +48,10 @@ type command struct {
 	// args are a call's -ctx or a policy's -params.
 	args map[string]any
 	pane paneID
-	// text explains cmdCLIOnly.
+	// path and in are the verb and the parsed arguments of cmdRun.
+	path string
+	in   verbs.Input
+	// text is what cmdSay says.
 	text string
 }
 
@@ -66,121 +72,75 @@ func (p paneID) String() string {
 	return [...]string{"Actions", "Services", "Policy", "Graphs", "Benchmark"}[p]
 }
 
-// flagSpec is one flag of a verb.
-type flagSpec struct {
-	name    string
-	boolean bool
-	// values lists the accepted values (for checks and completion); nil
-	// accepts any.
-	values []string
+// consoleVerbs are the `:` line's own commands beside the CLI's verbs: the
+// panes by name (k9s-style), help and quit.
+func consoleVerbs() []verbs.Verb {
+	pane := func(path string) verbs.Verb { return verbs.Verb{Path: path, Summary: "show a pane"} }
+	return []verbs.Verb{
+		pane("actions"), pane("services"), pane("policy"), pane("actionpolicy"), pane("graphs"), pane("benchmark"),
+		{Path: "help", Usage: "[VERB]", Max: -1, Summary: "the keys, or how to use a verb"},
+		{Path: "quit", Summary: "leave the console"},
+		{Path: "q", Summary: "leave the console"},
+	}
 }
 
-// argKind says what a positional argument names, for completion.
-type argKind int
+// lineVerbs are every verb the `:` line takes: the CLI's, in its words
+// (internal/verbs), and the console's own.
+func lineVerbs() []verbs.Verb { return append(verbs.All(), consoleVerbs()...) }
 
-const (
-	argNone argKind = iota
-	argModule
-	argAction
-	argPolicy
-)
-
-// verb is one command of the command line.
-type verb struct {
-	path  string
-	usage string
-	arg   argKind
-	// min and max bound the positional arguments.
-	min, max int
-	flags    []flagSpec
-	build    func(pos []string, flags map[string]string) (command, error)
+// panes maps the console's pane names to their panes.
+var panes = map[string]paneID{
+	"actions": paneActions, "services": paneServices, "policy": panePolicy, "actionpolicy": panePolicy,
+	"graphs": paneGraphs, "benchmark": paneBenchmark,
 }
 
-// verbs is the command line's table of commands.
-func verbs() []verb {
-	modes := []string{"module", "local", "remote"}
-	cliOnly := func(path string) func([]string, map[string]string) (command, error) {
-		return func([]string, map[string]string) (command, error) {
-			return command{kind: cmdCLIOnly, text: cliOnlyText(path)}, nil
+// native are the CLI verbs the console runs its own way: a load it follows
+// to READY, a pane it opens, a tool whose state it shows.
+func native() map[string]func(in verbs.Input, v *verbs.Verb) (command, error) {
+	measure := func(in verbs.Input, v *verbs.Verb) (command, error) {
+		tool, verb, _ := strings.Cut(v.Path, " ")
+		return command{kind: cmdMeasure, name: tool, verb: verb}, nil
+	}
+	gotoPane := func(p paneID) func(verbs.Input, *verbs.Verb) (command, error) {
+		return func(verbs.Input, *verbs.Verb) (command, error) { return command{kind: cmdGoto, pane: p}, nil }
+	}
+	m := map[string]func(verbs.Input, *verbs.Verb) (command, error){
+		"actions load": func(in verbs.Input, _ *verbs.Verb) (command, error) {
+			return command{kind: cmdLoad, name: in.Args[0], mode: in.Flags["mode"]}, nil
+		},
+		"actions unload": func(in verbs.Input, _ *verbs.Verb) (command, error) {
+			return command{kind: cmdUnload, name: in.Args[0], mode: in.Flags["mode"], retire: in.Flags.Bool("retire_svc")}, nil
+		},
+		"actions status": func(in verbs.Input, _ *verbs.Verb) (command, error) {
+			c := command{kind: cmdStatus, pane: paneActions}
+			if len(in.Args) == 1 {
+				c.name = in.Args[0]
+			}
+			return c, nil
+		},
+		"actions call": func(in verbs.Input, v *verbs.Verb) (command, error) {
+			p, err := v.Params(in)
+			if err != nil {
+				return command{}, err
+			}
+			return command{kind: cmdCall, name: in.Args[0], args: p.(types.CallParams).Ctx}, nil
+		},
+		"actionpolicy set": func(in verbs.Input, v *verbs.Verb) (command, error) {
+			p, err := v.Params(in)
+			if err != nil {
+				return command{}, err
+			}
+			return command{kind: cmdPolicySet, name: in.Args[0], args: p.(types.PolicySetParams).PolicyParams}, nil
+		},
+		"actionpolicy get": gotoPane(panePolicy),
+		"service info":     gotoPane(paneServices),
+	}
+	for _, tool := range []string{toolBenchmark, toolTrackAct, toolTrackSys} {
+		for _, verb := range []string{"start", "report", "stop"} {
+			m[tool+" "+verb] = measure
 		}
 	}
-	gotoPane := func(p paneID) func([]string, map[string]string) (command, error) {
-		return func([]string, map[string]string) (command, error) { return command{kind: cmdGoto, pane: p}, nil }
-	}
-	vs := []verb{
-		{path: "actions load", usage: "NAME -mode module|local|remote", arg: argModule, min: 1, max: 1,
-			flags: []flagSpec{{name: "mode", values: modes}, {name: "wait", boolean: true}, {name: "timeout"}},
-			build: func(pos []string, f map[string]string) (command, error) {
-				return command{kind: cmdLoad, name: pos[0], mode: f["mode"]}, nil
-			}},
-		{path: "actions unload", usage: "NAME [-mode auto|module|remote] [-retire_svc true|false]", arg: argModule, min: 1, max: 1,
-			flags: []flagSpec{{name: "mode", values: []string{"auto", "module", "local", "remote"}}, {name: "retire_svc", boolean: true}},
-			build: func(pos []string, f map[string]string) (command, error) {
-				mode := f["mode"]
-				if mode == "" {
-					mode = "auto"
-				}
-				return command{kind: cmdUnload, name: pos[0], mode: mode, retire: f["retire_svc"] != "false"}, nil
-			}},
-		{path: "actions status", usage: "[NAME]", arg: argModule, max: 1,
-			build: func(pos []string, _ map[string]string) (command, error) {
-				c := command{kind: cmdStatus, pane: paneActions}
-				if len(pos) == 1 {
-					c.name = pos[0]
-				}
-				return c, nil
-			}},
-		{path: "actions call", usage: "MODULE.ACTION [-ctx JSON]", arg: argAction, min: 1, max: 1,
-			flags: []flagSpec{{name: "ctx"}},
-			build: func(pos []string, f map[string]string) (command, error) {
-				args, err := jsonObject("-ctx", f["ctx"])
-				return command{kind: cmdCall, name: pos[0], args: args}, err
-			}},
-		{path: "actionpolicy set", usage: "NAME [-params JSON]", arg: argPolicy, min: 1, max: 1,
-			flags: []flagSpec{{name: "params"}},
-			build: func(pos []string, f map[string]string) (command, error) {
-				args, err := jsonObject("-params", f["params"])
-				return command{kind: cmdPolicySet, name: pos[0], args: args}, err
-			}},
-		{path: "actionpolicy get", build: gotoPane(panePolicy)},
-		{path: "actions config", usage: "NAME SOURCE", min: 2, max: 2, build: cliOnly("actions config")},
-		{path: "app config", usage: "FILE", min: 1, max: 1, build: cliOnly("app config")},
-		{path: "app list", build: cliOnly("app list")},
-		{path: "app run", usage: "NAME [-ctx JSON]", min: 1, max: 1, flags: []flagSpec{{name: "ctx"}}, build: cliOnly("app run")},
-		{path: "config set", usage: "NAME VALUE", min: 2, max: 2, build: cliOnly("config set")},
-		{path: "config get", usage: "NAME", min: 1, max: 1, build: cliOnly("config get")},
-		{path: "service refresh", usage: "NAME", min: 1, max: 1, build: cliOnly("service refresh")},
-		{path: "service info", build: gotoPane(paneServices)},
-		{path: "service config", usage: "FILE", min: 1, max: 1, build: cliOnly("service config")},
-		{path: "loadtest", max: -1, build: cliOnly("loadtest")},
-		{path: "reports", usage: "KIND [-limit N]", min: 1, max: 1, flags: []flagSpec{{name: "limit"}}, build: cliOnly("reports")},
-		{path: "actions", build: gotoPane(paneActions)},
-		{path: "services", build: gotoPane(paneServices)},
-		{path: "policy", build: gotoPane(panePolicy)},
-		{path: "actionpolicy", build: gotoPane(panePolicy)},
-		{path: "graphs", build: gotoPane(paneGraphs)},
-		{path: "benchmark", build: gotoPane(paneBenchmark)},
-		{path: "help", build: func([]string, map[string]string) (command, error) { return command{kind: cmdHelp}, nil }},
-		{path: "quit", build: func([]string, map[string]string) (command, error) { return command{kind: cmdQuit}, nil }},
-		{path: "q", build: func([]string, map[string]string) (command, error) { return command{kind: cmdQuit}, nil }},
-	}
-	measure := func(tool, v string) verb {
-		return verb{path: tool + " " + v, build: func([]string, map[string]string) (command, error) {
-			return command{kind: cmdMeasure, name: tool, verb: v}, nil
-		}}
-	}
-	for _, v := range []string{"start", "stop"} {
-		vs = append(vs, measure(toolTrackAct, v))
-	}
-	for _, v := range []string{"start", "report", "stop"} {
-		vs = append(vs, measure(toolBenchmark, v), measure(toolTrackSys, v))
-	}
-	return vs
-}
-
-// cliOnlyText says that a verb is not in the console yet and how to run it.
-func cliOnlyText(path string) string {
-	return fmt.Sprintf("`%s` is not in the console yet: run `jsorc %s` in a shell (the console serves the API beside it)", path, path)
+	return m
 }
 
 // aliases maps k9s-style short commands to the verb they stand for.
@@ -209,117 +169,79 @@ func interpret(line string) (command, error) {
 	if a, ok := aliases()[words[0]]; ok && len(words) == 1 {
 		words = []string{a}
 	}
-	v, rest := findVerb(verbs(), words)
+	v, rest := findVerb(lineVerbs(), words)
 	if v == nil {
 		return command{}, fmt.Errorf("unknown command %q (try :help, or a CLI command such as `actions load NAME -mode remote`)", strings.Join(firstN(words, 2), " "))
 	}
-	pos, flags, err := parseFlags(v, rest)
+	switch v.Path {
+	case "help":
+		return helpCommand(rest), nil
+	case "quit", "q":
+		return command{kind: cmdQuit}, nil
+	}
+	if p, ok := panes[v.Path]; ok {
+		return command{kind: cmdGoto, pane: p}, nil
+	}
+	if v.Here != "" {
+		return command{kind: cmdSay, text: fmt.Sprintf("`%s` %s", v.Path, v.Here)}, nil
+	}
+	in, err := v.Parse(rest)
+	if errors.Is(err, cliargs.ErrHelp) {
+		return command{kind: cmdSay, text: usageText(v)}, nil
+	}
 	if err != nil {
 		return command{}, err
 	}
-	if len(pos) < v.min || (v.max >= 0 && len(pos) > v.max) {
-		return command{}, fmt.Errorf("usage: %s", strings.TrimSpace(v.path+" "+v.usage))
+	for _, f := range v.Flags {
+		if f.CLI && in.Flags[f.Name] != f.Default {
+			return command{}, fmt.Errorf("%s: -%s is the CLI's: run `jsorc %s` in a shell for it", v.Path, f.Name, v.Text())
+		}
 	}
-	return v.build(pos, flags)
+	if build, ok := native()[v.Path]; ok {
+		return build(in, v)
+	}
+	return command{kind: cmdRun, path: v.Path, in: in}, nil
 }
 
-// findVerb picks the verb whose path matches the most leading words.
-func findVerb(vs []verb, words []string) (*verb, []string) {
-	var best *verb
-	bestLen := 0
-	for i := range vs {
-		path := strings.Fields(vs[i].path)
-		if len(path) > len(words) || len(path) <= bestLen {
-			continue
-		}
-		match := true
-		for j, w := range path {
-			if words[j] != w {
-				match = false
-				break
-			}
-		}
-		if match {
-			best, bestLen = &vs[i], len(path)
-		}
-	}
-	if best == nil {
+// findVerb picks the verb whose path matches the most leading words. A
+// pane name takes no arguments: `actions bogus` is an unknown verb, not
+// the Actions pane.
+func findVerb(vs []verbs.Verb, words []string) (*verbs.Verb, []string) {
+	v, rest := verbs.Find(vs, words)
+	if v == nil {
 		return nil, nil
 	}
-	// A pane name takes no arguments: `actions bogus` is an unknown verb,
-	// not the Actions pane. (A longer verb says how it is used instead.)
-	if bestLen == 1 && best.max == 0 && best.min == 0 && len(best.flags) == 0 && len(words) > bestLen {
+	if _, pane := panes[v.Path]; pane && len(rest) > 0 {
 		return nil, nil
 	}
-	return best, words[bestLen:]
+	return v, rest
 }
 
-// parseFlags splits args into positionals and flags as the CLI does: flags
-// anywhere, one dash or two, -name value or -name=value, and a boolean flag
-// optionally followed by true or false.
-func parseFlags(v *verb, args []string) ([]string, map[string]string, error) {
-	pos := []string{}
-	flags := map[string]string{}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' || isNumber(a) {
-			pos = append(pos, a)
-			continue
-		}
-		name, value, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		spec := findFlag(v.flags, name)
-		if spec == nil {
-			return nil, nil, fmt.Errorf("%s: unknown flag %s (usage: %s)", v.path, a, strings.TrimSpace(v.path+" "+v.usage))
-		}
-		if !hasValue {
-			switch {
-			case spec.boolean:
-				value = "true"
-				if i+1 < len(args) && (args[i+1] == "true" || args[i+1] == "false") {
-					value = args[i+1]
-					i++
-				}
-			case i+1 < len(args):
-				value = args[i+1]
-				i++
-			default:
-				return nil, nil, fmt.Errorf("%s: flag %s needs a value", v.path, a)
-			}
-		}
-		if spec.boolean && value != "true" && value != "false" {
-			return nil, nil, fmt.Errorf("%s: flag %s: want true or false, not %q", v.path, a, value)
-		}
-		if spec.values != nil && !slices.Contains(spec.values, value) {
-			return nil, nil, fmt.Errorf("%s: flag %s: %q is not one of %s", v.path, a, value, strings.Join(spec.values, ", "))
-		}
-		flags[spec.name] = value
+// helpCommand is `:help` (the keys) or `:help VERB` (its usage).
+func helpCommand(words []string) command {
+	if len(words) == 0 {
+		return command{kind: cmdHelp}
 	}
-	return pos, flags, nil
+	v, _ := findVerb(lineVerbs(), words)
+	if v == nil {
+		return command{kind: cmdSay, text: fmt.Sprintf("no command %q (:help lists the keys and the commands)", strings.Join(words, " "))}
+	}
+	return command{kind: cmdSay, text: usageText(v)}
 }
 
-func findFlag(specs []flagSpec, name string) *flagSpec {
-	for i := range specs {
-		if specs[i].name == name {
-			return &specs[i]
+// usageText is a verb's usage, what it does, and its flags, in one line.
+func usageText(v *verbs.Verb) string {
+	text := v.Text() + " — " + v.Summary
+	var flags []string
+	for _, f := range v.Flags {
+		if !f.CLI {
+			flags = append(flags, "-"+f.Name+" "+f.Usage)
 		}
 	}
-	return nil
-}
-
-// jsonObject decodes a flag holding a JSON object; "" is no object.
-func jsonObject(flag, s string) (map[string]any, error) {
-	if s == "" {
-		return nil, nil
+	if len(flags) > 0 {
+		text += " · " + strings.Join(flags, " · ")
 	}
-	var m map[string]any
-	if err := json.Unmarshal([]byte(s), &m); err != nil {
-		return nil, fmt.Errorf("%s is not a JSON object: %v", flag, err)
-	}
-	return m, nil
+	return text
 }
 
 // tokenize splits a line into words as a shell would: blanks separate
@@ -372,19 +294,6 @@ func tokenize(line string) ([]string, error) {
 		words = append(words, cur.String())
 	}
 	return words, nil
-}
-
-func isNumber(s string) bool {
-	s = strings.TrimPrefix(s, "-")
-	if s == "" {
-		return false
-	}
-	for _, r := range s {
-		if (r < '0' || r > '9') && r != '.' {
-			return false
-		}
-	}
-	return true
 }
 
 func firstN(words []string, n int) []string {

@@ -1,9 +1,12 @@
 package ui
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 func TestInterpret(t *testing.T) {
@@ -30,7 +33,7 @@ func TestInterpret(t *testing.T) {
 		{line: "actions status", want: command{kind: cmdStatus, pane: paneActions}},
 		{line: "actions status textenc", want: command{kind: cmdStatus, name: "textenc", pane: paneActions}},
 		{line: `actions call echo.echo -ctx '{"value": "a b"}'`, want: command{kind: cmdCall, name: "echo.echo", args: map[string]any{"value": "a b"}}},
-		{line: `actions call echo.echo -ctx "{\"value\": 1}"`, want: command{kind: cmdCall, name: "echo.echo", args: map[string]any{"value": float64(1)}}},
+		{line: `actions call echo.echo -ctx "{\"value\": 1}"`, want: command{kind: cmdCall, name: "echo.echo", args: map[string]any{"value": json.Number("1")}}},
 		{line: `actions call echo.echo -ctx [1]`, wantErr: "-ctx is not a JSON object"},
 		{line: "actionpolicy set default", want: command{kind: cmdPolicySet, name: "default"}},
 		{line: `actionpolicy set evaluation -params '{"eval_phase": 5}'`, want: command{kind: cmdPolicySet, name: "evaluation", args: map[string]any{"eval_phase": float64(5)}}},
@@ -59,10 +62,10 @@ func TestInterpret(t *testing.T) {
 		{line: "tracksys start", want: command{kind: cmdMeasure, name: "tracksys", verb: "start"}},
 		{line: "tracksys report", want: command{kind: cmdMeasure, name: "tracksys", verb: "report"}},
 		{line: "tracksys stop", want: command{kind: cmdMeasure, name: "tracksys", verb: "stop"}},
-		{line: "service refresh meta", want: command{kind: cmdCLIOnly, text: cliOnlyText("service refresh")}},
+		{line: "service refresh meta", want: command{kind: cmdRun, path: "service refresh", in: verbs.Input{Args: []string{"meta"}, Flags: verbs.Values{}}}},
 		{line: "service info", want: command{kind: cmdGoto, pane: paneServices}},
-		{line: "reports benchmark -limit 3", want: command{kind: cmdCLIOnly, text: cliOnlyText("reports")}},
-		{line: "actions config all testdata/x.yaml", want: command{kind: cmdCLIOnly, text: "`actions config` is not in the console yet: run `jsorc actions config` in a shell (the console serves the API beside it)"}},
+		{line: "reports benchmark -limit 3", want: command{kind: cmdRun, path: "reports", in: verbs.Input{Args: []string{"benchmark"}, Flags: verbs.Values{"limit": "3"}}}},
+		{line: "actions config all testdata/x.yaml", want: command{kind: cmdRun, path: "actions config", in: verbs.Input{Args: []string{"all", "testdata/x.yaml"}, Flags: verbs.Values{}}}},
 		{line: "nonsense", wantErr: `unknown command "nonsense"`},
 		{line: `actions load "unterminated`, wantErr: "unterminated \" quote"},
 		{line: "", wantErr: "empty command"},
@@ -189,5 +192,41 @@ func TestFilter(t *testing.T) {
 	}
 	if !parseFilter("a(b").literal || parseFilter("a|b").literal {
 		t.Error("literal is set for invalid expressions only")
+	}
+}
+
+// TestCheatSheetFollowsTheTable: every verb and flag the help's short list
+// names is a verb and flag of the shared table, and every verb of the
+// table is runnable from the command line or says why not.
+func TestCheatSheetFollowsTheTable(t *testing.T) {
+	for _, line := range cheatSheet() {
+		words := strings.Fields(line)
+		var path []string
+		for _, w := range words {
+			if strings.ToUpper(w) == w || strings.HasPrefix(w, "-") || strings.HasPrefix(w, "[") {
+				break
+			}
+			path = append(path, w)
+		}
+		last := path[len(path)-1]
+		for _, alt := range strings.Split(last, "|") {
+			p := append(append([]string(nil), path[:len(path)-1]...), alt)
+			v, _ := verbs.Find(verbs.All(), p)
+			if v == nil || v.Path != strings.Join(p, " ") {
+				t.Errorf("%q: %q is no verb of the table", line, strings.Join(p, " "))
+				continue
+			}
+			for _, w := range words {
+				if strings.HasPrefix(w, "-") && v.Flag(strings.TrimLeft(w, "-")) == nil {
+					t.Errorf("%q: %s has no flag %s", line, v.Path, w)
+				}
+			}
+		}
+	}
+	for _, v := range verbs.All() {
+		cmd, err := interpret(v.Path + " -h")
+		if err != nil || cmd.kind != cmdSay || cmd.text == "" {
+			t.Errorf("%s -h: %+v, %v; want its usage or why it runs in a shell", v.Path, cmd, err)
+		}
 	}
 }

@@ -104,3 +104,12 @@ type subscribedMsg struct {
 	cancel context.CancelFunc
 	err    error
 }
+
+// ranMsg answers a verb run through the API from the command line: the
+// verb, its positional arguments, and a pointer to its answer.
+type ranMsg struct {
+	path   string
+	args   []string
+	answer any
+	err    error
+}

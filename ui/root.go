@@ -144,6 +144,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleResult(msg)
 	case measureMsg:
 		return m, m.handleMeasure(msg)
+	case ranMsg:
+		return m, m.handleRan(msg)
 	case engineEventMsg, eventsClosedMsg, subscribedMsg:
 		return m, m.handleEvent(msg)
 	case spinner.TickMsg:
