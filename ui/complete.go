@@ -64,7 +64,7 @@ func complete(line string, n names) (keep string, candidates []string) {
 	case verbs.ArgPolicy:
 		return keep, withPrefix(n.policies, partial)
 	}
-	return keep, nil
+	return keep, withPrefix(v.Args.Values(), partial)
 }
 
 // completable are the verbs completion offers: those the console runs.

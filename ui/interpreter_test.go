@@ -230,3 +230,27 @@ func TestCheatSheetFollowsTheTable(t *testing.T) {
 		}
 	}
 }
+
+// TestCompleteFromTheTable: the verbs the CLI has beyond the console's own
+// complete too, with their fixed arguments; those that run only in a
+// shell are not offered.
+func TestCompleteFromTheTable(t *testing.T) {
+	cases := []struct {
+		line, keep string
+		want       []string
+	}{
+		{"reports ", "reports ", []string{"benchmark", "trackact", "tracksys", "loadtest"}},
+		{"reports t", "reports ", []string{"trackact", "tracksys"}},
+		{"reports benchmark ", "reports benchmark ", []string{"-limit"}},
+		{"config ", "config ", []string{"get", "set"}},
+		{"loadtest -p", "loadtest ", []string{"-policy", "-perf_phase"}},
+		{"se", "", []string{"service", "services"}},
+		{"doc", "", nil},
+	}
+	for _, tc := range cases {
+		keep, got := complete(tc.line, names{})
+		if keep != tc.keep || !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("complete(%q) = %q, %q; want %q, %q", tc.line, keep, got, tc.keep, tc.want)
+		}
+	}
+}

@@ -98,7 +98,7 @@ func All() []Verb {
 		{Path: "simulate", Usage: "[-seed N]", Max: 0,
 			Summary: "compare the policies on JSORC's experiment in a deterministic simulation",
 			Here:    "runs offline and prints a table: run it in a shell"},
-		{Path: "reports", Usage: "KIND [-limit N]", Min: 1, Max: 1,
+		{Path: "reports", Usage: "KIND [-limit N]", Min: 1, Max: 1, Args: ArgReportKind,
 			Summary:  "stored reports: benchmark, trackact, tracksys or loadtest",
 			Flags:    []Flag{{Name: "limit", Kind: Number, Default: "10", Usage: "how many of the newest"}},
 			Endpoint: types.Reports.Name(), Params: reports},

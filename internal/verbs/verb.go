@@ -26,7 +26,18 @@ const (
 	ArgPolicy
 	ArgApp
 	ArgFile
+	// ArgReportKind is a kind of stored report (Values lists them).
+	ArgReportKind
 )
+
+// Values lists the values a positional of this kind may take when they are
+// fixed, for completion; nil otherwise.
+func (a ArgKind) Values() []string {
+	if a == ArgReportKind {
+		return slices.Clone(reportKinds)
+	}
+	return nil
+}
 
 // FlagKind is the type of a flag's value.
 type FlagKind int
