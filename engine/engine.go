@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jsorc/jsorc/api/types"
@@ -98,6 +99,9 @@ type Engine struct {
 	events *events
 	stats  *statsState
 	meas   *measuring
+
+	// retried counts the calls retried on a fallback (see Retried).
+	retried atomic.Uint64
 
 	// stopping ends when the engine begins to stop (see stopWatch).
 	stopping context.Context

@@ -64,6 +64,12 @@ func (e *Engine) noteFallback(module string, from, to Mode, reason string) {
 	e.recordMoves([]PolicyMove{pm})
 }
 
+// Retried counts the calls retried on a module's in-process fallback
+// after their action server went down under them (each may have run on
+// the server as it died). A switch never needs one: its old placement
+// drains first.
+func (e *Engine) Retried() uint64 { return e.retried.Load() }
+
 // serverGone reports whether a remote call failed because its action
 // server is not there: refused, reset or cut off mid-answer, or
 // unreachable as the backend says. The call may have run on the server;

@@ -21,6 +21,7 @@ type metricsCollector struct {
 	serving  *prometheus.Desc
 	switches *prometheus.Desc
 	restarts *prometheus.Desc
+	retried  *prometheus.Desc
 }
 
 // Collector returns a Prometheus collector of the engine's measurements:
@@ -39,6 +40,8 @@ func (e *Engine) Collector() prometheus.Collector {
 			"Placement changes of a module (switches, loads and unloads).", []string{"module"}, nil),
 		restarts: prometheus.NewDesc("jsorc_service_restarts_total",
 			"Restarts of a kept-alive service.", []string{"service"}, nil),
+		retried: prometheus.NewDesc("jsorc_calls_retried_total",
+			"Calls retried on a module's in-process fallback after their action server went down under them.", nil, nil),
 	}
 }
 
@@ -49,10 +52,12 @@ func (c *metricsCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.serving
 	ch <- c.switches
 	ch <- c.restarts
+	ch <- c.retried
 }
 
 // Collect exports one histogram per recorder and the serving modes.
 func (c *metricsCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(c.retried, prometheus.CounterValue, float64(c.e.Retried()))
 	c.e.tracks.Each(func(name string, r *track.Recorder) {
 		s := r.Snapshot()
 		if app, ok := strings.CutPrefix(name, "app/"); ok {

@@ -202,6 +202,7 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	if werr != nil {
 		return nil, dropped, retryLater("%s: the action server of %q is down and the module has no fallback now (%v): %w", name, m.name, werr, err)
 	}
+	e.retried.Add(1)
 	res, dropped, err = e.callOn(ctx, &r, next, name, args, place)
 	switch {
 	case err == nil:

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -27,8 +28,14 @@ func echoArgsParams() []Param {
 	}
 }
 
-// echo is a loaded echo module; it holds nothing.
-type echo struct{}
+// echo is a loaded echo module. It holds nothing but the end of its life:
+// Close ends the sleeps still running, with an error, as a module that
+// frees its model under a call would break that call — so a test can see
+// that a switch never closes a placement before its calls return.
+type echo struct {
+	closed chan struct{}
+	once   *sync.Once
+}
 
 func echoBuiltin() Builtin {
 	return Builtin{
@@ -38,13 +45,13 @@ func echoBuiltin() Builtin {
 			if err := checkConfigKeys("echo", params); err != nil {
 				return nil, err
 			}
-			return echo{}, nil
+			return echo{closed: make(chan struct{}), once: new(sync.Once)}, nil
 		},
 	}
 }
 
 // Actions lists echo, args, fail and sleep.
-func (echo) Actions() []Action {
+func (e echo) Actions() []Action {
 	return []Action{
 		{
 			Name:   "echo",
@@ -66,15 +73,18 @@ func (echo) Actions() []Action {
 		},
 		{
 			Name:   "sleep",
-			Doc:    "waits ms milliseconds, or until the call is cancelled",
+			Doc:    "waits ms milliseconds, or until the call is cancelled (or the module closed)",
 			Params: []Param{{Name: "ms", Kind: Required, Type: TypeNumber}},
-			Fn:     echoSleep,
+			Fn:     e.sleep,
 		},
 	}
 }
 
-// Close has nothing to release.
-func (echo) Close() error { return nil }
+// Close ends the sleeps still running: they fail.
+func (e echo) Close() error {
+	e.once.Do(func() { close(e.closed) })
+	return nil
+}
 
 func echoValue(_ context.Context, args map[string]any) (any, error) {
 	v, ok := args["value"]
@@ -146,9 +156,9 @@ func echoFail(_ context.Context, args map[string]any) (any, error) {
 	return nil, errors.New(msg)
 }
 
-// echoSleep waits ms milliseconds on a timer and answers {"slept_ms": ms};
-// when ctx ends first it returns ctx's error.
-func echoSleep(ctx context.Context, args map[string]any) (any, error) {
+// sleep waits ms milliseconds on a timer and answers {"slept_ms": ms}; the
+// call's end or the module's Close cuts it short with an error.
+func (e echo) sleep(ctx context.Context, args map[string]any) (any, error) {
 	v, ok := args["ms"]
 	if !ok || v == nil {
 		return nil, errors.New("echo.sleep: ms is required")
@@ -167,5 +177,7 @@ func echoSleep(ctx context.Context, args map[string]any) (any, error) {
 		return map[string]any{"slept_ms": ms}, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("echo.sleep interrupted: %w", ctx.Err())
+	case <-e.closed:
+		return nil, errors.New("echo.sleep broken: the module was closed under the call")
 	}
 }

@@ -44,6 +44,8 @@ type Backend struct {
 	targets  backend.ScrapeTargets
 	interval time.Duration
 	running  map[string]string // module → URL of its running server
+	// stops holds, by module, when each of its servers was told to stop.
+	stops map[string][]time.Time
 }
 
 // New returns a fake backend. services maps the name of a service the test
@@ -55,6 +57,7 @@ func New(services map[string]string) *Backend {
 		client:   protocol.NewClient(protocol.ClientOptions{}),
 		services: maps.Clone(services),
 		running:  map[string]string{},
+		stops:    map[string][]time.Time{},
 	}
 }
 
@@ -80,6 +83,15 @@ func (b *Backend) Running() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return slices.Sorted(maps.Keys(b.running))
+}
+
+// StopRequests returns when each server of module was told to stop (its
+// run ended), oldest first: a test checks that no server is stopped under
+// the calls in flight on it.
+func (b *Backend) StopRequests(module string) []time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Clone(b.stops[module])
 }
 
 // ScrapeTargets returns the scrape targets the engine last set.
@@ -114,6 +126,12 @@ type server struct {
 
 // Start serves the module on a loopback port until ctx ends.
 func (s *server) Start(ctx context.Context) error {
+	// The group ends ctx when the server stops, whichever way it ends.
+	context.AfterFunc(ctx, func() {
+		s.b.mu.Lock()
+		s.b.stops[s.module] = append(s.b.stops[s.module], time.Now())
+		s.b.mu.Unlock()
+	})
 	since := time.Now()
 	s.report(backend.State{Phase: backend.PhaseStarting, Since: since})
 	inst, err := s.builtin.New(s.params)

@@ -228,7 +228,10 @@ func mustExe(t testing.TB) string {
 
 // TestSwitchNeverFailsACall flips a module between module and remote mode
 // while 16 callers call it without pause: make-before-break must keep every
-// call succeeding.
+// call succeeding, in both directions. Half the callers make slow calls
+// (echo.sleep), which a placement closed or stopped under them breaks (an
+// echo instance's Close ends its sleeps with an error), and no call may
+// need a retry on a fallback (a placement that broke under it).
 func TestSwitchNeverFailsACall(t *testing.T) {
 	flips := 50
 	if testing.Short() {
@@ -247,8 +250,12 @@ func TestSwitchNeverFailsACall(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
-				want := float64(c*1_000_000 + i)
+				want := any(float64(c*1_000_000 + i))
 				got, err := e.Call(context.Background(), "echo.echo", map[string]any{"value": want})
+				if c%2 == 1 {
+					want = map[string]any{"slept_ms": 3.0}
+					got, err = e.Call(context.Background(), "echo.sleep", map[string]any{"ms": 3.0})
+				}
 				calls.Add(1)
 				// Pace the callers a little so that 16 of them leave the
 				// switching (and the child processes it starts) some CPU on a
@@ -288,6 +295,9 @@ func TestSwitchNeverFailsACall(t *testing.T) {
 	}
 	if calls.Load() < int64(flips) {
 		t.Fatalf("only %d calls made during %d flips: the callers did not run", calls.Load(), flips)
+	}
+	if n := e.Retried(); n != 0 {
+		t.Errorf("%d calls were retried on a fallback: a placement broke under them", n)
 	}
 	// Every server a switch to module mode left behind is retired.
 	for _, pid := range servers {
