@@ -84,3 +84,35 @@ func TestNeverOverBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestCostModelCountsLockedModules: a module the costmodel may not move
+// now (its switch to module mode is under way) still uses its memory; a
+// second module that would pay off in-process but fits only in what the
+// first one takes must stay remote, tick after tick.
+func TestCostModelCountsLockedModules(t *testing.T) {
+	p, err := policy.New(policy.NameCostModel, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 0.8 × 2875 − 300 = 2000 MB for in-process modules: one of the two.
+	const node, base = 2875.0, 300.0
+	b := policy.Budget{NodeMemMB: node, BaseMemMB: base}
+	// Heavy answers make remote calls slow: module mode pays off.
+	slow := policy.CallStats{Count: 10, Mean: 80 * time.Millisecond, Bytes: 10 * 5 << 20}
+	for tick := 1; tick <= 5; tick++ {
+		obs := policy.Observation{At: t0().Add(time.Duration(tick) * time.Second), NodeMemMB: node, BaseMemMB: base,
+			Apps: []policy.AppObs{{Name: "a", Requests: 10, Mean: 160 * time.Millisecond}},
+			Modules: []policy.ModuleObs{
+				{Name: "locked", Mode: policy.ModeRemote, Pending: policy.ModeModule, MemMB: 1500, Remote: slow},
+				{Name: "free", Mode: policy.ModeRemote, MemMB: 1500, Remote: slow},
+			}}
+		d := p.Tick(obs)
+		checkDecision(t, obs, d)
+		if d.Target["locked"] != policy.ModeModule {
+			t.Fatalf("tick %d: the locked module's switch was undone: %s", tick, d.Target)
+		}
+		if used := obs.LocalMemMB(d.Target); !b.Fits(used) {
+			t.Fatalf("tick %d: target %s uses %.0f MB in-process, the budget allows %.0f (status %s)", tick, d.Target, used, b.CapacityMB(), d.Status)
+		}
+	}
+}
