@@ -552,3 +552,43 @@ func TestStartTwiceAndReadsBeforeSync(t *testing.T) {
 		t.Errorf("Start after cancel = %v, want nil", err)
 	}
 }
+
+// TestTerminatingObjectIsMissing: an object being deleted (held by a
+// finalizer, so it stays Terminating) is missing for the diff, not
+// present: the keep-alive loop must re-create it once it is gone.
+func TestTerminatingObjectIsMissing(t *testing.T) {
+	c := needCluster(t)
+	kc := c.client(nil, c.ns, nil)
+	ctx := ctxTimeout(t, 60*time.Second)
+	const owner, name, finalizer = "terminating", "jsorc-test-held", "jsorc.test/hold"
+	objs := []map[string]any{{
+		"apiVersion": "v1", "kind": "ConfigMap",
+		"metadata": map[string]any{"name": name},
+		"data":     map[string]any{"a": "b"},
+	}}
+	if err := kc.Apply(ctx, owner, objs); err != nil {
+		t.Fatal(err)
+	}
+	within(t, 10*time.Second, "the ConfigMap in sync", func() bool {
+		d, err := kc.Diff(ctx, owner, objs)
+		return err == nil && d.InSync()
+	})
+	cms := c.dynamic.Resource(configMapsGVR).Namespace(c.ns)
+	patch := []byte(`{"metadata": {"finalizers": ["` + finalizer + `"]}}`)
+	if _, err := cms.Patch(ctx, name, "application/merge-patch+json", patch, metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // let the namespace go
+		_, _ = cms.Patch(context.Background(), name, "application/merge-patch+json", []byte(`{"metadata": {"finalizers": null}}`), metav1.PatchOptions{})
+	})
+	if err := cms.Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if live := c.mustGet(configMapsGVR, name); live.GetDeletionTimestamp() == nil {
+		t.Fatalf("the ConfigMap is not Terminating: %v", live.Object["metadata"])
+	}
+	within(t, 10*time.Second, "the Terminating ConfigMap missing in the diff", func() bool {
+		d, err := kc.Diff(ctx, owner, objs)
+		return err == nil && len(d.Missing) == 1 && d.Missing[0].Name == name
+	})
+}
