@@ -216,21 +216,26 @@ func (e *Engine) restore() error {
 	if err != nil {
 		return fmt.Errorf("engine: reading action configs: %w", err)
 	}
-	if len(cfgs) == 0 {
-		// A store without configs is new, unless it holds a META_CONFIG:
-		// then its modules were all deleted and it stays without any.
-		raw, err := e.store.Meta()
-		if err != nil {
-			return fmt.Errorf("engine: reading META_CONFIG: %w", err)
+	seeded, err := e.store.Seeded()
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if !seeded {
+		// A new data directory gets the built-in modules, once: one whose
+		// modules were all deleted since stays without any. (An older one
+		// holds configs already, and is marked as it is.)
+		if len(cfgs) == 0 {
+			e.log.Info("first start: configuring the built-in modules")
+			if _, err := e.ConfigureActions(types.WithCause(context.Background(), types.CauseEngine), "all", BuiltinSourceName, nil); err != nil {
+				return err
+			}
 		}
-		if raw != nil {
+		if err := e.store.MarkSeeded(); err != nil {
+			return fmt.Errorf("engine: %w", err)
+		}
+		if len(cfgs) == 0 {
 			return nil
 		}
-		e.log.Info("first start: configuring the built-in modules")
-		if _, err := e.ConfigureActions(types.WithCause(context.Background(), types.CauseEngine), "all", BuiltinSourceName, nil); err != nil {
-			return err
-		}
-		return e.storeMeta(e.Meta())
 	}
 	modes, err := e.store.List(store.Modes)
 	if err != nil {

@@ -28,6 +28,7 @@ var (
 var (
 	keySchemaVersion = []byte("schema_version")
 	keyConfig        = []byte("config")
+	keySeeded        = []byte("seeded")
 	keyPolicyName    = []byte("name")
 	keyPolicyParams  = []byte("params")
 	keyState         = []byte("state") // under running/<kind>

@@ -35,7 +35,8 @@
 //
 //	meta/                          engine-wide singletons
 //	├── schema_version             uint64, 8 bytes big-endian: last migration applied
-//	└── config                     META_CONFIG, JSON (absent until SetMeta)
+//	├── config                     META_CONFIG, JSON (absent until SetMeta)
+//	└── seeded                     empty; present once the engine seeded its first configs (MarkSeeded)
 //	policy/                        the active policy (absent until SetPolicy)
 //	├── name                       policy name, e.g. "default", "evaluation"
 //	├── params                     policy parameters, JSON (absent when none)

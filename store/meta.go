@@ -39,3 +39,37 @@ func (s *Store) SetMeta(value []byte) error {
 	}
 	return nil
 }
+
+// Seeded reports whether MarkSeeded was called on this database: the
+// engine seeds a new data directory with its built-in modules once, and
+// a directory whose modules were all deleted since stays without any.
+func (s *Store) Seeded() (bool, error) {
+	var seeded bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		meta, err := getBucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		seeded = meta.Get(keySeeded) != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: read seeded: %w", err)
+	}
+	return seeded, nil
+}
+
+// MarkSeeded records that the engine seeded this database (see Seeded).
+func (s *Store) MarkSeeded() error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		meta, err := getBucket(tx, bucketMeta)
+		if err != nil {
+			return err
+		}
+		return meta.Put(keySeeded, []byte{})
+	})
+	if err != nil {
+		return fmt.Errorf("store: mark seeded: %w", err)
+	}
+	return nil
+}

@@ -56,3 +56,21 @@ func TestMetaIsCopied(t *testing.T) {
 		t.Errorf("Meta() = %q after the caller's slices changed", again)
 	}
 }
+
+// TestSeeded: a new database is not seeded; MarkSeeded sticks, across a
+// reopen, and is idempotent.
+func TestSeeded(t *testing.T) {
+	s, dir := openTemp(t)
+	if seeded, err := s.Seeded(); err != nil || seeded {
+		t.Fatalf("new database: Seeded() = %v, %v; want false", seeded, err)
+	}
+	for range 2 {
+		if err := s.MarkSeeded(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = reopen(t, s, dir)
+	if seeded, err := s.Seeded(); err != nil || !seeded {
+		t.Fatalf("after MarkSeeded and a reopen: Seeded() = %v, %v; want true", seeded, err)
+	}
+}
