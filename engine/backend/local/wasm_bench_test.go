@@ -37,22 +37,25 @@ func BenchmarkWasmCall(b *testing.B) {
 				name += "/uninterruptible"
 				extra = "  wasm_config: {uninterruptible: true}\n"
 			}
-			b.Run(name, func(b *testing.B) { benchWasmCall(b, ex, extra) })
+			b.Run(name, func(b *testing.B) {
+				benchWasmCall(b, ex, extra, "tokenize", map[string]any{"text": wasmexamples.SmallText})
+			})
 		}
 	}
+	// The fixed cost of a call: an action without a loop (about).
+	b.Run("textrank-c/about", func(b *testing.B) { benchWasmCall(b, wasmexamples.TextrankC, "", "about", map[string]any{}) })
 }
 
 // benchWasmCall is BenchmarkWasmCall for one module file and config.
-func benchWasmCall(b *testing.B, ex, extra string) {
+func benchWasmCall(b *testing.B, ex, extra, action string, args map[string]any) {
 	e := newEngine(b)
 	configureWasmB(b, e, "inproc", ex, extra)
 	configureWasmB(b, e, "remote", ex, extra)
 	load(b, e, "inproc", "module")
 	load(b, e, "remote", "remote")
-	args := map[string]any{"text": wasmexamples.SmallText}
 	ctx := context.Background()
 	for _, n := range []string{"inproc", "remote"} { // warm both
-		if _, err := e.Call(ctx, n+".tokenize", args); err != nil {
+		if _, err := e.Call(ctx, n+"."+action, args); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -61,12 +64,12 @@ func benchWasmCall(b *testing.B, ex, extra string) {
 	for b.Loop() {
 		t0 := time.Now()
 		for range 10 {
-			if _, err := e.Call(ctx, "inproc.tokenize", args); err != nil {
+			if _, err := e.Call(ctx, "inproc."+action, args); err != nil {
 				b.Fatal(err)
 			}
 		}
 		t1 := time.Now()
-		if _, err := e.Call(ctx, "remote.tokenize", args); err != nil {
+		if _, err := e.Call(ctx, "remote."+action, args); err != nil {
 			b.Fatal(err)
 		}
 		inproc += t1.Sub(t0)
@@ -82,14 +85,14 @@ func benchWasmCall(b *testing.B, ex, extra string) {
 
 // BenchmarkWasmFaultIsolation drives textrank in-process from 8 callers
 // while the probe module, also in-process, grows 32 MB and traps, or loops
-// until its 500 ms timeout, over and over: every fault costs an instance,
+// until its 1 s timeout, over and over: every fault costs an instance,
 // replaced at the next call. It reports the failed calls of textrank
 // (must be 0) and the engine's RSS before the faults and after the last
 // replacement, once the garbage collector has run.
 func BenchmarkWasmFaultIsolation(b *testing.B) {
 	e := newEngine(b)
 	configureWasmB(b, e, "tr", wasmexamples.TextrankC, "")
-	configureWasmB(b, e, "probe", wasmexamples.Probe, "  timeout: 500ms\n  instances: 2\n  memory_limit_mb: 64\n")
+	configureWasmB(b, e, "probe", wasmexamples.Probe, "  timeout: 1s\n  instances: 2\n  memory_limit_mb: 64\n")
 	load(b, e, "tr", "module")
 	load(b, e, "probe", "module")
 	ctx := context.Background()
@@ -120,9 +123,9 @@ func BenchmarkWasmFaultIsolation(b *testing.B) {
 	}
 	faults := 0
 	for b.Loop() {
-		if _, err := e.Call(ctx, "probe.grow", map[string]any{"mb": 32}); err != nil {
-			b.Fatal(err)
-		}
+		// Growing may itself run past the deadline on a loaded machine:
+		// one more fault, not a failure of the benchmark.
+		_, _ = e.Call(ctx, "probe.grow", map[string]any{"mb": 32})
 		if _, err := e.Call(ctx, "probe.trap", map[string]any{}); err == nil {
 			b.Fatal("trap succeeded")
 		}
