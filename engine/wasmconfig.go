@@ -3,8 +3,10 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -122,6 +124,9 @@ func (e *Engine) prepareWasm(ctx context.Context, name string, c *ActionConfig, 
 		path = filepath.Join(filepath.Dir(source), path)
 	}
 	raw, err := wasm.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return errorf(ErrInvalid, "module %q: no file %s on the engine's machine (the engine reads wasm files itself: give a path it can read)", name, path)
+	}
 	if err != nil {
 		return errorf(ErrInvalid, "module %q: %v", name, err)
 	}
