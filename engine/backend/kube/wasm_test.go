@@ -2,6 +2,7 @@ package kube_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"fmt"
 	"os"
@@ -29,7 +30,6 @@ func TestKubeWasmRemote(t *testing.T) {
 	c := needKube(t)
 	ns := c.namespace("jsorc-wasm")
 	e := c.engine(kubeEngine{meta: testMeta(ns)})
-	ctx := ctxT(t)
 	tests := []struct {
 		module, example string
 		parts           int
@@ -40,6 +40,10 @@ func TestKubeWasmRemote(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.module, func(t *testing.T) {
+			// Compiling the Go module and retiring its five objects take
+			// their time under -race on a loaded machine.
+			ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+			defer cancel()
 			path := wasmexamples.Path(t, tc.example)
 			raw, err := os.ReadFile(path)
 			if err != nil {
@@ -60,7 +64,7 @@ func TestKubeWasmRemote(t *testing.T) {
 			if _, err := e.Load(ctx, tc.module, "remote", engine.LoadOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			st := waitRemote(t, e, tc.module, 60*time.Second)
+			st := waitRemote(t, e, tc.module, 2*time.Minute)
 			if !slices.Equal(st.Actions, tc.actions) {
 				t.Errorf("actions %v, want %v (read from the module)", st.Actions, tc.actions)
 			}
@@ -136,7 +140,7 @@ func TestKubeWasmRemote(t *testing.T) {
 			if _, err := e.Unload(ctx, tc.module, "auto", true); err != nil {
 				t.Fatal(err)
 			}
-			eventually(t, 60*time.Second, "ConfigMaps gone", func() bool {
+			eventually(t, 2*time.Minute, "ConfigMaps gone", func() bool {
 				return c.get(ns, configMapsGVR, kubebackend.WasmConfigMapName(tc.module, 0)) == nil &&
 					c.get(ns, deploymentsGVR, kube.ActionServerName(tc.module)) == nil
 			})
