@@ -98,7 +98,19 @@ func (h handlers) appRun(ctx context.Context, p types.CallParams) (types.AppResu
 	if err := required("name", p.Name); err != nil {
 		return types.AppResult{}, err
 	}
-	return h.e.RunApp(ctx, p.Name, p.Ctx)
+	if !p.IsAsync {
+		return h.e.RunApp(ctx, p.Name, p.Ctx)
+	}
+	run, err := h.e.RunAppAsync(ctx, p.Name, p.Ctx)
+	if err != nil {
+		return types.AppResult{}, err
+	}
+	if run.Queued {
+		return types.AppResult{Result: run.TaskID, StepsMS: []float64{}, IsQueued: &run.Queued}, nil
+	}
+	res := run.Result
+	res.IsQueued = &run.Queued
+	return res, nil
 }
 
 func (h handlers) policySet(ctx context.Context, p types.PolicySetParams) (types.MessageAnswer, error) {
@@ -137,11 +149,12 @@ func (h handlers) configGet(_ context.Context, p types.ConfigParams) (types.Conf
 	return types.ConfigValueAnswer{Value: v}, err
 }
 
-func (h handlers) serviceRefresh(ctx context.Context, p types.NameParams) (types.Empty, error) {
+func (h handlers) serviceRefresh(ctx context.Context, p types.NameParams) (types.MessageAnswer, error) {
 	if err := required("name", p.Name); err != nil {
-		return types.Empty{}, err
+		return types.MessageAnswer{}, err
 	}
-	return types.Empty{}, h.e.ServiceRefresh(ctx, p.Name)
+	msg, err := h.e.ServiceRefreshReport(ctx, p.Name)
+	return types.MessageAnswer{Message: msg}, err
 }
 
 func (h handlers) serviceInfo(context.Context, types.NoParams) (types.ServicesAnswer, error) {

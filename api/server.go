@@ -68,6 +68,7 @@ func NewServer(e *engine.Engine, o Options) (*Server, error) {
 	})
 	s.mux.HandleFunc("GET "+types.EventsPath, s.events)
 	s.mux.HandleFunc("GET /js_admin/", s.list)
+	s.registerTasks()
 	s.mux.Handle("GET /metrics", metricsHandler(e))
 	s.mux.HandleFunc("/prometheus/", s.prometheusProxy)
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {

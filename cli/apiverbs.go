@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -104,6 +105,10 @@ func shows() map[string]func(r *runner, pos []string, answer any) {
 		"actions unload":   printMessage,
 		"actions delete":   printMessage,
 		"actionpolicy set": printMessage,
+		"service refresh": func(r *runner, _ []string, a any) {
+			// A move of the backend says what moved; otherwise, "ok".
+			fmt.Fprintln(r.env.Stdout, cmp.Or(a.(*types.MessageAnswer).Message, "ok"))
+		},
 		"actions call": func(r *runner, _ []string, a any) {
 			ans := a.(*types.CallAnswer)
 			printJSON(r.env.Stdout, ans.Result)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/jsorc/jsorc/engine/backend"
@@ -35,7 +36,7 @@ func fromBackend(err error) error {
 // backendMeta is what a backend reads of META_CONFIG.
 func backendMeta(m MetaConfig) backend.Meta {
 	bm := backend.Meta{
-		KeepAlive:  m.KeepAlive,
+		KeepAlive:  backendServices(m.KeepAlive),
 		Automation: m.Automation,
 		Interval:   time.Duration(m.BackoffInterval) * time.Second,
 		Namespace:  m.Namespace,
@@ -45,4 +46,19 @@ func backendMeta(m MetaConfig) backend.Meta {
 		bm.Kubeconfig = *m.Kubernetes.Config
 	}
 	return bm
+}
+
+// engineServices are the kept-alive services the engine runs itself, not
+// its backend.
+var engineServices = []string{TaskServiceName}
+
+// backendServices is keep_alive without the engine's own services.
+func backendServices(keep []string) []string {
+	out := make([]string, 0, len(keep))
+	for _, s := range keep {
+		if !slices.Contains(engineServices, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }

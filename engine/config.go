@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 
 	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/services"
 )
 
@@ -72,32 +74,47 @@ func (e *Engine) Meta() MetaConfig {
 // and restarts the keep-alive loop with it; a service's name re-creates
 // that service.
 func (e *Engine) ServiceRefresh(ctx context.Context, name string) error {
+	_, err := e.ServiceRefreshReport(ctx, name)
+	return err
+}
+
+// ServiceRefreshReport is ServiceRefresh that also says what it did when
+// there is more to say than "done" (else ""). For meta, a change of where
+// the backend works (the kube backend's namespace, its way to the cluster)
+// applies at once: what runs moves there make-before-break, and the answer
+// says what moved and what stayed.
+func (e *Engine) ServiceRefreshReport(ctx context.Context, name string) (string, error) {
 	if name != "meta" {
-		if err := e.refreshService(name); err != nil {
+		if err := e.refreshService(ctx, name); err != nil {
 			if errors.Is(err, services.ErrUnknownService) {
-				return errorf(ErrNotFound, "service_refresh %q: %w", name, err)
+				return "", errorf(ErrNotFound, "service_refresh %q: %w", name, err)
 			}
-			return errorf(ErrConflict, "service_refresh %q: %w", name, err)
+			return "", errorf(ErrConflict, "service_refresh %q: %w", name, err)
 		}
 		e.publish(causeOf(ctx), EventService, name, "re-created (service refresh)")
-		return nil
+		return "", nil
 	}
 	raw, err := e.store.Meta()
 	if err != nil {
-		return fmt.Errorf("engine: reading %s: %w", MetaConfigName, err)
+		return "", fmt.Errorf("engine: reading %s: %w", MetaConfigName, err)
 	}
 	m := DefaultMeta()
 	if raw != nil {
 		if m, err = ParseMeta(raw); err != nil {
-			return err
+			return "", err
 		}
 	}
 	e.mu.Lock()
 	e.meta = m
 	e.mu.Unlock()
-	if err := e.applyMeta(); err != nil {
-		return err
+	msg := ""
+	if err := e.applyMeta(); errors.Is(err, backend.ErrReopen) {
+		if msg, err = e.moveBackend(ctx, err); err != nil {
+			return "", err
+		}
+	} else if err != nil {
+		return "", err
 	}
-	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "applied to the keep-alive loop (service refresh meta)")
-	return nil
+	e.publish(causeOf(ctx), EventConfig, MetaConfigName, cmp.Or(msg, "applied to the keep-alive loop (service refresh meta)"))
+	return msg, nil
 }

@@ -64,13 +64,14 @@ func (o *Options) setDefaults() error {
 // New prepares it; its loops run in the run group given in Options, which
 // the caller runs; Close releases what is left once the group has stopped.
 type Engine struct {
-	opts     Options
-	log      *slog.Logger
-	store    *store.Store
-	backend  Backend
+	opts  Options
+	log   *slog.Logger
+	store *store.Store
+	// be holds the backend and its protocol client; service_refresh meta
+	// may replace them (see move.go), so read them through be().
+	be       atomic.Pointer[backendHandle]
 	external *external.Launcher
 	builtins *actions.Registry
-	client   *protocol.Client
 	tracks   *track.Set
 	group    *run.Group
 
@@ -106,6 +107,7 @@ type Engine struct {
 	// stopping ends when the engine begins to stop (see stopWatch).
 	stopping context.Context
 	stop     context.CancelCauseFunc
+	tasks    *taskQueue
 }
 
 // New opens the data directory and the backend, restores what the store
@@ -143,11 +145,9 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		opts:     opts,
 		log:      opts.Logger,
 		store:    st,
-		backend:  b,
 		external: external.New(client),
 		group:    opts.Group,
 		builtins: actions.NewRegistry(),
-		client:   client,
 		tracks:   track.NewSet(),
 		meta:     meta,
 		apps:     make(map[string]App),
@@ -157,6 +157,8 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		pol:      newPolicyRunner(),
 	}
 	e.stopping, e.stop = context.WithCancelCause(context.Background())
+	e.tasks = newTaskQueue(e)
+	e.be.Store(&backendHandle{b: b, client: client})
 	e.routes = newRouteTable()
 	if err := e.start(); err != nil {
 		_ = b.Close()
@@ -170,15 +172,21 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 // backend's first, so that the group runs them before any module (a kube
 // backend's informers sync before an action server acts on their cache).
 func (e *Engine) start() error {
-	for _, t := range e.backend.Runnables() {
-		if _, err := e.group.Add(run.StageBackend, t.Name, t.Runnable); err != nil {
+	h := e.be.Load()
+	for _, t := range h.b.Runnables() {
+		task, err := e.group.Add(run.StageBackend, t.Name, t.Runnable)
+		if err != nil {
 			return err
 		}
+		h.tasks = append(h.tasks, task)
 	}
 	if err := e.addStopWatch(); err != nil {
 		return err
 	}
 	if err := e.restore(); err != nil {
+		return err
+	}
+	if err := e.tasks.restore(); err != nil {
 		return err
 	}
 	e.restoreMeasuring()
@@ -188,7 +196,7 @@ func (e *Engine) start() error {
 	for _, r := range []struct {
 		name string
 		r    run.Func
-	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}} {
+	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}, {"task service", e.tasks.Start}} {
 		if _, err := e.group.Add(run.StageLoops, r.name, r.r); err != nil {
 			return err
 		}
@@ -358,10 +366,11 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	e.stop(errStopping)
 	var errs []error
-	if err := e.backend.Close(); err != nil {
-		errs = append(errs, fmt.Errorf("engine: closing the %s backend: %w", e.backend.Name(), err))
+	h := e.be.Load()
+	if err := h.b.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("engine: closing the %s backend: %w", h.b.Name(), err))
 	}
-	e.client.CloseIdleConnections()
+	h.client.CloseIdleConnections()
 	e.events.broker.Shutdown()
 	e.saveProgressNow()
 	if err := e.store.Close(); err != nil {
@@ -375,7 +384,7 @@ func (e *Engine) DataDir() string { return e.opts.DataDir }
 
 // Backend returns the name of the backend where the engine runs remote
 // action servers and kept-alive services ("local", "kube").
-func (e *Engine) Backend() string { return e.backend.Name() }
+func (e *Engine) Backend() string { return e.backend().Name() }
 
 // storedMeta reads the META_CONFIG a store holds, or the default.
 func storedMeta(st *store.Store) (MetaConfig, error) {

@@ -22,7 +22,7 @@ func (e *Engine) applyMeta() error {
 	if err != nil {
 		return err
 	}
-	if err := e.backend.Set(backendMeta(e.Meta()), defs); err != nil {
+	if err := e.backend().Set(backendMeta(e.Meta()), defs); err != nil {
 		return fromBackend(err)
 	}
 	return e.updateScrapeTargets()
@@ -73,14 +73,25 @@ func (e *Engine) ConfigureServices(ctx context.Context, source string, content [
 
 // ServiceInfo is jsorc's service_info: each kept-alive service's state,
 // last probe, restarts and last error.
-func (e *Engine) ServiceInfo() map[string]services.Info { return e.backend.Info() }
+func (e *Engine) ServiceInfo() map[string]services.Info {
+	info := e.backend().Info()
+	info[TaskServiceName] = e.tasks.info()
+	return info
+}
 
-// refreshService re-creates one kept-alive service (service_refresh NAME).
-func (e *Engine) refreshService(name string) error { return e.backend.Refresh(name) }
+// refreshService re-creates one kept-alive service (service_refresh NAME):
+// the engine's own (task) or one of the backend's.
+func (e *Engine) refreshService(ctx context.Context, name string) error {
+	if name == TaskServiceName {
+		e.tasks.refresh(ctx)
+		return nil
+	}
+	return e.backend().Refresh(name)
+}
 
 // ServiceURL is the base URL of a running service, or "" when it has none
 // (or, on the kube backend, when the engine runs outside the cluster).
-func (e *Engine) ServiceURL(name string) string { return e.backend.ServiceURL(name) }
+func (e *Engine) ServiceURL(name string) string { return e.backend().ServiceURL(name) }
 
 // SetAPIAddr tells the engine where its own API listens, so Prometheus
 // (promon) scrapes the engine's /metrics too.

@@ -87,7 +87,7 @@ const (
 
 // rateWindow is the rate window for the backend's Prometheus.
 func (e *Engine) rateWindow() time.Duration {
-	if c, ok := e.backend.(backend.ScrapeCadence); ok {
+	if c, ok := e.backend().(backend.ScrapeCadence); ok {
 		return max(promWindow, promWindowScrapes*c.ScrapeInterval())
 	}
 	return promWindow

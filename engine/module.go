@@ -65,6 +65,9 @@ type module struct {
 	changes      uint64
 	server       *serverRun
 	rstate       backend.State
+	// leaving are servers a move of the backend detached (move.go): they
+	// serve until the new server does, then stop.
+	leaving []*serverRun
 	// stopping counts servers being stopped in the background.
 	stopping int
 	// known lists the module's actions once a placement has reported them.
@@ -191,6 +194,7 @@ func (m *module) reconcile(ctx context.Context) {
 		} else {
 			m.setFallback("") // a fallback placement becomes the requested one
 		}
+		m.stopLeaving(ctx)
 		if server != nil && !cfg.KeepWarm {
 			m.stopServer(ctx, server)
 		}
@@ -206,6 +210,7 @@ func (m *module) reconcile(ctx context.Context) {
 			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
 				m.swap(m.e.remoteBinding(m, cfg.ActionConfig, rs, server), "")
 			}
+			m.stopLeaving(ctx)
 			return
 		}
 		if serving == ModeRemote {
@@ -215,6 +220,7 @@ func (m *module) reconcile(ctx context.Context) {
 		if serving != ModeNone {
 			m.swap(nil, "")
 		}
+		m.stopLeaving(ctx)
 		if server != nil && retire {
 			m.stopServer(ctx, server)
 		}
@@ -532,7 +538,7 @@ func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State, sr
 	b := newBinding(ModeRemote)
 	b.url = rs.URL
 	b.server = sr
-	b.client = e.client
+	b.client = e.be.Load().client
 	b.timeout = e.callTimeout(cfg)
 	for full, params := range rs.Spec {
 		_, act, err := actions.SplitName(full)

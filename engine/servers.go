@@ -28,7 +28,7 @@ func serverSpec(name string, cfg ActionConfig) backend.ServerSpec {
 // backend or, when its config names a url, the follower of that external
 // server (on every backend).
 func (e *Engine) launch(name string, cfg ActionConfig, report func(backend.State)) (backend.Server, error) {
-	var l backend.Launcher = e.backend
+	var l backend.Launcher = e.backend()
 	if cfg.URL != "" {
 		l = e.external
 	}
@@ -82,7 +82,7 @@ func (e *Engine) updateScrapeTargets() error {
 	if s.last != nil && s.last.Engine == t.Engine && maps.Equal(s.last.Servers, t.Servers) {
 		return nil
 	}
-	if err := e.backend.SetScrapeTargets(t); err != nil {
+	if err := e.backend().SetScrapeTargets(t); err != nil {
 		return fromBackend(err)
 	}
 	s.last = &t

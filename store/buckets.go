@@ -16,6 +16,7 @@ var (
 	bucketServices      = []byte("services")
 	bucketReports       = []byte("reports")
 	bucketRunning       = []byte("running")
+	bucketTasks         = []byte("tasks")
 )
 
 // Nested bucket names.
@@ -46,6 +47,7 @@ func topBuckets() [][]byte {
 		bucketServices,
 		bucketReports,
 		bucketRunning,
+		bucketTasks,
 	}
 }
 

@@ -31,7 +31,7 @@
 //
 // # Buckets
 //
-// Schema version 2. Keys and names are UTF-8 unless stated otherwise.
+// Schema version 3. Keys and names are UTF-8 unless stated otherwise.
 //
 //	meta/                          engine-wide singletons
 //	├── schema_version             uint64, 8 bytes big-endian: last migration applied
@@ -58,6 +58,8 @@
 //	    ├── state                  when it started and what it summed, JSON
 //	    └── entries/               its history so far
 //	        └── <timestamp>        one entry, JSON
+//	tasks/                         Kind Tasks: the task service's queue (v3)
+//	└── <task id>                  an asynchronous request and its outcome, JSON
 //
 // A <timestamp> key is unix nanoseconds, uint64, 8 bytes big-endian: it
 // sorts bytewise in time order, so ranges are read with a cursor Seek and

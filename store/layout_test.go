@@ -25,6 +25,7 @@ func TestLayout(t *testing.T) {
 		s.Put("apps", "faq", []byte(`{}`)),
 		s.Put("modes", "use_enc", []byte(`"module"`)),
 		s.Put("services", "redis", []byte(`{}`)),
+		s.Put("tasks", "t1", []byte(`{}`)),
 		s.AppendReport("benchmark", ts, []byte(`{}`)),
 		s.AppendDecisions([]store.Report{{TS: ts, Value: []byte(`{}`)}}, 0),
 		s.SaveProgress("benchmark", []byte(`{}`), []store.Report{{TS: ts, Value: []byte(`{}`)}}, 0),
@@ -65,6 +66,7 @@ func TestLayout(t *testing.T) {
 		"running/benchmark/entries/0102030405060708",
 		"running/benchmark/state",
 		"services/redis",
+		"tasks/t1",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("layout:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

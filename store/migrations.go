@@ -22,6 +22,7 @@ func schemaMigrations() []migration {
 	return []migration{
 		{version: 1, name: "initial layout", apply: migrateInitialLayout},
 		{version: 2, name: "policy decisions and running measurements", apply: migrateDecisionsAndRunning},
+		{version: 3, name: "the task queue", apply: migrateTaskQueue},
 	}
 }
 
@@ -57,6 +58,16 @@ func migrateDecisionsAndRunning(tx *bolt.Tx) error {
 	}
 	if _, err := tx.CreateBucketIfNotExists([]byte("running")); err != nil {
 		return fmt.Errorf("create bucket running: %w", err)
+	}
+	return nil
+}
+
+// migrateTaskQueue adds, for schema version 3, the task service's queue of
+// asynchronous requests (tasks), so queued requests survive a restart.
+// Nothing existing changes.
+func migrateTaskQueue(tx *bolt.Tx) error {
+	if _, err := tx.CreateBucketIfNotExists([]byte("tasks")); err != nil {
+		return fmt.Errorf("create bucket tasks: %w", err)
 	}
 	return nil
 }

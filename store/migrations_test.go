@@ -248,8 +248,8 @@ func TestMigration2DecisionsAndRunning(t *testing.T) {
 		version, err = readSchemaVersion(tx)
 		return err
 	})
-	if err != nil || version != 2 {
-		t.Errorf("schema version %d, %v; want 2", version, err)
+	if err != nil || version != SchemaVersion() {
+		t.Errorf("schema version %d, %v; want %d", version, err, SchemaVersion())
 	}
 	if name, params, err := s.Policy(); name != "costmodel" || string(params) != `{"hold":3}` || err != nil {
 		t.Errorf("policy after migration: %q %q %v", name, params, err)
@@ -265,5 +265,53 @@ func TestMigration2DecisionsAndRunning(t *testing.T) {
 	}
 	if err := s.SaveProgress("benchmark", []byte(`{}`), nil, 0); err != nil {
 		t.Errorf("progress after migration: %v", err)
+	}
+}
+
+// TestMigration3TaskQueue opens a database of schema version 2 with the
+// shipped binary: it becomes version 3 with the task queue (tasks), and
+// what version 2 held is untouched.
+func TestMigration3TaskQueue(t *testing.T) {
+	dir := t.TempDir()
+	db, err := bolt.Open(filepath.Join(dir, dbFileName), 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := migrateInitialLayout(tx); err != nil {
+			return err
+		}
+		if err := migrateDecisionsAndRunning(tx); err != nil {
+			return err
+		}
+		return errors.Join(
+			tx.Bucket([]byte("meta")).Put([]byte("schema_version"), encodeUint64(2)),
+			tx.Bucket([]byte("apps")).Put([]byte("faq"), []byte(`{"steps":[]}`)),
+		)
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var version uint64
+	err = s.db.View(func(tx *bolt.Tx) (err error) {
+		version, err = readSchemaVersion(tx)
+		return err
+	})
+	if err != nil || version != 3 {
+		t.Errorf("schema version %d, %v; want 3", version, err)
+	}
+	if err := s.Put(Tasks, "t1", []byte(`{"state":"PENDING"}`)); err != nil {
+		t.Errorf("the task queue after migration: %v", err)
+	}
+	if v, err := s.Get(Apps, "faq"); err != nil || string(v) != `{"steps":[]}` {
+		t.Errorf("app after migration: %q %v", v, err)
 	}
 }

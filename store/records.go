@@ -27,11 +27,14 @@ const (
 	// Services holds user-defined service definitions, keyed by service
 	// name.
 	Services Kind = "services"
+	// Tasks holds the engine's asynchronous requests (the task service's
+	// queue), keyed by task id (v3).
+	Tasks Kind = "tasks"
 )
 
 // Kinds returns every record kind, in bucket order.
 func Kinds() []Kind {
-	return []Kind{ActionConfigs, Apps, Modes, Services}
+	return []Kind{ActionConfigs, Apps, Modes, Services, Tasks}
 }
 
 // bucketName returns the bucket of kind, or an error wrapping
@@ -46,6 +49,8 @@ func (k Kind) bucketName() ([]byte, error) {
 		return bucketModes, nil
 	case Services:
 		return bucketServices, nil
+	case Tasks:
+		return bucketTasks, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownKind, string(k))
 }

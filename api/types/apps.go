@@ -30,6 +30,10 @@ type AppResult struct {
 	StepsMS []float64 `json:"steps_ms"`
 	// LatencyMS is the request's latency in milliseconds.
 	LatencyMS float64 `json:"latency_ms"`
+	// IsQueued answers an is_async run, as JSORC did: true with the task
+	// id as Result, or false when the task service does not run and the
+	// request ran at once. Absent otherwise.
+	IsQueued *bool `json:"is_queued,omitempty"`
 }
 
 // UnmarshalJSON keeps the numbers of the result as written.

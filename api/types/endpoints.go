@@ -25,7 +25,7 @@ var (
 		"set META_CONFIG to a JSON string")
 	ConfigGet = admin[ConfigParams, ConfigValueAnswer]("config_get",
 		"META_CONFIG as a JSON string")
-	ServiceRefresh = admin[NameParams, Empty]("service_refresh",
+	ServiceRefresh = admin[NameParams, MessageAnswer]("service_refresh",
 		"apply META_CONFIG to the keep-alive loop (meta) or re-create a service")
 	Services = admin[NoParams, ServicesAnswer]("service_info",
 		"the state of every kept-alive service")

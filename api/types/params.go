@@ -83,6 +83,9 @@ type ActionsDeleteParams struct {
 type CallParams struct {
 	Name string         `json:"name"`
 	Ctx  map[string]any `json:"ctx,omitempty"`
+	// IsAsync queues an app run on the task service and answers its task
+	// id at once, as JSORC's is_async did (app_run only).
+	IsAsync bool `json:"is_async,omitempty"`
 }
 
 // PolicySetParams are jsorc_actionpolicy_set's parameters.

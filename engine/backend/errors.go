@@ -16,6 +16,11 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrUnavailable marks a server the backend cannot reach.
 	ErrUnavailable = errors.New("unavailable")
+	// ErrReopen marks a META_CONFIG the backend cannot apply where it is
+	// (the kube backend given another namespace or another way to reach
+	// its cluster): the engine opens a new backend with it and moves what
+	// runs there. Set applied the rest before returning it.
+	ErrReopen = errors.New("reopen")
 )
 
 // kindError is an error of one kind whose message is the message alone.

@@ -294,11 +294,12 @@ func (kb *Backend) listen(owner string, poke func()) (unlisten func()) {
 }
 
 // checkMeta reports what of a new META_CONFIG the kube backend cannot apply
-// while it runs: another namespace or another way to reach the cluster.
+// in place: another namespace or another way to reach the cluster, for
+// which the engine opens a new backend (backend.ErrReopen).
 func (kb *Backend) checkMeta(meta backend.Meta) error {
 	var changed []string
 	if !kb.nsFixed && meta.Namespace != kb.kc.Namespace() {
-		changed = append(changed, fmt.Sprintf("namespace %q (the engine works in %q)", meta.Namespace, kb.kc.Namespace()))
+		changed = append(changed, fmt.Sprintf("namespace %q (was %q)", meta.Namespace, kb.kc.Namespace()))
 	}
 	if meta.InCluster != kb.inClusterMeta || meta.Kubeconfig != kb.kubeconfigMeta {
 		changed = append(changed, "kubernetes (in_cluster, config)")
@@ -306,5 +307,5 @@ func (kb *Backend) checkMeta(meta backend.Meta) error {
 	if len(changed) == 0 {
 		return nil
 	}
-	return backend.Errorf(backend.ErrConflict, "META_CONFIG: %s take effect when the engine restarts; the rest was applied", strings.Join(changed, " and "))
+	return backend.Errorf(backend.ErrReopen, "META_CONFIG: %s", strings.Join(changed, " and "))
 }

@@ -40,7 +40,8 @@ func TestKubeKeepAlive(t *testing.T) {
 	ns := c.namespace("jsorc-keepalive")
 	meta := testMeta(ns)
 	meta.Automation = true
-	meta.KeepAlive = []string{"redis", "promon", "db", "task"}
+	// elastic (JSORC's) has no definition in jsorc; task is the engine's own.
+	meta.KeepAlive = []string{"redis", "promon", "db", "elastic", "task"}
 	counter := kubetest.NewRequestCounter()
 	e := c.engine(kubeEngine{meta: meta, counter: counter})
 	interval := time.Duration(meta.BackoffInterval) * time.Second
@@ -56,8 +57,11 @@ func TestKubeKeepAlive(t *testing.T) {
 			c.get(ns, servicesGVR, kube.PostgresServiceName) != nil
 	})
 	info := e.ServiceInfo()
-	if got := info["task"].State; got != services.StateUnknown {
-		t.Errorf("task: %q, want %q", got, services.StateUnknown)
+	if got := info["elastic"].State; got != services.StateUnknown {
+		t.Errorf("elastic: %q, want %q", got, services.StateUnknown)
+	}
+	if got := info["task"].State; got != services.StateReady {
+		t.Errorf("task (the engine's request queue): %q, want %q", got, services.StateReady)
 	}
 	if got, want := info["redis"].URL, "redis://"+kube.RedisServiceName+"."+ns+".svc:6379"; got != want {
 		t.Errorf("redis URL %q, want %q", got, want)
@@ -143,7 +147,7 @@ func TestKubeKeepAlive(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitKubeService(t, e, "redis", 2*interval, func(in services.Info) bool { return in.Restarts == 0 && in.State == services.StateReady })
-	if err := e.ServiceRefresh(context.Background(), "task"); err == nil {
+	if err := e.ServiceRefresh(context.Background(), "elastic"); err == nil {
 		t.Error("service_refresh of a service without a definition succeeded")
 	}
 

@@ -34,15 +34,15 @@ func needBinary(t *testing.T, name string) {
 func TestKeepAliveRedis(t *testing.T) {
 	needBinary(t, "redis-server")
 	e := openEngine(t, reachableDir(t)).Engine
-	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "task"]}`); err != nil {
+	if err := e.ConfigSet(context.Background(), engine.MetaConfigName, `{"automation": true, "backoff_interval": 5, "keep_alive": ["redis", "elastic"]}`); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.ServiceRefresh(context.Background(), "meta"); err != nil {
 		t.Fatal(err)
 	}
 	info := waitService(t, e, "redis", func(i services.Info) bool { return i.State == services.StateReady && i.PID > 0 })
-	if got := e.ServiceInfo()["task"].State; got != services.StateUnknown {
-		t.Errorf("task: state %q, want %q", got, services.StateUnknown)
+	if got := e.ServiceInfo()["elastic"].State; got != services.StateUnknown {
+		t.Errorf("elastic (no definition): state %q, want %q", got, services.StateUnknown)
 	}
 	conn, err := net.DialTimeout("tcp", info.Endpoint, time.Second)
 	if err != nil {
