@@ -50,7 +50,7 @@ func backendMeta(m MetaConfig) backend.Meta {
 
 // engineServices are the kept-alive services the engine runs itself, not
 // its backend.
-var engineServices = []string{TaskServiceName}
+var engineServices = []string{TaskServiceName, MailServiceName}
 
 // backendServices is keep_alive without the engine's own services.
 func backendServices(keep []string) []string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine/backend"
@@ -17,6 +18,14 @@ const MetaConfigName = types.MetaConfigName
 
 // ConfigGet is JSORC's config_get: the named config as a JSON string.
 func (e *Engine) ConfigGet(name string) (string, error) {
+	if name == MailConfigName {
+		mc := e.Meta().Mail
+		if mc == nil {
+			mc = &MailConfig{Port: 587}
+		}
+		b, err := json.Marshal(mc)
+		return string(b), err
+	}
 	if name != MetaConfigName {
 		return "", errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
 	}
@@ -34,12 +43,27 @@ func (e *Engine) ConfigGet(name string) (string, error) {
 // config, decoded strictly on top of the defaults and validated before it
 // is stored. It takes effect at the next service_refresh of "meta".
 func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
-	if name != MetaConfigName {
-		return errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
-	}
-	m, err := ParseMeta([]byte(value))
-	if err != nil {
-		return err
+	var m MetaConfig
+	switch name {
+	case MailConfigName: // kept as META_CONFIG's mail
+		var mc MailConfig
+		dec := json.NewDecoder(strings.NewReader(value))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&mc); err != nil {
+			return errorf(ErrInvalid, "%s: %v", MailConfigName, err)
+		}
+		if err := mc.validate(); err != nil {
+			return err
+		}
+		m = e.Meta()
+		m.Mail = &mc
+	case MetaConfigName:
+		var err error
+		if m, err = ParseMeta([]byte(value)); err != nil {
+			return err
+		}
+	default:
+		return errorf(ErrNotFound, "config %q: the configs are %s and %s", name, MetaConfigName, MailConfigName)
 	}
 	if err := e.storeMeta(m); err != nil {
 		return err

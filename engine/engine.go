@@ -108,6 +108,7 @@ type Engine struct {
 	stopping context.Context
 	stop     context.CancelCauseFunc
 	tasks    *taskQueue
+	mail     *mailer
 }
 
 // New opens the data directory and the backend, restores what the store
@@ -158,6 +159,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.stopping, e.stop = context.WithCancelCause(context.Background())
 	e.tasks = newTaskQueue(e)
+	e.mail = newMailer(e)
 	e.be.Store(&backendHandle{b: b, client: client})
 	e.routes = newRouteTable()
 	if err := e.start(); err != nil {
@@ -196,7 +198,7 @@ func (e *Engine) start() error {
 	for _, r := range []struct {
 		name string
 		r    run.Func
-	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}, {"task service", e.tasks.Start}} {
+	}{{"sampler", e.sampleLoop}, {"policy", e.policyLoop}, {"task service", e.tasks.Start}, {"mail service", e.mail.Start}} {
 		if _, err := e.group.Add(run.StageLoops, r.name, r.r); err != nil {
 			return err
 		}

@@ -76,14 +76,19 @@ func (e *Engine) ConfigureServices(ctx context.Context, source string, content [
 func (e *Engine) ServiceInfo() map[string]services.Info {
 	info := e.backend().Info()
 	info[TaskServiceName] = e.tasks.info()
+	info[MailServiceName] = e.mail.info()
 	return info
 }
 
 // refreshService re-creates one kept-alive service (service_refresh NAME):
 // the engine's own (task) or one of the backend's.
 func (e *Engine) refreshService(ctx context.Context, name string) error {
-	if name == TaskServiceName {
+	switch name {
+	case TaskServiceName:
 		e.tasks.refresh(ctx)
+		return nil
+	case MailServiceName:
+		e.mail.refresh()
 		return nil
 	}
 	return e.backend().Refresh(name)

@@ -20,6 +20,9 @@ type MetaConfig struct {
 	// MaxModules bounds how many modules may be configured (jsorc's; each
 	// costs a few kilobytes at rest, and one goroutine once loaded).
 	MaxModules int `json:"max_modules"`
+	// Mail configures the mail service (JSORC's MAIL_CONFIG keys); it runs
+	// while KeepAlive names "mail".
+	Mail *MailConfig `json:"mail,omitempty"`
 }
 
 // KubeAccess is the "kubernetes" field of META_CONFIG.
@@ -86,6 +89,9 @@ func (m MetaConfig) Validate() error {
 	}
 	if m.Namespace == "" {
 		return errorf(ErrInvalid, "META_CONFIG: namespace is empty")
+	}
+	if m.Mail != nil {
+		return m.Mail.validate()
 	}
 	return nil
 }
