@@ -26,7 +26,7 @@ func (h handlers) actionsConfig(ctx context.Context, p types.ActionsConfigParams
 	} else if source == "" {
 		source = "api"
 	}
-	names, err := h.e.ConfigureActions(ctx, p.Name, source, content)
+	names, err := h.e.ConfigureActionsFiles(ctx, p.Name, source, content, p.Files)
 	return types.ConfiguredAnswer{Configured: names}, err
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/internal/jsonscan"
 )
 
@@ -18,6 +19,9 @@ type Limits struct {
 	// LargeBody bounds the body of one that takes a file's text or call
 	// arguments: the config endpoints, actions_call, app_run, loadtest.
 	LargeBody int64
+	// ConfigBody bounds the body of jsorc_actions_config, which may carry
+	// WebAssembly modules (base64, a third larger than the files).
+	ConfigBody int64
 	// HeavyBody is the body size from which a request counts as heavy.
 	HeavyBody int64
 	// Heavy bounds the heavy requests served at once: bodies over
@@ -37,12 +41,13 @@ type Limits struct {
 // four at once.
 func DefaultLimits() Limits {
 	return Limits{
-		SmallBody: 64 << 10,
-		LargeBody: 8 << 20,
-		HeavyBody: 256 << 10,
-		Heavy:     4,
-		MaxValues: 1 << 20,
-		MaxDepth:  64,
+		SmallBody:  64 << 10,
+		LargeBody:  8 << 20,
+		ConfigBody: 96 << 20,
+		HeavyBody:  256 << 10,
+		Heavy:      4,
+		MaxValues:  1 << 20,
+		MaxDepth:   64,
 	}
 }
 
@@ -50,6 +55,7 @@ func (l Limits) withDefaults() Limits {
 	d := DefaultLimits()
 	orDefault(&l.SmallBody, d.SmallBody)
 	orDefault(&l.LargeBody, d.LargeBody)
+	orDefault(&l.ConfigBody, d.ConfigBody)
 	orDefault(&l.HeavyBody, d.HeavyBody)
 	orDefault(&l.Heavy, d.Heavy)
 	orDefault(&l.MaxValues, d.MaxValues)
@@ -89,6 +95,9 @@ func (s *Server) readParams(w http.ResponseWriter, r *http.Request, rt route) (b
 	limit := lim.SmallBody
 	if rt.large {
 		limit = lim.LargeBody
+	}
+	if endpoint == types.ActionsConfig.Name() {
+		limit = max(limit, lim.ConfigBody)
 	}
 	release = func() {}
 	heavy := false

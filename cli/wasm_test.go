@@ -52,6 +52,19 @@ func TestRunActionsConfigWasm(t *testing.T) {
 	if r := run(t, nil, "actions", "config", "all", path, "--server", url); !errors.Is(r.err, cli.ErrUsage) {
 		t.Errorf("actions config all FILE.wasm: %v, want a usage error", r.err)
 	}
+	// A module sent with its config: the engine need not see the file.
+	yaml := "sent:\n  wasm: mods/tr.wasm\n"
+	if _, err := e.ConfigureActionsFiles(context.Background(), "sent", "/elsewhere/m.yaml", []byte(yaml),
+		map[string][]byte{"mods/tr.wasm": wasmexamples.Read(t, wasmexamples.TextrankC)}); err != nil {
+		t.Fatalf("configuring from sent bytes: %v", err)
+	}
+	runOK(t, url, "actions", "load", "sent", "-mode", "module")
+	if out := runOK(t, url, "actions", "status", "sent"); !strings.Contains(out, "wasm=/elsewhere/mods/tr.wasm") {
+		t.Errorf("status of a module sent with its config:\n%s", out)
+	}
+	if r := run(t, nil, "actions", "config", "gone", filepath.Join(t.TempDir(), "gone.yaml"), "--server", url); r.err == nil {
+		t.Error("a missing config file was accepted")
+	}
 	bad := filepath.Join(t.TempDir(), "bad.wasm")
 	if err := os.WriteFile(bad, []byte("\x00asm\x01\x00\x00\x00"), 0o644); err != nil {
 		t.Fatal(err)

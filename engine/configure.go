@@ -16,6 +16,14 @@ import (
 // configured. A module already loaded keeps serving with its old placement
 // until it is loaded again.
 func (e *Engine) ConfigureActions(ctx context.Context, name, source string, content []byte) ([]string, error) {
+	return e.ConfigureActionsFiles(ctx, name, source, content, nil)
+}
+
+// ConfigureActionsFiles is ConfigureActions with the contents of the files
+// the configs name (a wasm module's file), by the path as a config gives
+// it: a caller on another machine sends them, and the engine reads only
+// the files it is not given.
+func (e *Engine) ConfigureActionsFiles(ctx context.Context, name, source string, content []byte, files map[string][]byte) ([]string, error) {
 	var (
 		set map[string]ActionConfig
 		err error
@@ -36,7 +44,7 @@ func (e *Engine) ConfigureActions(ctx context.Context, name, source string, cont
 				return nil, errorf(ErrInvalid, "module %q (source %s): %v", n, source, err)
 			}
 		}
-		if err := e.prepareWasm(ctx, n, &c, source); err != nil {
+		if err := e.prepareWasm(ctx, n, &c, source, files); err != nil {
 			return nil, fmt.Errorf("%w (source %s)", err, source)
 		}
 		set[n] = c

@@ -112,9 +112,19 @@ func (e *Engine) storedWasm(sum string) string {
 // in the data directory under its digest, and loads it once — compiling it
 // into the cache, checking the ABI and reading its spec — so a module that
 // cannot run is refused now, not at its first load.
-func (e *Engine) prepareWasm(ctx context.Context, name string, c *ActionConfig, source string) error {
+func (e *Engine) prepareWasm(ctx context.Context, name string, c *ActionConfig, source string, files map[string][]byte) error {
 	if c.Wasm == "" {
 		return nil
+	}
+	if given, ok := files[c.Wasm]; ok {
+		if err := wasm.Check(given); err != nil {
+			return errorf(ErrInvalid, "module %q: the file sent for %s: %v", name, c.Wasm, err)
+		}
+		path := c.Wasm
+		if !filepath.IsAbs(path) && filepath.IsAbs(source) {
+			path = filepath.Join(filepath.Dir(source), path)
+		}
+		return e.keepWasm(ctx, name, c, path, given)
 	}
 	path := c.Wasm
 	if !filepath.IsAbs(path) {
@@ -130,6 +140,12 @@ func (e *Engine) prepareWasm(ctx context.Context, name string, c *ActionConfig, 
 	if err != nil {
 		return errorf(ErrInvalid, "module %q: %v", name, err)
 	}
+	return e.keepWasm(ctx, name, c, path, raw)
+}
+
+// keepWasm keeps a module's bytes in the data directory under their
+// digest and loads them once to check them (see prepareWasm).
+func (e *Engine) keepWasm(ctx context.Context, name string, c *ActionConfig, path string, raw []byte) error {
 	sum := wasm.Digest(raw)
 	if c.WasmSHA256 != "" && !strings.EqualFold(c.WasmSHA256, sum) {
 		return errorf(ErrInvalid, "module %q: %s has SHA-256 %s, not the wasm_sha256 %s the config gives", name, path, sum, c.WasmSHA256)

@@ -37,6 +37,11 @@ type ActionsConfigParams struct {
 	Name   string `json:"name"`
 	Config string `json:"config"`
 	Source string `json:"source,omitempty"`
+	// Files are the contents of the files the config names (a wasm
+	// module's `wasm:`), by the path as the config gives it, base64 in
+	// JSON: what an engine on another machine could not read. The CLI
+	// sends them.
+	Files map[string][]byte `json:"files,omitempty"`
 }
 
 // ActionsLoadParams are jsorc_actions_load's parameters. Wait blocks a

@@ -348,10 +348,18 @@ func ReadFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b) < 8 || string(b[:4]) != "\x00asm" {
-		return nil, fmt.Errorf("%s is not a WebAssembly module (no \\0asm magic)", path)
+	if err := Check(b); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return b, nil
+}
+
+// Check refuses bytes that are plainly not a WebAssembly module.
+func Check(b []byte) error {
+	if len(b) < 8 || string(b[:4]) != "\x00asm" {
+		return fmt.Errorf("not a WebAssembly module (no \\0asm magic)")
+	}
+	return nil
 }
 
 // Digest is the hex SHA-256 of a module's bytes, the name jsorc keeps it

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 
+	"sigs.k8s.io/yaml"
+
 	"github.com/jsorc/jsorc/api/types"
 )
 
@@ -38,7 +40,8 @@ func actionsConfig(in Input) (any, error) {
 	p.Config, p.Source = text, abs
 	if isWasm(text) {
 		// A module compiled to WebAssembly is configured directly: the
-		// config is `NAME: {wasm: FILE}`, and the engine reads the file.
+		// config is `NAME: {wasm: FILE}`, and the module's bytes travel
+		// with it, for an engine on another machine.
 		if name == "all" || name == "*" {
 			return nil, fmt.Errorf("%w: a .wasm source configures one module: actions config NAME %s", ErrUsage, source)
 		}
@@ -46,9 +49,47 @@ func actionsConfig(in Input) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.Config = string(cfg)
+		p.Config, p.Files = string(cfg), map[string][]byte{abs: []byte(text)}
+		return p, nil
 	}
+	p.Files = wasmFiles(in, text, abs)
 	return p, nil
+}
+
+// wasmFiles reads the WebAssembly modules a config file names (`wasm:`,
+// relative to the file's directory), so they travel with the config. What
+// cannot be read or parsed here is left to the engine to report.
+func wasmFiles(in Input, text, abs string) map[string][]byte {
+	js, err := yaml.YAMLToJSON([]byte(text))
+	if err != nil {
+		return nil
+	}
+	var set map[string]json.RawMessage
+	if json.Unmarshal(js, &set) != nil {
+		return nil
+	}
+	var files map[string][]byte
+	for _, raw := range set {
+		var c struct {
+			Wasm string `json:"wasm"`
+		}
+		if json.Unmarshal(raw, &c) != nil || c.Wasm == "" {
+			continue
+		}
+		path := c.Wasm
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(abs), path)
+		}
+		b, err := in.ReadFile(path)
+		if err != nil || !isWasm(string(b)) {
+			continue
+		}
+		if files == nil {
+			files = map[string][]byte{}
+		}
+		files[c.Wasm] = b
+	}
+	return files
 }
 
 // importPath matches a Python module's import path ("jaseci_ai_kit.config").

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"io/fs"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -135,9 +136,9 @@ func TestParse(t *testing.T) {
 
 // TestParams: what a verb sends, from its words and files.
 func TestParams(t *testing.T) {
-	files := map[string]string{"acts.yaml": "enc: {builtin: textenc}\n", "mod.wasm": "\x00asm\x01\x00\x00\x00"}
+	files := map[string]string{"acts.yaml": "enc: {builtin: textenc}\n", "mod.wasm": "\x00asm\x01\x00\x00\x00", "wasms.yaml": "w: {wasm: mod.wasm}\n"}
 	read := func(path string) ([]byte, error) {
-		if s, ok := files[path]; ok {
+		if s, ok := files[filepath.Base(path)]; ok {
 			return []byte(s), nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
@@ -187,8 +188,14 @@ func TestParams(t *testing.T) {
 		})
 	}
 	got, err := params("actions config m mod.wasm")
-	if p, ok := got.(types.ActionsConfigParams); err != nil || !ok || !strings.Contains(p.Config, `"wasm":`) || !strings.HasSuffix(p.Source, "mod.wasm") {
+	if p, ok := got.(types.ActionsConfigParams); err != nil || !ok || !strings.Contains(p.Config, `"wasm":`) || !strings.HasSuffix(p.Source, "mod.wasm") ||
+		len(p.Files) != 1 || string(p.Files[p.Source]) != files["mod.wasm"] {
 		t.Errorf("a .wasm source: %#v, %v", got, err)
+	}
+	// The modules a config file names travel with it, keyed as it names them.
+	got, err = params("actions config all wasms.yaml")
+	if p, ok := got.(types.ActionsConfigParams); err != nil || !ok || string(p.Files["mod.wasm"]) != files["mod.wasm"] {
+		t.Errorf("a config naming a module: %#v, %v", got, err)
 	}
 }
 
