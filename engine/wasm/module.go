@@ -10,12 +10,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/jsorc/jsorc/engine/actions"
@@ -119,7 +121,8 @@ func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 		return err
 	}
 	start := time.Now()
-	compiled, err := m.rt.CompileModule(ctx, wasmBytes)
+	// Functions compile in parallel, one worker per CPU jsorc uses.
+	compiled, err := m.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), wasmBytes)
 	if err != nil {
 		return fmt.Errorf("compiling: %w", err)
 	}

@@ -43,7 +43,11 @@ func configureWasm(t *testing.T, e *engine.Engine, name, example, extra string) 
 	if err := os.WriteFile(src, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.ConfigureActions(ctxT(t), name, src, []byte(yaml)); err != nil {
+	// Configuring compiles the module: for the Go one, under -race on a
+	// loaded machine, that can take more than the minute ctxT gives.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	if _, err := e.ConfigureActions(ctx, name, src, []byte(yaml)); err != nil {
 		t.Fatalf("configuring %s: %v", name, err)
 	}
 }
