@@ -86,17 +86,19 @@ func ParseActionConfigs(data []byte) (map[string]ActionConfig, error) {
 	if err != nil {
 		return nil, errorf(ErrInvalid, "action configs: %v", err)
 	}
-	if set, ok, err := fromJSORC(js); ok || err != nil {
-		if err == nil && len(set) == 0 {
-			err = errorf(ErrInvalid, "action configs: the source holds no module")
-		}
-		return set, err
-	}
 	dec := json.NewDecoder(bytes.NewReader(js))
 	dec.DisallowUnknownFields()
 	var out map[string]ActionConfig
 	if err := dec.Decode(&out); err != nil {
-		return nil, errorf(ErrInvalid, "action configs: %v", err)
+		// Not jsorc's format: JSORC's ACTION_CONFIGS, or a mistake.
+		set, ok, jerr := fromJSORC(js)
+		switch {
+		case !ok:
+			return nil, errorf(ErrInvalid, "action configs: %v", err)
+		case jerr == nil && len(set) == 0:
+			return nil, errorf(ErrInvalid, "action configs: the source holds no module")
+		}
+		return set, jerr
 	}
 	if len(out) == 0 {
 		return nil, errorf(ErrInvalid, "action configs: the source holds no module")
@@ -113,7 +115,10 @@ func (c ActionConfig) validate(name string) error {
 	if err := validModuleName(name); err != nil {
 		return errorf(ErrInvalid, "module %.80q: %v", name, err)
 	}
-	if m, r := c.Runnable(); !m && !r {
+	if m, r := c.Runnable(); !m && !r && c.Module != "" {
+		return errorf(ErrInvalid, "module %q: JSORC imported %q into its own process, which jsorc cannot do for a Python module: "+
+			"give its action server — remote manifests, or local: {command: [...]} running Jaseci's server, or url", name, c.Module)
+	} else if !m && !r {
 		return errorf(ErrInvalid, "module %q: the config gives neither a builtin nor a way to run a server (local.command, kube, url)", name)
 	}
 	if c.Local != nil && len(c.Local.Command) == 0 {

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"reflect"
 	"testing"
 
@@ -12,6 +13,11 @@ import (
 // FuzzParseActionConfigs: an action config file (YAML or JSON) parses to
 // configs that encode and parse again to the same, or fails as ErrInvalid.
 func FuzzParseActionConfigs(f *testing.F) {
+	// JSORC's ACTION_CONFIGS, as docs/from-jsorc.md has users export it.
+	if b, err := os.ReadFile("../examples/jaseci_action_server/action_configs.json"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("m:\n  module: pkg.m\n  local: /x.py\n  remote:\n    ConfigMap: {data: {prod_up: \"uvicorn pkg.m:serv_actions --host 0.0.0.0 --port 80\"}}\n"))
 	fuzzParser(f, "echo:\n  builtin: echo\n", engine.ParseActionConfigs, nil)
 }
 

@@ -18,10 +18,6 @@ import (
 // the document's one top-level key.
 const actionConfigsKey = "ACTION_CONFIGS"
 
-// jsorcOnlyKeys are the keys of an ACTION_CONFIGS entry that jsorc's own
-// format lacks; one of them marks an entry as JSORC's.
-var jsorcOnlyKeys = []string{"module", "loaded_module", "remote"}
-
 // pythonModulePath matches what JSORC's `actions config` took: the import
 // path of a Python module ("jaseci_ai_kit.config").
 var pythonModulePath = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$`)
@@ -64,7 +60,8 @@ type jsorcEntry struct {
 }
 
 // fromJSORC maps ACTION_CONFIGS (as JSON) onto jsorc's configs, or reports
-// that the document is not in that format (ok false).
+// that the document is not in that format (ok false). ParseActionConfigs
+// tries it for a document that is not in jsorc's format.
 func fromJSORC(js []byte) (map[string]ActionConfig, bool, error) {
 	var doc map[string]json.RawMessage
 	if json.Unmarshal(js, &doc) != nil {
@@ -95,18 +92,20 @@ func fromJSORC(js []byte) (map[string]ActionConfig, bool, error) {
 	return out, true, nil
 }
 
-// isJSORCFormat reports whether some module of doc uses a key only
-// ACTION_CONFIGS has.
+// isJSORCFormat reports whether some module of doc says something only
+// ACTION_CONFIGS says: remote manifests by kind, or local as a file path.
 func isJSORCFormat(doc map[string]json.RawMessage) bool {
 	for _, raw := range doc {
 		var keys map[string]json.RawMessage
 		if json.Unmarshal(raw, &keys) != nil {
 			continue
 		}
-		for _, k := range jsorcOnlyKeys {
-			if _, ok := keys[k]; ok {
-				return true
-			}
+		if _, ok := keys["remote"]; ok {
+			return true
+		}
+		var path string
+		if local, ok := keys["local"]; ok && json.Unmarshal(local, &path) == nil {
+			return true
 		}
 	}
 	return false
@@ -149,10 +148,6 @@ func (e jsorcEntry) config(name string) (ActionConfig, error) {
 				}
 			}
 		}
-	}
-	if m, r := c.Runnable(); !m && !r {
-		return c, errorf(ErrInvalid, "module %q: JSORC imported %q into its own process, which jsorc cannot do for a Python module: "+
-			"give its action server — remote manifests, or local: {command: [...]} running Jaseci's server, or url", name, e.Module)
 	}
 	return c, c.validate(name)
 }
