@@ -397,7 +397,13 @@ func (k *keeper) check(ctx context.Context, name string, refresh bool) {
 			}
 			in.LastError = "applying: " + applyErr.Error()
 		case applied:
+			// An apply that changed nothing (a refresh of a service in
+			// sync) brings no watch event to say the service is ready
+			// again: say it now, not at the next periodic tick.
 			in.State = services.StateStarting
+			if !d.NeedsApply() && ready {
+				in.State = services.StateReady
+			}
 			if *established && !refresh {
 				in.Restarts++
 				in.LastError = "repaired: " + drift
