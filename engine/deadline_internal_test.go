@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/jsorc/jsorc/engine/track"
 )
 
 // TestCallDeadline checks the call context against what
@@ -14,14 +16,14 @@ func TestCallDeadline(t *testing.T) {
 	t.Run("a sooner deadline of the caller is kept", func(t *testing.T) {
 		parent, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		ctx, dc := withCallDeadline(parent, time.Minute)
+		ctx, dc := withCallDeadline(parent, time.Minute, track.Now())
 		if ctx != parent || dc != nil {
 			t.Fatalf("got a new context for a caller whose deadline is sooner")
 		}
 		dc.release() // a nil one releases nothing
 	})
 	t.Run("the deadline passes unwatched", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond)
+		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
 		defer dc.release()
 		if d, ok := ctx.Deadline(); !ok || time.Until(d) > 20*time.Millisecond {
 			t.Fatalf("deadline %v %v", d, ok)
@@ -43,7 +45,7 @@ func TestCallDeadline(t *testing.T) {
 		}
 	})
 	t.Run("a waiter sees the deadline", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond)
+		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
 		defer dc.release()
 		start := time.Now()
 		select {
@@ -60,7 +62,7 @@ func TestCallDeadline(t *testing.T) {
 	})
 	t.Run("the caller's cancel ends it", func(t *testing.T) {
 		parent, cancel := context.WithCancel(context.Background())
-		ctx, dc := withCallDeadline(parent, time.Hour)
+		ctx, dc := withCallDeadline(parent, time.Hour, track.Now())
 		defer dc.release()
 		child, stop := context.WithCancel(ctx) // derived, as an action may
 		defer stop()
@@ -77,14 +79,14 @@ func TestCallDeadline(t *testing.T) {
 	t.Run("values pass through", func(t *testing.T) {
 		type key struct{}
 		parent := context.WithValue(context.Background(), key{}, "v")
-		ctx, dc := withCallDeadline(parent, time.Hour)
+		ctx, dc := withCallDeadline(parent, time.Hour, track.Now())
 		defer dc.release()
 		if ctx.Value(key{}) != "v" {
 			t.Errorf("Value lost")
 		}
 	})
 	t.Run("derived contexts start no goroutine", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), time.Hour)
+		ctx, dc := withCallDeadline(context.Background(), time.Hour, track.Now())
 		defer dc.release()
 		base := runtime.NumGoroutine()
 		var stops []context.CancelFunc
