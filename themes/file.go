@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
+	"go.yaml.in/yaml/v2"
 )
 
 // file is the YAML form of a theme; see the package documentation.
@@ -21,8 +21,9 @@ type file struct {
 var fileFields = []string{"name", "extends", "palette", "colors"}
 
 // decodeFile decodes a theme file strictly: an unknown top-level field is an
-// error naming it. (The YAML package is go.yaml.in's, not the Kubernetes
-// wrapper around it, so the console links nothing of Kubernetes.)
+// error naming it. (The YAML package is go.yaml.in's v2, which the engine's
+// Kubernetes wrapper uses too: the console links nothing of Kubernetes, and
+// the binary one YAML decoder.)
 func decodeFile(data []byte) (file, error) {
 	var f file
 	var fields map[string]any
