@@ -26,8 +26,12 @@
 //
 // # Events
 //
-// Subscribe delivers typed events (EventModule, EventPolicy, ...) through
-// the broker of package internal/pubsub: every change of a module, the
-// policy or the apps, with a time and a message, coalesced per thing for a
-// subscriber that falls behind.
+// Subscribe delivers typed events (api/types: load, unload, switch, crash,
+// restart, policy, service, measure, loadtest, config, apps, module)
+// through the broker of package internal/pubsub, each with a time, a
+// message and its cause (who asked: the context of the request carries it,
+// types.WithCause), coalesced per thing for a subscriber that falls behind.
+// Events are numbered from 1 at each start (EventBoot names the start) and
+// the latest are kept (EventsSince), so the API's event stream can resume
+// a client that reconnects.
 package engine
