@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	// go.yaml.in's v2, not sigs.k8s.io/yaml: the console imports this
+	// package and must link nothing of Kubernetes.
+	"go.yaml.in/yaml/v2"
 
 	"github.com/jsorc/jsorc/api/types"
 )
@@ -60,23 +62,18 @@ func actionsConfig(in Input) (any, error) {
 // relative to the file's directory), so they travel with the config. What
 // cannot be read or parsed here is left to the engine to report.
 func wasmFiles(in Input, text, abs string) map[string][]byte {
-	js, err := yaml.YAMLToJSON([]byte(text))
-	if err != nil {
-		return nil
-	}
-	var set map[string]json.RawMessage
-	if json.Unmarshal(js, &set) != nil {
+	var set map[string]any
+	if yaml.Unmarshal([]byte(text), &set) != nil {
 		return nil
 	}
 	var files map[string][]byte
-	for _, raw := range set {
-		var c struct {
-			Wasm string `json:"wasm"`
-		}
-		if json.Unmarshal(raw, &c) != nil || c.Wasm == "" {
+	for _, entry := range set {
+		m, _ := entry.(map[any]any)
+		wasm, _ := m["wasm"].(string)
+		if wasm == "" {
 			continue
 		}
-		path := c.Wasm
+		path := wasm
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(abs), path)
 		}
@@ -87,7 +84,7 @@ func wasmFiles(in Input, text, abs string) map[string][]byte {
 		if files == nil {
 			files = map[string][]byte{}
 		}
-		files[c.Wasm] = b
+		files[wasm] = b
 	}
 	return files
 }
