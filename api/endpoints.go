@@ -215,3 +215,17 @@ func required(name, value string) error {
 	}
 	return nil
 }
+
+func (h handlers) logs(ctx context.Context, p types.LogsParams) (types.LogsAnswer, error) {
+	if err := p.Check(); err != nil {
+		return types.LogsAnswer{}, err
+	}
+	return h.e.Logs(ctx, p)
+}
+
+func (h handlers) actionsDescribe(ctx context.Context, p types.NameParams) (types.DescribeAnswer, error) {
+	if err := required("name", p.Name); err != nil {
+		return types.DescribeAnswer{}, err
+	}
+	return h.e.Describe(ctx, p.Name)
+}

@@ -111,6 +111,8 @@ func (h handlers) routes() []route {
 		bind(types.LoadTest, h.loadtest, loadTestBudget, large),
 		bind(types.LoadTestProgress, h.loadTestProgress, nil),
 		bind(types.Reports, h.reports, nil, heavy),
+		bind(types.Logs, h.logs, nil),
+		bind(types.ActionsDescribe, h.actionsDescribe, nil),
 	}
 }
 

@@ -486,9 +486,9 @@ func TestHealthzAndList(t *testing.T) {
 	want := []string{
 		"actions_call", "app_config", "app_list", "config_get", "config_set",
 		"jsorc_actionpolicy_get", "jsorc_actionpolicy_set",
-		"jsorc_actions_config", "jsorc_actions_delete", "jsorc_actions_load", "jsorc_actions_status", "jsorc_actions_unload",
+		"jsorc_actions_config", "jsorc_actions_delete", "jsorc_actions_describe", "jsorc_actions_load", "jsorc_actions_status", "jsorc_actions_unload",
 		"jsorc_benchmark_report", "jsorc_benchmark_start", "jsorc_benchmark_stop",
-		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_reports", "jsorc_stats",
+		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_logs", "jsorc_reports", "jsorc_stats",
 		"jsorc_trackact_start", "jsorc_trackact_stop",
 		"jsorc_tracksys_report", "jsorc_tracksys_start", "jsorc_tracksys_stop",
 		"service_config", "service_info", "service_refresh",

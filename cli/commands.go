@@ -51,6 +51,7 @@ func runners() map[string]func(context.Context, *runner, []string) error {
 		"version":      runVersion,
 		"app run":      runAppRun,
 		"loadtest":     runLoadtest,
+		"logs":         runLogs,
 	}
 }
 

@@ -72,6 +72,9 @@ type module struct {
 	stopping int
 	// known lists the module's actions once a placement has reported them.
 	known []string
+	// lastSpecs describes the actions of the latest placement that served,
+	// with their parameters.
+	lastSpecs []types.ActionSpec
 	// draining holds the bindings swapped out whose calls are still in
 	// flight; each is closed (and its server may stop) once they return.
 	draining []*binding
@@ -303,6 +306,7 @@ func (m *module) swap(b *binding, fallback string) {
 	if b != nil {
 		m.serving = b.mode
 		m.known = b.actionNames()
+		m.lastSpecs = bindingSpecs(m.name, b)
 	}
 	to := m.serving
 	msg := fmt.Sprintf("%s → %s", modeWord(from), modeWord(to))

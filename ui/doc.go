@@ -53,10 +53,11 @@
 // a key that does nothing where the user is is neither handled nor listed.
 //
 //	?            help              :            command line
-//	tab, →, l    next pane         shift+tab ← h previous pane
+//	tab, →       next pane         shift+tab ←  previous pane
 //	↑↓ j k       move              g G pgup pgdn  first, last, page
-//	enter        module detail     esc          back (detail, filter)
-//	l            load (asks mode)  u            unload (asks first)
+//	enter        module detail     esc          back (detail, filter, view)
+//	l            logs (follows)    o            output (results in full)
+//	L            load (asks mode)  u            unload (asks first)
 //	m            switch mode       p            choose the policy
 //	/            filter (regex; !x hides what matches x)
 //	1…8          sort by a column (again: reverse)

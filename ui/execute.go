@@ -53,6 +53,9 @@ func (m *model) execute(line string) tea.Cmd {
 		m.showHelp = true
 	case cmdQuit:
 		return m.quit()
+	case cmdLogs:
+		m.showHelp = false
+		return m.openLogs(cmd.name, cmd.mode)
 	case cmdMeasure:
 		return m.measure(cmd.name, cmd.verb)
 	case cmdSay:

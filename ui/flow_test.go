@@ -171,11 +171,11 @@ func row(s, name string) string {
 }
 
 // TestFlowRemoteLoadAndUnload loads textenc in remote mode from the
-// keyboard (l, r), follows it to READY, then unloads it (u, y) and checks
+// keyboard (L, r), follows it to READY, then unloads it (u, y) and checks
 // that its action server is gone.
 func TestFlowRemoteLoadAndUnload(t *testing.T) {
 	c := startConsole(t)
-	c.keys("G", "l")
+	c.keys("G", "L")
 	c.waitText("Load textenc", "remote — its own action server")
 	start := time.Now()
 	c.keys("r")

@@ -49,8 +49,9 @@ func (m *model) toggleHelp() tea.Cmd {
 	return nil
 }
 
-// setFocus moves the focus to pane p.
+// setFocus moves the focus to pane p, closing an open overlay.
 func (m *model) setFocus(p paneID) tea.Cmd {
+	m.closeOverlay()
 	m.focus = p
 	return nil
 }

@@ -55,7 +55,7 @@ func (m *model) handleResult(msg tea.Msg) tea.Cmd {
 		if err != nil {
 			b = []byte(fmt.Sprint(msg.result))
 		}
-		m.say(toneOK, fmt.Sprintf("%s → %s", msg.name, b))
+		m.report(toneOK, fmt.Sprintf("%s → %s", msg.name, b), prettyJSON(msg.result))
 	}
 	return tea.Batch(m.read(readStatus), m.startSpinner())
 }

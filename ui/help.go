@@ -21,7 +21,7 @@ func (h *helpView) scroll(d int) { h.offset = max(0, min(h.offset+d, h.lines-1))
 // view renders the help for the keys that apply, in w×hgt cells.
 func (h *helpView) view(keys []keyAction, pane string, w, hgt int) string {
 	s := h.c.styles
-	groups := []string{groupGeneral, groupPane, groupMove}
+	groups := []string{groupView, groupGeneral, groupPane, groupMove}
 	var sections []string
 	for _, g := range groups {
 		title := g

@@ -31,6 +31,7 @@ const (
 	cmdMeasure           // start, report or stop a measuring tool
 	cmdRun               // any other verb of the API: call it, say what it did
 	cmdSay               // say something: a verb's usage, or why it runs in a shell
+	cmdLogs              // show a module's or a service's log (mode: the log's kind)
 )
 
 // command is one interpreted command line.
@@ -132,6 +133,13 @@ func native() map[string]func(in verbs.Input, v *verbs.Verb) (command, error) {
 			}
 			return command{kind: cmdPolicySet, name: in.Args[0], args: p.(types.PolicySetParams).PolicyParams}, nil
 		},
+		"logs": func(in verbs.Input, _ *verbs.Verb) (command, error) {
+			kind := types.LogModule
+			if in.Flags.Bool("service") {
+				kind = types.LogService
+			}
+			return command{kind: cmdLogs, name: in.Args[0], mode: kind}, nil
+		},
 		"actionpolicy get": gotoPane(panePolicy),
 		"service info":     gotoPane(paneServices),
 	}
@@ -193,6 +201,9 @@ func interpret(line string) (command, error) {
 		return command{}, err
 	}
 	for _, f := range v.Flags {
+		if v.Path == "logs" && f.Name == "f" {
+			continue // the console's logs view always follows
+		}
 		if f.CLI && in.Flags[f.Name] != f.Default {
 			return command{}, fmt.Errorf("%s: -%s is the CLI's: run `jsorc %s` in a shell for it", v.Path, f.Name, v.Text())
 		}

@@ -37,16 +37,17 @@ func bind(keys []string, helpKey, desc string) key.Binding {
 }
 
 // Predicates of where keys apply.
-func inActions(m *model) bool      { return m.focus == paneActions }
-func inActionList(m *model) bool   { return m.focus == paneActions && !m.actions.detailOpen() }
-func notInActions(m *model) bool   { return m.focus != paneActions }
-func inGraphs(m *model) bool       { return m.focus == paneGraphs }
+// While an overlay (logs, output) is open, no pane's keys apply.
+func inActions(m *model) bool      { return noOverlay(m) && m.focus == paneActions }
+func inActionList(m *model) bool   { return inActions(m) && !m.actions.detailOpen() }
+func inServices(m *model) bool     { return noOverlay(m) && m.focus == paneServices }
+func inGraphs(m *model) bool       { return noOverlay(m) && m.focus == paneGraphs }
 func notInGraphs(m *model) bool    { return m.focus != paneGraphs }
-func inBenchmark(m *model) bool    { return m.focus == paneBenchmark }
+func inBenchmark(m *model) bool    { return noOverlay(m) && m.focus == paneBenchmark }
 func notInBenchmark(m *model) bool { return m.focus != paneBenchmark }
 func hasSelection(m *model) bool   { return inActions(m) && m.actions.selected() != "" }
 func canGoBack(m *model) bool {
-	return (inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != ""
+	return noOverlay(m) && ((inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != "")
 }
 func listMoves(m *model) bool     { return inActionList(m) }
 func detailScrolls(m *model) bool { return inActions(m) && m.actions.detailOpen() }
@@ -54,7 +55,7 @@ func detailScrolls(m *model) bool { return inActions(m) && m.actions.detailOpen(
 // defaultKeys is the key registry. Order matters where two entries share a
 // key: the first that applies wins.
 func defaultKeys() []keyAction {
-	return []keyAction{
+	return append(overlayKeys(), []keyAction{
 		// General.
 		{binding: bind([]string{"?"}, "?", "help"), group: groupGeneral, short: true, run: do((*model).toggleHelp)},
 		{binding: bind([]string{":"}, ":", "command"), group: groupGeneral, short: true, run: do((*model).openCommandLine)},
@@ -65,12 +66,12 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, applies: notInBenchmark, run: do((*model).benchmarkKey)},
 		{binding: bind([]string{"t"}, "t", "trackact start/stop"), group: groupGeneral, run: do((*model).trackactKey)},
 		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, applies: notInGraphs, run: do((*model).tracksysKey)},
-		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, run: do((*model).quit)},
+		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, applies: noOverlay, run: do((*model).quit)},
 		{binding: bind([]string{"ctrl+c"}, "ctrl+c", "quit (anywhere)"), group: groupGeneral, run: do((*model).quit)},
 
 		// Actions pane.
 		{binding: bind([]string{"enter"}, "enter", "module detail"), group: groupPane, short: true, applies: func(m *model) bool { return inActionList(m) && hasSelection(m) }, run: do((*model).openDetail)},
-		{binding: bind([]string{"l"}, "l", "load (asks the mode)"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openLoadDialog)},
+		{binding: bind([]string{"L"}, "L", "load (asks the mode)"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openLoadDialog)},
 		{binding: bind([]string{"u"}, "u", "unload"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openUnloadDialog)},
 		{binding: bind([]string{"m"}, "m", "switch mode"), group: groupPane, short: true, applies: hasSelection, run: do((*model).switchMode)},
 		{binding: bind([]string{"/"}, "/", "filter (regex, ! inverts)"), group: groupPane, short: true, applies: inActionList, run: do((*model).openFilter)},
@@ -95,10 +96,11 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"end", "G"}, "G", "last row"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.moveTo(-1); return nil })},
 		{binding: bind([]string{"up", "k"}, "↑/k", "scroll up"), group: groupMove, applies: detailScrolls, run: do(func(m *model) tea.Cmd { m.actions.detail.scroll(-1); return nil })},
 		{binding: bind([]string{"down", "j"}, "↓/j", "scroll down"), group: groupMove, applies: detailScrolls, run: do(func(m *model) tea.Cmd { m.actions.detail.scroll(1); return nil })},
-		{binding: bind([]string{"left", "h"}, "←/h", "previous pane"), group: groupMove, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
-		{binding: bind([]string{"right"}, "→", "next pane"), group: groupMove, applies: inActions, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
-		{binding: bind([]string{"right", "l"}, "→/l", "next pane"), group: groupMove, applies: notInActions, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
-	}
+		{binding: bind([]string{"up", "k"}, "↑/k", "up"), group: groupMove, applies: inServices, run: do(func(m *model) tea.Cmd { m.services.move(-1); return nil })},
+		{binding: bind([]string{"down", "j"}, "↓/j", "down"), group: groupMove, applies: inServices, run: do(func(m *model) tea.Cmd { m.services.move(1); return nil })},
+		{binding: bind([]string{"left"}, "←", "previous pane"), group: groupMove, applies: noOverlay, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
+		{binding: bind([]string{"right"}, "→", "next pane"), group: groupMove, applies: noOverlay, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
+	}...)
 }
 
 // keyFor finds the registry entry a key press triggers now.

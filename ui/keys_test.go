@@ -148,12 +148,12 @@ func TestSortKeys(t *testing.T) {
 	}
 }
 
-// TestDialogs: l asks the mode (module disabled without an in-process
+// TestDialogs: L asks the mode (module disabled without an in-process
 // implementation), u asks before unloading, esc cancels.
 func TestDialogs(t *testing.T) {
 	m := testModel(t, newFakeBackend(0, false), "dark", 120, 40)
 	m.actions.selectName("ext_only")
-	press(m, "l")
+	press(m, "L")
 	if m.dialog == nil || !m.dialog.choices[0].disabled || m.dialog.cursor != 1 {
 		t.Fatalf("loading a URL-only module must offer remote alone: %+v", m.dialog)
 	}

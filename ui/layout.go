@@ -67,6 +67,7 @@ func (m *model) resize(w, h int) {
 	for p, r := range m.layout.panes {
 		m.pane(paneID(p)).SetSize(r.w, r.h)
 	}
+	m.sizeOverlays()
 }
 
 // pane returns the pane with id p.

@@ -24,6 +24,23 @@ type servicesPane struct {
 	others     []string
 	automation bool
 	tbl        *table
+	// cursor is the selected kept service (l shows its log); focused is
+	// set while the pane is drawn with the focus.
+	cursor  int
+	focused bool
+}
+
+// selected is the name of the selected kept service, "" when none.
+func (p *servicesPane) selected() string {
+	if p.cursor < 0 || p.cursor >= len(p.kept) {
+		return ""
+	}
+	return p.kept[p.cursor].Name
+}
+
+// move selects the service d rows on.
+func (p *servicesPane) move(d int) {
+	p.cursor = max(0, min(len(p.kept)-1, p.cursor+d))
 }
 
 // serviceColumns are the columns of the wide layout.
@@ -77,6 +94,7 @@ func (p *servicesPane) setInfo(info map[string]types.ServiceInfo) {
 	slices.SortFunc(p.kept, func(a, b types.ServiceInfo) int { return strings.Compare(a.Name, b.Name) })
 	slices.Sort(p.others)
 	p.tbl.SetRows(len(p.kept), p.rowCells)
+	p.move(0)
 }
 
 // serviceState is a service's state in a word with its symbol and tone:
@@ -160,6 +178,7 @@ func (p *servicesPane) View() string { return p.viewFramed(true) }
 
 func (p *servicesPane) viewFramed(focused bool) string {
 	iw, ih := max(0, p.w-2), max(0, p.h-2)
+	p.focused = focused
 	title := "Services"
 	if p.known {
 		title = fmt.Sprintf("Services [%d]", len(p.kept))
@@ -218,7 +237,7 @@ func (p *servicesPane) table() string {
 	b.WriteString(" " + p.tbl.header())
 	for i := 0; i < min(len(p.kept), p.tbl.visibleRows()); i++ {
 		b.WriteString("\n ")
-		b.WriteString(p.tbl.renderRow(p.rowCells(i), false))
+		b.WriteString(p.tbl.renderRow(p.rowCells(i), p.focused && i == p.cursor))
 	}
 	return b.String()
 }
@@ -237,7 +256,11 @@ func (p *servicesPane) stacked(w, h int) string {
 	for i, in := range p.kept {
 		st := serviceState(in.State)
 		ink := p.c.toneInk(st.tone)
-		chips := []string{ink.paint(st.symbol) + " " + s.Bold.Render(fit(in.Name, nameW)) + " " + ink.paint(st.word)}
+		name := s.Bold.Render(fit(in.Name, nameW))
+		if p.focused && i == p.cursor {
+			name = p.c.paint(inkRowSelected, fit(in.Name, nameW))
+		}
+		chips := []string{ink.paint(st.symbol) + " " + name + " " + ink.paint(st.word)}
 		if in.PID > 0 {
 			chips = append(chips, s.Muted.Render("pid ")+strconv.Itoa(in.PID))
 		}

@@ -14,6 +14,7 @@ type promptKind int
 const (
 	promptCommand promptKind = iota // `:` a command in the CLI's syntax
 	promptFilter                    // `/` a filter of the Actions pane
+	promptSearch                    // `/` a search in the open overlay (logs, output)
 )
 
 // prompt is the command line or the filter being typed. While it is open
@@ -55,11 +56,14 @@ func (m *model) handlePromptKey(k tea.KeyPressMsg) tea.Cmd {
 		if p.kind == promptFilter {
 			m.actions.setFilter(parseFilter(p.prior))
 		}
+		if s := m.scrolled(); p.kind == promptSearch && s != nil {
+			s.setSearch(p.prior)
+		}
 		m.prompt = nil
 		return nil
 	case "enter":
 		m.prompt = nil
-		if p.kind == promptFilter {
+		if p.kind != promptCommand {
 			return nil
 		}
 		return m.execute(p.edit.String())
@@ -76,11 +80,21 @@ func (m *model) handlePromptKey(k tea.KeyPressMsg) tea.Cmd {
 	}
 	if p.edit.edit(k) {
 		p.candidates = nil
-		if p.kind == promptFilter {
-			m.actions.setFilter(parseFilter(p.edit.String()))
-		}
+		m.typed(p)
 	}
 	return nil
+}
+
+// typed applies what the filter or search line holds as it is typed.
+func (m *model) typed(p *prompt) {
+	switch p.kind {
+	case promptFilter:
+		m.actions.setFilter(parseFilter(p.edit.String()))
+	case promptSearch:
+		if s := m.scrolled(); s != nil {
+			s.setSearch(p.edit.String())
+		}
+	}
 }
 
 // handlePaste types pasted text into the open prompt.
@@ -89,9 +103,7 @@ func (m *model) handlePaste(msg tea.PasteMsg) tea.Cmd {
 		return nil
 	}
 	m.prompt.edit.insert(strings.ReplaceAll(msg.Content, "\n", " "))
-	if m.prompt.kind == promptFilter {
-		m.actions.setFilter(parseFilter(m.prompt.edit.String()))
-	}
+	m.typed(m.prompt)
 	return nil
 }
 
@@ -181,6 +193,9 @@ func (m *model) promptView(w int) (string, string) {
 		if f := parseFilter(p.edit.String()); f.literal {
 			hint = "not a valid regex: matching it as plain text · " + hint
 		}
+	}
+	if p.kind == promptSearch {
+		sigil, hint = "/", "search: regex, case-insensitive · n/N next/previous match · enter keep · esc cancel"
 	}
 	line := s.Prompt.Render(sigil) + p.edit.view(m.c)
 	if len(p.candidates) > 0 {

@@ -21,7 +21,7 @@ func (m *model) handleRan(msg ranMsg) tea.Cmd {
 	}
 	text := said(msg.path, msg.args, msg.answer)
 	m.c.log.Info("command done", "verb", msg.path, "said", text)
-	m.say(toneOK, text)
+	m.report(toneOK, text, answerBody(msg.answer))
 	return m.readAll()
 }
 
@@ -53,6 +53,18 @@ func said(path string, args []string, answer any) string {
 		return path + " " + strings.Join(args, " ") + ": done"
 	}
 	return path + ": done"
+}
+
+// answerBody is an answer in full for the output history: its JSON,
+// unless the headline already says all it holds.
+func answerBody(answer any) string {
+	switch a := answer.(type) {
+	case *types.MessageAnswer, *types.Empty, *types.ConfiguredAnswer, *types.AppNamesAnswer, *types.ServiceNamesAnswer, nil:
+		return ""
+	case *types.ConfigValueAnswer:
+		return prettyJSON(json.RawMessage(a.Value))
+	}
+	return prettyJSON(answer)
 }
 
 // appsText lists the apps with their number of steps.

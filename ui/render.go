@@ -130,7 +130,9 @@ func (m *model) bodyView(w, h int) string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.help.view(m.activeKeys(), m.focus.String(), w, h)
+		body = m.help.view(m.activeKeys(), m.helpTitle(), w, h)
+	case m.overlay != overlayNone:
+		body = m.overlayView()
 	case m.layout.grid:
 		body = m.gridView()
 	default:
@@ -167,29 +169,23 @@ func (m *model) footerView(w int) (string, string) {
 	} else if m.status.text != "" {
 		status = m.c.toneStyle(m.status.tone).Render(m.statusSymbol() + m.status.text)
 	}
+	if more := m.c.styles.Muted.Render(" … o: output"); widthOf(status) > w && w > 30 {
+		// The whole message is in the output history.
+		status = fit(status, w-widthOf(more)) + more
+	}
 	return fit(status, w), m.shortHelp(w)
 }
 
 // statusSymbol prefixes a message with what kind it is, so the kind never
 // hangs on colour alone.
-func (m *model) statusSymbol() string {
-	switch m.status.tone {
-	case toneOK:
-		return "✓ "
-	case toneWarn:
-		return "! "
-	case toneErr:
-		return "✗ "
-	}
-	return ""
-}
+func (m *model) statusSymbol() string { return toneSymbol(m.status.tone) }
 
 // shortHelp is the one-line list of the main keys that apply here: the
 // pane's own first, then the general ones, as many as fit.
 func (m *model) shortHelp(w int) string {
 	keys := m.activeKeys()
 	var items []keyAction
-	for _, g := range []string{groupPane, groupGeneral} {
+	for _, g := range []string{groupView, groupPane, groupGeneral} {
 		for _, k := range keys {
 			if k.short && k.group == g {
 				items = append(items, k)

@@ -40,6 +40,8 @@ type model struct {
 	bench    *benchmarkPane
 	help     *helpView
 	showHelp bool
+	// overlays are the logs and output views over the panes.
+	overlays
 
 	prompt  *prompt
 	history []string
@@ -101,6 +103,7 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 		inflight:    map[string]bool{},
 		meas:        measuring{busy: map[string]bool{}},
 	}
+	m.output = newOutputView(c)
 	if m.engine == "" {
 		m.engine = "in-process"
 	}
@@ -148,6 +151,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleRan(msg)
 	case engineEventMsg, eventsClosedMsg, subscribedMsg:
 		return m, m.handleEvent(msg)
+	case logsMsg, logsTickMsg:
+		return m, m.handleLogs(msg)
 	case spinner.TickMsg:
 		return m, m.handleSpin(msg)
 	}

@@ -31,9 +31,20 @@ func (s *statusLine) expire(now time.Time) {
 	}
 }
 
-// say puts an informative message on the status line.
+// say puts an informative message on the status line and, unless it is
+// mere news (toneNone), whole into the output history.
 func (m *model) say(t tone, text string) {
+	m.report(t, text, "")
+}
+
+// report says head on the status line and keeps head and body whole in
+// the output history (o shows it).
+func (m *model) report(t tone, head, body string) {
+	text := head
 	m.status.set(m.c.now(), t, text)
+	if t != toneNone || body != "" {
+		m.output.add(m.c.now().In(m.c.loc), t, head, body)
+	}
 	switch t {
 	case toneErr:
 		m.c.log.Error(text)

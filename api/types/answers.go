@@ -215,3 +215,75 @@ func decodeNumbers(b []byte, v any) error {
 	dec.UseNumber()
 	return dec.Decode(v)
 }
+
+// LogsAnswer is jsorc_logs' answer: a piece of a log. Text holds the bytes
+// from Offset to Next (invalid UTF-8 replaced); Size is the log's size
+// now, so Next < Size says there is more. Reset says the log was rotated
+// or restarted since the asked ID: Text starts the new one.
+type LogsAnswer struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Source says where the log is: a file on the engine's machine, or
+	// "pod NS/NAME".
+	Source string `json:"source"`
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Offset int64  `json:"offset"`
+	Next   int64  `json:"next"`
+	Size   int64  `json:"size"`
+	Reset  bool   `json:"reset,omitempty"`
+}
+
+// DescribeAnswer is jsorc_actions_describe's answer: one module in full —
+// its status, its config, its actions with their parameters, what
+// happened to it lately, and where its action server logs.
+type DescribeAnswer struct {
+	Name   string       `json:"name"`
+	Status ActionStatus `json:"status"`
+	// Config is the module's action config as the engine keeps it.
+	Config json.RawMessage `json:"config"`
+	// Actions are the module's actions with their parameters, from the
+	// serving placement, else from the last one that served, else from
+	// its built-in implementation; empty when none is known yet.
+	Actions []ActionSpec `json:"actions"`
+	// History is the module's latest events (loads, switches, crashes,
+	// restarts), oldest first.
+	History []Event `json:"history"`
+	// Moves are the policy's moves of the module that it still keeps.
+	Moves []PolicyMove `json:"moves"`
+	// Backend is where its action server runs (local, kube); Log where it
+	// logs, and LogNote why there is no log yet.
+	Backend string `json:"backend"`
+	Log     string `json:"log,omitempty"`
+	LogNote string `json:"log_note,omitempty"`
+}
+
+// ActionSpec is one action and its parameters.
+type ActionSpec struct {
+	// Name is the full name, module.action.
+	Name   string      `json:"name"`
+	Params []ParamSpec `json:"params"`
+	Doc    string      `json:"doc,omitempty"`
+}
+
+// Parameter kinds (ParamSpec.Kind), after Python's calling convention.
+const (
+	ParamRequired = "required"
+	ParamOptional = "optional"
+	// ParamRest collects surplus positionals (*args), ParamOpts unknown
+	// keywords (**kwargs).
+	ParamRest = "rest"
+	ParamOpts = "opts"
+)
+
+// ParamSpec is one parameter of an action. A remote server's spec gives
+// names only: Kind is then what the name says (required, or rest/opts
+// for "*x"/"**x") and Type empty.
+type ParamSpec struct {
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Type is the JSON type it takes (str, int, float, bool, list, dict,
+	// any) when known.
+	Type    string `json:"type,omitempty"`
+	Default any    `json:"default,omitempty"`
+}

@@ -61,6 +61,10 @@ var (
 		"what the running load test is doing")
 	Reports = admin[ReportsParams, ReportsAnswer]("jsorc_reports",
 		"the newest stored reports of one kind")
+	ActionsDescribe = admin[NameParams, DescribeAnswer]("jsorc_actions_describe",
+		"one module in full: status, config, actions with their parameters, recent history, log")
+	Logs = admin[LogsParams, LogsAnswer]("jsorc_logs",
+		"a piece of the log of a module's action server or of a service, from an offset (follow: ask again from next)")
 )
 
 // Endpoints lists every endpoint of the API.
@@ -72,6 +76,6 @@ func Endpoints() []EndpointInfo {
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),
 		TrackSysReport.Info(), TrackSysStop.Info(), LoadTest.Info(), LoadTestProgress.Info(),
-		Reports.Info(),
+		Reports.Info(), Logs.Info(), ActionsDescribe.Info(),
 	}
 }

@@ -166,3 +166,43 @@ func paramRange(name string, v, lo, hi float64, unit string) error {
 // DefaultAddr is where `jsorc serve` listens unless told otherwise, and
 // where clients look for it.
 const DefaultAddr = "127.0.0.1:8799"
+
+// Log kinds (LogsParams.Kind): whose log to read.
+const (
+	LogModule  = "module"
+	LogService = "service"
+)
+
+// Bounds of jsorc_logs' max: DefaultLogBytes when 0, at most MaxLogBytes.
+const (
+	DefaultLogBytes = 64 << 10
+	MaxLogBytes     = 1 << 20
+)
+
+// LogsParams are jsorc_logs' parameters: a piece of the log of a module's
+// action server (Kind "module", the default) or of a kept-alive service
+// (Kind "service"), from Offset (negative: the last Max bytes) for at
+// most Max bytes. ID is the id of the piece the offset came from, so a
+// log rotated or restarted since is read from its start. A follower asks
+// again from the answer's Next with its ID.
+type LogsParams struct {
+	Name   string `json:"name"`
+	Kind   string `json:"kind,omitempty"`
+	Offset int64  `json:"offset"`
+	Max    int    `json:"max,omitempty"`
+	ID     string `json:"id,omitempty"`
+}
+
+// Check bounds the parameters.
+func (p LogsParams) Check() error {
+	if p.Name == "" {
+		return Errorf(ErrInvalid, "jsorc_logs: name is required (a module or, with kind service, a service)")
+	}
+	if p.Kind != "" && p.Kind != LogModule && p.Kind != LogService {
+		return Errorf(ErrInvalid, "jsorc_logs: kind %q: want %s or %s", p.Kind, LogModule, LogService)
+	}
+	if p.Max < 0 || p.Max > MaxLogBytes {
+		return Errorf(ErrInvalid, "jsorc_logs: max %d: want 1 to %d bytes (0: %d)", p.Max, MaxLogBytes, DefaultLogBytes)
+	}
+	return nil
+}

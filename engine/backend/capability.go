@@ -2,7 +2,6 @@ package backend
 
 import (
 	"context"
-	"io"
 	"net"
 	"time"
 )
@@ -22,11 +21,42 @@ type Scaler interface {
 }
 
 // LogSource is a backend that can read the log of a module's action server
-// or of a service (a file on the local backend, a pod's log on Kubernetes).
-// No backend implements it yet: the console's log view (issue 12) plugs in
-// here.
+// or of a kept-alive service (a file on the local backend, a pod's log on
+// Kubernetes). A log is read in pieces from an offset, so a reader follows
+// it by asking again from where the last piece ended (the console's logs
+// pane, `jsorc logs -f`), over the API as in-process.
 type LogSource interface {
-	Logs(ctx context.Context, owner string, follow bool) (io.ReadCloser, error)
+	ReadLog(ctx context.Context, q LogQuery) (LogPiece, error)
+}
+
+// LogQuery asks for a piece of a log.
+type LogQuery struct {
+	// Owner is the module's name, or the service's when Service is set.
+	Owner   string
+	Service bool
+	// Offset is where to start in the log; negative asks for its last Max
+	// bytes.
+	Offset int64
+	// Max bounds the bytes of the piece.
+	Max int
+	// ID is the LogPiece.ID the offset belongs to: a log rotated or
+	// restarted since then is read again from its start.
+	ID string
+}
+
+// LogPiece is a piece of a log.
+type LogPiece struct {
+	// Source says where the log is: a file's path, or "pod NS/NAME".
+	Source string
+	// ID identifies this incarnation of the log (a file, a container).
+	ID string
+	// Data are the bytes from Offset on; Size is the log's size now.
+	Data   []byte
+	Offset int64
+	Size   int64
+	// Reset says that the log is not the one the query's ID named: Data
+	// starts the new one.
+	Reset bool
 }
 
 // ScrapeCadence is a backend whose kept-alive Prometheus scrapes every

@@ -27,8 +27,8 @@
 // What only some backends can do is a small interface of its own that the
 // engine (or a later console) type-asserts, k9s style, never an if on the
 // backend's name: [Dialer] (the engine's calls dial through the backend:
-// port-forwards into a cluster), [Scaler] and [LogSource] (replicas and
-// logs, for the issues that build them).
+// port-forwards into a cluster), [LogSource] (the logs of action servers
+// and services) and [Scaler] (replicas, for the issue that builds it).
 //
 // # Types of the keep-alive
 //

@@ -220,3 +220,14 @@ func readFile(in Input, path, what string) (text, abs string, err error) {
 	}
 	return string(b), abs, nil
 }
+
+func logs(in Input) (any, error) {
+	p := types.LogsParams{Name: in.Args[0], Kind: types.LogModule, Offset: -1, Max: int(in.Flags.Number("bytes"))}
+	if in.Flags.Bool("service") {
+		p.Kind = types.LogService
+	}
+	if p.Max <= 0 || p.Max > types.MaxLogBytes {
+		return nil, fmt.Errorf("%w: logs: -bytes %d: want 1 to %d", ErrUsage, p.Max, types.MaxLogBytes)
+	}
+	return p, nil
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"net"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -126,7 +125,7 @@ func (s *server) prepare(context.Context) (supervise.Spec, string, error) {
 		Name:    "action-" + s.module,
 		Argv:    args,
 		Env:     s.env,
-		LogPath: filepath.Join(data, "logs", "action-"+s.module+".log"),
+		LogPath: LogPath(data, s.module, false),
 	}, "http://" + addr, nil
 }
 
