@@ -113,6 +113,8 @@ func (h handlers) routes() []route {
 		bind(types.Reports, h.reports, nil, heavy),
 		bind(types.Logs, h.logs, nil),
 		bind(types.ActionsDescribe, h.actionsDescribe, nil),
+		bind(types.History, h.history, nil),
+		bind(types.RecentEvents, h.recentEvents, nil),
 	}
 }
 

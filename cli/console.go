@@ -25,7 +25,7 @@ const consoleLogName = "console.log"
 func consoleFlags(fs *flag.FlagSet, o *opts) {
 	serveFlags(fs, o)
 	fs.StringVar(&o.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", ")+", or a theme file (YAML)")
-	fs.StringVar(&o.attach, "attach", "", "show the engine at this URL (a `jsorc serve`) instead of running one")
+	fs.StringVar(&o.attach, "attach", "", "show the engine at `URL` (an engine that jsorc serve runs) instead of running one")
 }
 
 // isTerminal reports whether f is a terminal.

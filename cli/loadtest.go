@@ -80,8 +80,12 @@ func (r *runner) showLoadtestProgress(ctx context.Context, c *client.Client, don
 		if err != nil || !st.Running {
 			continue
 		}
-		line := fmt.Sprintf("%s under %s: %3.0f/%.0f s  %d requests  %d errors  p50 %.2f ms",
-			st.App, st.Policy, st.Elapsed, st.Duration, st.Requests, st.Errors, st.LastP50)
+		p50 := "—"
+		if st.Requests > 0 && st.LastP50 > 0 {
+			p50 = fmt.Sprintf("%.2f ms", st.LastP50)
+		}
+		line := fmt.Sprintf("%s under %s: %3.0f/%.0f s  %d requests  %d errors  p50 %s",
+			st.App, st.Policy, st.Elapsed, st.Duration, st.Requests, st.Errors, p50)
 		switch {
 		case tty:
 			fmt.Fprintf(r.env.Stderr, "\r%s   ", line)

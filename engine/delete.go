@@ -64,6 +64,7 @@ func (e *Engine) forget(m *module) (*run.Task, error) {
 	e.mu.Lock()
 	e.routes.remove(m.name)
 	e.mu.Unlock()
+	e.hist.forget(m.name)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.deleted = true

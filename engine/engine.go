@@ -99,6 +99,7 @@ type Engine struct {
 
 	events *events
 	stats  *statsState
+	hist   *history
 	meas   *measuring
 
 	// retried counts the calls retried on a fallback (see Retried).
@@ -154,6 +155,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		apps:     make(map[string]App),
 		events:   newEvents(time.Now()),
 		stats:    newStatsState(),
+		hist:     newHistory(),
 		meas:     newMeasuring(),
 		pol:      newPolicyRunner(),
 	}

@@ -40,7 +40,7 @@ const (
 
 // recentEvents is how many of the latest numbered events the engine keeps,
 // for a watcher that reconnects (EventsSince).
-const recentEvents = 1024
+const recentEvents = types.MaxKeptEvents
 
 // events is the engine's event hub: the broker that fans events out, and
 // the numbered history of the latest ones.

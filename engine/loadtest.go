@@ -231,7 +231,9 @@ func resultKey(pol string, memGB float64) string {
 // loadTestRun runs one app under one placement or policy.
 func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []string, pol string) (LoadTestRun, error) {
 	e.lt.mu.Lock()
+	// A new run's progress starts from nothing: not the last run's p50.
 	e.lt.status.Policy, e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = pol, 0, 0, 0
+	e.lt.status.LastP50 = 0
 	e.lt.mu.Unlock()
 	defer func() {
 		if _, err := e.PolicySet(ctx, DefaultPolicy, nil); err != nil {

@@ -44,14 +44,18 @@ func newMeasuring() *measuring {
 	}
 }
 
+// engineProc is the engine's own process among those sampled.
+const engineProc = "jsorc"
+
 // sampleProcs measures the engine's own process and the action servers it
-// runs; the engine appears as "jsorc".
+// runs; the engine appears as engineProc.
+
 func (e *Engine) sampleProcs(now time.Time, pids map[string]int) map[string]measure.ProcStats {
 	all := make(map[string]int, len(pids)+1)
 	for k, v := range pids {
 		all[k] = v
 	}
-	all["jsorc"] = os.Getpid()
+	all[engineProc] = os.Getpid()
 	e.meas.mu.Lock()
 	defer e.meas.mu.Unlock()
 	return e.meas.proc.Sample(now, all)
@@ -59,7 +63,10 @@ func (e *Engine) sampleProcs(now time.Time, pids map[string]int) map[string]meas
 
 // measureTick feeds trackact and tracksys once per sample interval, and
 // saves what runs every checkpointEvery.
-func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) {
+//
+// While tracksys runs it answers what tracksys measured this tick (from
+// Prometheus, or procs) and its source, else nil.
+func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]track.Snapshot, procs map[string]measure.ProcStats) (map[string]measure.ProcStats, string) {
 	e.meas.runMu.Lock()
 	defer e.meas.runMu.Unlock()
 	defer e.saveProgressIfDue(now)
@@ -67,13 +74,19 @@ func (e *Engine) measureTick(ctx context.Context, now time.Time, cur map[string]
 	if _, on := e.meas.acts.Active(); on {
 		_ = e.meas.acts.Tick(now, actionTotals(cur), placement)
 	}
-	if _, on := e.meas.sys.Active(); on {
-		stats, source := e.promStats(ctx, now)
-		if stats == nil {
-			stats, source = procs, measure.SourceProc
-		}
-		_ = e.meas.sys.Tick(now, placement, stats, source)
+	if _, on := e.meas.sys.Active(); !on {
+		return nil, ""
 	}
+	stats, source := e.promStats(ctx, now)
+	if stats == nil {
+		stats, source = procs, measure.SourceProc
+	}
+	_ = e.meas.sys.Tick(now, placement, stats, source)
+	out := make(map[string]measure.ProcStats, len(stats))
+	for k, v := range stats {
+		out[k] = v
+	}
+	return out, source
 }
 
 // promWindow is the shortest rate window of tracksys's Prometheus queries;

@@ -40,10 +40,13 @@ type statsState struct {
 	// their changes (watchServices); it belongs to the sampler alone.
 	services map[string]services.Info
 
-	mu     sync.Mutex
-	last   map[string]CallStats
-	series []Sample // ring, oldest at head once full
-	head   int
+	mu   sync.Mutex
+	last map[string]CallStats
+	// servers is the resource use of each module's action server at the
+	// last sample.
+	servers map[string]measure.ProcStats
+	series  []Sample // ring, oldest at head once full
+	head    int
 }
 
 func newStatsState() *statsState {
@@ -92,12 +95,22 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 		smp.CPUCores += p.CPUCores
 		smp.MemBytes += p.MemBytes
 	}
-	e.measureTick(ctx, now, cur, procs)
+	servers, source := e.measureTick(ctx, now, cur, procs)
+	if servers == nil {
+		servers, source = procs, measure.SourceProc
+	}
+	for name := range servers {
+		if e.routes.get(name) == nil {
+			delete(servers, name) // the engine itself, or a service
+		}
+	}
+	e.hist.add(smp, moduleSamples(now, deltas, servers, source))
 	e.offerTick(now, deltas)
 	st.services = e.watchServices(st.services)
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.last = last
+	st.servers = servers
 	if len(st.series) < seriesLen {
 		st.series = append(st.series, smp)
 	} else {
@@ -152,6 +165,38 @@ func (e *Engine) Stats(n int) Stats {
 		series = series[len(series)-n:]
 	}
 	out.Series = series
+	if len(st.servers) > 0 {
+		out.Servers = make(map[string]types.ProcStats, len(st.servers))
+		for name, p := range st.servers {
+			out.Servers[name] = p
+		}
+	}
+	return out
+}
+
+// moduleSamples is one sample of each module active in the interval: it
+// had calls, or an action server measured (from source).
+func moduleSamples(now time.Time, deltas map[string]track.Snapshot, servers map[string]measure.ProcStats, source string) map[string]Sample {
+	merged := map[string]track.Snapshot{}
+	for name, d := range deltas {
+		if d.Count == 0 || strings.HasPrefix(name, "app/") {
+			continue
+		}
+		mod, _, _ := strings.Cut(name, ".")
+		merged[mod] = merged[mod].Merge(d)
+	}
+	out := make(map[string]Sample, len(merged)+len(servers))
+	for mod, d := range merged {
+		out[mod] = Sample{TS: now, Rate: d.Rate(), P50MS: ms(d.Quantile(0.5)), P99MS: ms(d.Quantile(0.99))}
+	}
+	for mod, p := range servers {
+		smp, ok := out[mod]
+		if !ok {
+			smp = Sample{TS: now}
+		}
+		smp.CPUCores, smp.MemBytes, smp.SysSource = p.CPUCores, p.MemBytes, source
+		out[mod] = smp
+	}
 	return out
 }
 

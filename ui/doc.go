@@ -78,7 +78,25 @@
 // # Layout
 //
 // From 80×24 the screen has a header, a tab bar, the body, a status line and
-// a line of keys. Below 160×45 the body shows the focused pane; from there
-// on it shows every pane at once (Actions over Policy and Services, Graphs
-// over Benchmark). Below 80×24 the console asks for a larger terminal.
+// a line of keys; below it (down to 50×10) the compact view drops the line
+// of keys (? lists them). From 120×40 the body is the dashboard: the module
+// table across the top, the four graphs under it, and the policy (its
+// latest decisions), the services and the events side by side at the
+// bottom, the benchmark too from 180 columns; a pane it leaves out takes
+// the body when focused. Narrower screens show the focused pane, or from
+// 140 columns the module table and the graphs side by side. Below 50×10
+// the console asks for a larger terminal.
+//
+// # Graphs and events
+//
+// The graphs read the engine's history (jsorc_history: an hour at 10 s,
+// six at 1 min, the last ten minutes at 1 s) when the console starts or
+// its event stream reconnects, then add the newest points from each
+// refresh; their titles say whose figures they are (the engine and all
+// its action servers, or one module) and per what. A module whose detail
+// is open (enter) has its own graphs; esc goes back to the engine's. The
+// Events pane lists the engine's events newest first with who caused them
+// (the console, the CLI, another API client, the policy, the keep-alive
+// loop), seeded from the events the engine keeps (jsorc_events); the
+// status line shows the latest when it has nothing else to say.
 package ui

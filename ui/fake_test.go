@@ -33,6 +33,10 @@ type fakeBackend struct {
 	loadTest types.LoadTestStatus
 	// measureCalls counts the start and stop calls, by "tool verb".
 	measureCalls map[string]int
+	// events are the engine's kept events; modSeries each module's
+	// graph history.
+	events    []types.Event
+	modSeries map[string][]types.Sample
 }
 
 func strp(s string) *string { return &s }
@@ -77,6 +81,8 @@ func newFakeBackend(extra int, sys bool) *fakeBackend {
 		{TS: unixSeconds(goldenNow), ActionsCalls: map[string]float64{"textenc.encode": 0.0041, "echo.echo": 0.00002}},
 	}
 	f.measureCalls = map[string]int{}
+	f.events = fakeEvents()
+	f.modSeries = map[string][]types.Sample{}
 	for i := 0; i < extra; i++ {
 		name := fmt.Sprintf("mod%03d", i)
 		st := types.ActionStatus{Module: types.ModuleStatus{Builtin: "synth", LocalMemRequirement: float64(i)}, Actions: []string{"a", "b"}, Source: "many.yaml"}
@@ -111,6 +117,11 @@ func newFakeBackend(extra int, sys bool) *fakeBackend {
 			smp.SysSource = "test"
 		}
 		f.stats.Series = append(f.stats.Series, smp)
+		mod := types.Sample{TS: smp.TS, Rate: 40 + 20*math.Sin(x/25), P50MS: 4.2 + 0.5*math.Sin(x/7), P99MS: 11 + 3*math.Sin(x/11)}
+		if sys {
+			mod.CPUCores, mod.MemBytes, mod.SysSource = 0.2+0.1*math.Sin(x/15), uint64(64<<20), "test"
+		}
+		f.modSeries["textenc"] = append(f.modSeries["textenc"], mod)
 	}
 	return f
 }
@@ -259,7 +270,41 @@ func (f *fakeBackend) endpoints() map[string]func(ctx context.Context, params, a
 		types.LoadTestProgress.Name(): types.Bind(types.LoadTestProgress, func(ctx context.Context, _ none) (types.LoadTestStatus, error) {
 			return f.LoadTestProgress(ctx)
 		}),
+		types.History.Name(): types.Bind(types.History, func(_ context.Context, p types.HistoryParams) (types.SeriesAnswer, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			pts := f.stats.Series
+			if p.Module != "" {
+				pts = f.modSeries[p.Module]
+			}
+			return types.SeriesAnswer{Module: p.Module, Points: append([]types.Sample{}, pts...)}, nil
+		}),
+		types.RecentEvents.Name(): types.Bind(types.RecentEvents, func(context.Context, types.EventsParams) (types.EventsAnswer, error) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return types.EventsAnswer{Boot: "fake", Seq: uint64(len(f.events)), Events: append([]types.Event{}, f.events...), Complete: true}, nil
+		}),
 	}
+}
+
+// fakeEvents are a few minutes of events of every kind and cause.
+func fakeEvents() []types.Event {
+	at := func(s int) time.Time { return goldenNow.Add(time.Duration(s) * time.Second) }
+	evs := []types.Event{
+		{Type: types.EventConfig, Name: "actions", At: at(-300), Message: "configured all from testdata/jsorc_modules.yaml", Cause: types.CauseCLI},
+		{Type: types.EventLoad, Name: "textenc", At: at(-240), Message: "load in module mode", Cause: types.CauseConsole},
+		{Type: types.EventMeasure, Name: "benchmark", At: at(-200), Message: "started", Cause: types.CauseConsole},
+		{Type: types.EventPolicy, Name: "costmodel", At: at(-180), Message: "policy set to costmodel", Cause: types.CauseAPI},
+		{Type: types.EventSwitch, Name: "textenc", At: at(-70), Message: "module → remote: remote saves 2.1 ms per request (±0.3)", Cause: types.CausePolicy},
+		{Type: types.EventCrash, Name: "use_qa", At: at(-30), Message: "action server crashed: exit status 1", Cause: types.CauseEngine},
+		{Type: types.EventRestart, Name: "use_qa", At: at(-25), Message: "action server started again (restart 5)", Cause: types.CauseKeepAlive},
+		{Type: types.EventService, Name: "redis", At: at(-12), Message: "down → running (repaired)", Cause: types.CauseKeepAlive},
+		{Type: types.EventLoadTest, Name: "flow_analysis", At: at(-5), Message: "load test started: flow_analysis under costmodel, 180 s each", Cause: types.CauseCLI},
+	}
+	for i := range evs {
+		evs[i].Seq = uint64(i + 1)
+	}
+	return evs
 }
 
 func unixSeconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -58,6 +58,10 @@ type readPlan struct {
 	sys bool
 	// epoch is the model's measuring epoch when the read was planned.
 	epoch uint64
+	// module is the module whose graphs show ("" none): its history
+	// after moduleSince is read too.
+	module      string
+	moduleSince time.Time
 }
 
 // readAll reads everything the panes show — statuses, measurements with
@@ -110,6 +114,14 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 			msg.errs = append(msg.errs, fetchErrMsg{read: readLoadTest, what: "the load test", err: err})
 		} else {
 			msg.load = &lt
+		}
+	}
+	if plan.module != "" {
+		p := types.HistoryParams{Module: plan.module, Since: plan.moduleSince}
+		if h, err := types.Call(ctx, b, types.History, p); err != nil {
+			msg.errs = append(msg.errs, fetchErrMsg{read: readHistory, what: plan.module + "'s history", err: err})
+		} else {
+			msg.module, msg.modPts = plan.module, h.Points
 		}
 	}
 	if plan.sys {
@@ -230,6 +242,28 @@ func (f fetcher) subscribeAfter(after time.Duration) tea.Cmd {
 		return open
 	}
 	return tea.Tick(after, func(time.Time) tea.Msg { return open() })
+}
+
+// history reads the graph history of the engine (module "") or of a
+// module, as long as the longest graph window.
+func (f fetcher) history(module string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(f.ctx, readTimeout)
+		defer cancel()
+		a, err := types.Call(ctx, f.backend, types.History, types.HistoryParams{Module: module, SpanS: keepFor().Seconds()})
+		return historyMsg{module: module, points: a.Points, err: err}
+	}
+}
+
+// keptEvents reads the events the engine kept, for the event feed of a
+// console that starts, attaches again, or was told it missed some.
+func (f fetcher) keptEvents() tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(f.ctx, readTimeout)
+		defer cancel()
+		a, err := types.Call(ctx, f.backend, types.RecentEvents, types.EventsParams{Limit: maxEvents})
+		return keptEventsMsg{answer: a, err: err}
+	}
 }
 
 // listen waits for the next engine event; the root re-issues it after each

@@ -282,14 +282,14 @@ func TestFlowHelp(t *testing.T) {
 		t.Fatalf("the Actions pane's help lists a Graphs key:\n%s", s)
 	}
 	c.keys("esc", "tab", "tab", "tab")
-	c.waitText("Graphs · last 2m")
+	c.waitText("Graphs · the engine · last 2m")
 	c.keys("?")
 	s = c.waitText("Help — keys that work here", "longer time window")
 	if strings.Contains(s, "load (asks the mode)") || strings.Contains(s, "module detail") {
 		t.Fatalf("the Graphs pane's help lists Actions keys:\n%s", s)
 	}
 	c.keys("esc", "+")
-	c.waitText("Graphs · last 5m")
+	c.waitText("Graphs · the engine · last 5m")
 }
 
 // TestFlowCLIVerbs: every CLI verb works from the command line or says

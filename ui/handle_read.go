@@ -17,6 +17,7 @@ const (
 	readBench    = "benchmark"
 	readLoadTest = "loadtest"
 	readSys      = "tracksys"
+	readHistory  = "history"
 )
 
 // readAll reads everything now (not on the tick), unless a read of
@@ -60,8 +61,40 @@ func (m *model) handleRead(msg tea.Msg) tea.Cmd {
 	case fetchErrMsg:
 		m.inflight[msg.read] = false
 		m.readFailed(msg)
+	case historyMsg:
+		if msg.err != nil {
+			m.c.log.Debug("no graph history", "module", msg.module, "err", msg.err)
+			return nil
+		}
+		m.graphs.setHistory(msg.module, msg.points)
 	}
 	return nil
+}
+
+// samplesWanted is how many of the engine's latest samples a read asks
+// for: those since the last read (the graphs' history came with
+// jsorc_history), or ten minutes' worth before any.
+func (m *model) samplesWanted() int {
+	full := int(10 * time.Minute / types.SampleInterval)
+	if m.statsAt.IsZero() || len(m.graphs.engine) == 0 {
+		return full
+	}
+	n := int(m.c.now().Sub(m.statsAt)/types.SampleInterval) + 2
+	return max(1, min(full, n))
+}
+
+// followSubject shows the graphs of the module whose detail is open, or
+// the engine's, and reads the history of a new subject.
+func (m *model) followSubject() tea.Cmd {
+	name := ""
+	if m.actions.detailOpen() {
+		name = m.actions.selected()
+	}
+	st := m.modules[name]
+	if !m.graphs.setSubject(name, mode(st) != "remote") || name == "" {
+		return nil
+	}
+	return m.fetch.history(name)
 }
 
 // handleRefresh takes in a read of everything; the tick's own answer
@@ -76,10 +109,14 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 	}
 	if msg.stats != nil {
 		m.stats = *msg.stats
-		m.graphs.setSeries(m.stats.Series)
+		m.statsAt = m.c.now()
+		m.graphs.addSamples("", m.stats.Series)
 		if msg.status == nil {
 			m.actions.setStats(m.stats)
 		}
+	}
+	if msg.module != "" {
+		m.graphs.addSamples(msg.module, msg.modPts)
 	}
 	if msg.status != nil {
 		cmds = append(cmds, m.takeStatus(msg.status, msg.at))
@@ -117,7 +154,11 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 
 // takeStatus installs fresh statuses and follows the operations under way.
 func (m *model) takeStatus(status map[string]types.ActionStatus, at time.Time) tea.Cmd {
+	resize := len(status) != len(m.modules) && m.layout.dashboard()
 	m.modules, m.readAt, m.readErr = status, at, nil
+	if resize {
+		m.resize(m.c.width, m.c.height) // the table's rows changed
+	}
 	m.actions.setData(m.modules, m.stats)
 	return tea.Batch(m.followOps(), m.startSpinner())
 }
@@ -143,7 +184,20 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 			return m.fetch.subscribeAfter(resubscribeAfter)
 		}
 		m.events, m.unsubscribe = msg.events, msg.cancel
-		return listen(m.events)
+		// A new stream: the engine may have restarted, or the console
+		// missed what happened while it was away.
+		cmds := []tea.Cmd{listen(m.events), m.fetch.keptEvents(), m.fetch.history("")}
+		if m.graphs.module != "" {
+			cmds = append(cmds, m.fetch.history(m.graphs.module))
+		}
+		return tea.Batch(cmds...)
+	case keptEventsMsg:
+		if msg.err != nil {
+			m.c.log.Debug("no kept events", "err", msg.err)
+			return nil
+		}
+		m.eventsPane.setKept(msg.answer.Boot, msg.answer.Events)
+		return nil
 	case eventsClosedMsg:
 		m.close()
 		m.events = nil
@@ -153,7 +207,12 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 		return m.fetch.subscribeAfter(resubscribeAfter)
 	}
 	ev := types.Event(msg.(engineEventMsg))
-	return tea.Batch(m.takeEvent(ev), listen(m.events))
+	m.eventsPane.add(ev)
+	cmds := []tea.Cmd{m.takeEvent(ev), listen(m.events)}
+	if ev.Type == types.EventReset {
+		cmds = append(cmds, m.fetch.keptEvents())
+	}
+	return tea.Batch(cmds...)
 }
 
 // takeEvent reads again what an event says changed.

@@ -83,7 +83,15 @@ func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 // columns lays sections out in as many columns of at least 38 cells as
 // fit in w (at most three), keeping their order and balancing heights.
 func columns(sections []string, w int) string {
-	n := max(1, min(3, w/38, len(sections)))
+	// Every column as wide as the widest line, so no key's description
+	// is cut.
+	colMin := 38
+	for _, sec := range sections {
+		for _, l := range strings.Split(sec, "\n") {
+			colMin = max(colMin, widthOf(l))
+		}
+	}
+	n := max(1, min(3, (w+2)/(colMin+2), len(sections)))
 	if n == 1 {
 		return strings.Join(sections, "\n\n")
 	}

@@ -65,12 +65,13 @@ const (
 	panePolicy
 	paneGraphs
 	paneBenchmark
+	paneEvents
 	paneCount
 )
 
 // String is the pane's title.
 func (p paneID) String() string {
-	return [...]string{"Actions", "Services", "Policy", "Graphs", "Benchmark"}[p]
+	return [...]string{"Actions", "Services", "Policy", "Graphs", "Benchmark", "Events"}[p]
 }
 
 // consoleVerbs are the `:` line's own commands beside the CLI's verbs: the
@@ -78,7 +79,7 @@ func (p paneID) String() string {
 func consoleVerbs() []verbs.Verb {
 	pane := func(path string) verbs.Verb { return verbs.Verb{Path: path, Summary: "show a pane"} }
 	return []verbs.Verb{
-		pane("actions"), pane("services"), pane("policy"), pane("actionpolicy"), pane("graphs"), pane("benchmark"),
+		pane("actions"), pane("services"), pane("policy"), pane("actionpolicy"), pane("graphs"), pane("benchmark"), pane("events"),
 		{Path: "help", Usage: "[VERB]", Max: -1, Summary: "the keys, or how to use a verb"},
 		{Path: "quit", Summary: "leave the console"},
 		{Path: "q", Summary: "leave the console"},
@@ -92,7 +93,7 @@ func lineVerbs() []verbs.Verb { return append(verbs.All(), consoleVerbs()...) }
 // panes maps the console's pane names to their panes.
 var panes = map[string]paneID{
 	"actions": paneActions, "services": paneServices, "policy": panePolicy, "actionpolicy": panePolicy,
-	"graphs": paneGraphs, "benchmark": paneBenchmark,
+	"graphs": paneGraphs, "benchmark": paneBenchmark, "events": paneEvents,
 }
 
 // native are the CLI verbs the console runs its own way: a load it follows

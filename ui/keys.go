@@ -44,10 +44,12 @@ func inServices(m *model) bool     { return noOverlay(m) && m.focus == paneServi
 func inGraphs(m *model) bool       { return noOverlay(m) && m.focus == paneGraphs }
 func notInGraphs(m *model) bool    { return m.focus != paneGraphs }
 func inBenchmark(m *model) bool    { return noOverlay(m) && m.focus == paneBenchmark }
+func inEvents(m *model) bool       { return noOverlay(m) && m.focus == paneEvents }
 func notInBenchmark(m *model) bool { return m.focus != paneBenchmark }
 func hasSelection(m *model) bool   { return inActions(m) && m.actions.selected() != "" }
 func canGoBack(m *model) bool {
-	return noOverlay(m) && ((inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != "")
+	return noOverlay(m) && ((inActions(m) && m.actions.detailOpen()) || m.actions.filterText() != "" ||
+		(inGraphs(m) && m.graphs.module != ""))
 }
 func listMoves(m *model) bool     { return inActionList(m) }
 func detailScrolls(m *model) bool { return inActions(m) && m.actions.detailOpen() }
@@ -98,6 +100,11 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"down", "j"}, "↓/j", "scroll down"), group: groupMove, applies: detailScrolls, run: do(func(m *model) tea.Cmd { m.actions.detail.scroll(1); return nil })},
 		{binding: bind([]string{"up", "k"}, "↑/k", "up"), group: groupMove, applies: inServices, run: do(func(m *model) tea.Cmd { m.services.move(-1); return nil })},
 		{binding: bind([]string{"down", "j"}, "↓/j", "down"), group: groupMove, applies: inServices, run: do(func(m *model) tea.Cmd { m.services.move(1); return nil })},
+		{binding: bind([]string{"up", "k"}, "↑/k", "newer events"), group: groupMove, applies: inEvents, run: do(func(m *model) tea.Cmd { m.eventsPane.scroll(-1); return nil })},
+		{binding: bind([]string{"down", "j"}, "↓/j", "older events"), group: groupMove, applies: inEvents, run: do(func(m *model) tea.Cmd { m.eventsPane.scroll(1); return nil })},
+		{binding: bind([]string{"pgup", "ctrl+u"}, "pgup", "page up"), group: groupMove, applies: inEvents, run: do(func(m *model) tea.Cmd { m.eventsPane.scroll(-m.eventsPane.page()); return nil })},
+		{binding: bind([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"), group: groupMove, applies: inEvents, run: do(func(m *model) tea.Cmd { m.eventsPane.scroll(m.eventsPane.page()); return nil })},
+		{binding: bind([]string{"home", "g"}, "g", "newest event"), group: groupMove, applies: inEvents, run: do(func(m *model) tea.Cmd { m.eventsPane.offset = 0; return nil })},
 		{binding: bind([]string{"left"}, "←", "previous pane"), group: groupMove, applies: noOverlay, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
 		{binding: bind([]string{"right"}, "→", "next pane"), group: groupMove, applies: noOverlay, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
 	}...)

@@ -61,8 +61,11 @@ type measuring struct {
 // which reads everything only while there is no event stream, or every
 // fullReadEvery refreshes.
 func (m *model) plan(tick bool) readPlan {
-	p := readPlan{samples: m.graphs.samplesWanted(), epoch: m.meas.epoch,
+	p := readPlan{samples: m.samplesWanted(), epoch: m.meas.epoch,
 		status: true, services: true, bench: true, load: true}
+	if mod := m.graphs.module; mod != "" {
+		p.module, p.moduleSince = mod, lastTS(m.graphs.modPts)
+	}
 	if tick && m.events != nil {
 		m.meas.fullWait++
 		if m.meas.fullWait < fullReadEvery {

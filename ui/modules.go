@@ -10,7 +10,9 @@ type moduleRow struct {
 	name  string
 	st    types.ActionStatus
 	stats types.CallStats
-	state moduleState
+	// server is the resource use of its action server, when measured.
+	server types.ProcStats
+	state  moduleState
 }
 
 // moduleState is a module's condition in a word, with its symbol and tone:
@@ -69,19 +71,25 @@ func kindOf(st types.ActionStatus) string {
 	return st.Module.Kind
 }
 
-// memMB is what the module costs in-process now.
-func memMB(st types.ActionStatus) float64 {
-	if !st.Module.Loaded {
+// memMB is what the module costs now: in-process, what it is known to
+// cost when loaded; as a remote action server the engine measures (its
+// process, or its pod while tracksys reads Prometheus), the server's
+// resident memory.
+func (r *moduleRow) memMB() float64 {
+	if r.server.MemBytes > 0 && mode(r.st) == "remote" {
+		return float64(r.server.MemBytes) / (1 << 20)
+	}
+	if !r.st.Module.Loaded {
 		return 0
 	}
-	return st.Module.LocalMemRequirement
+	return r.st.Module.LocalMemRequirement
 }
 
 // buildRows joins statuses and measurements, in no particular order.
 func buildRows(status map[string]types.ActionStatus, stats types.Stats) []moduleRow {
 	rows := make([]moduleRow, 0, len(status))
 	for name, st := range status {
-		rows = append(rows, moduleRow{name: name, st: st, stats: stats.Modules[name], state: stateOf(st)})
+		rows = append(rows, moduleRow{name: name, st: st, stats: stats.Modules[name], server: stats.Servers[name], state: stateOf(st)})
 	}
 	return rows
 }

@@ -36,6 +36,17 @@ type refreshMsg struct {
 	// epoch is the measuring epoch the read was planned in: bench and sys
 	// read before a start or stop answered are stale and left out.
 	epoch uint64
+	// modPts are the newest points of module's history.
+	module string
+	modPts []types.Sample
+}
+
+// historyMsg brings the graph history of the engine (module "") or of a
+// module.
+type historyMsg struct {
+	module string
+	points []types.Sample
+	err    error
 }
 
 // benchRead is what a read of the benchmark found.
@@ -94,6 +105,12 @@ type measureMsg struct {
 // engineEventMsg says that something of the engine changed; the console
 // reads it again.
 type engineEventMsg types.Event
+
+// keptEventsMsg brings the events the engine kept.
+type keptEventsMsg struct {
+	answer types.EventsAnswer
+	err    error
+}
 
 // eventsClosedMsg says the engine's event stream ended.
 type eventsClosedMsg struct{}

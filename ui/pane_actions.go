@@ -36,7 +36,7 @@ type actionsPane struct {
 // with keys 1…8; the others show on wide screens.
 func actionColumns() []column {
 	return []column{
-		{title: "MODULE", min: 14},
+		{title: "MODULE", min: 12},
 		{title: "MODE", width: 7},
 		{title: "SERVING", width: 7},
 		{title: "STATUS", width: 15},
@@ -89,6 +89,7 @@ func (p *actionsPane) setStats(stats types.Stats) {
 	p.stats = stats
 	for i := range p.rows {
 		p.rows[i].stats = stats.Modules[p.rows[i].name]
+		p.rows[i].server = stats.Servers[p.rows[i].name]
 	}
 	p.refresh(p.selected())
 	if p.detail != nil {
@@ -143,7 +144,7 @@ func compareRows(a, b *moduleRow, col int) int {
 	case 6:
 		return cmp.Compare(a.stats.P99MS, b.stats.P99MS)
 	case 7:
-		return cmp.Compare(memMB(a.st), memMB(b.st))
+		return cmp.Compare(a.memMB(), b.memMB())
 	}
 	return strings.Compare(a.name, b.name)
 }
@@ -187,7 +188,7 @@ func (p *actionsPane) rowCells(i int) []cell {
 		{text: rate},
 		{text: p50},
 		{text: p99},
-		{text: fmtMB(memMB(r.st))},
+		{text: fmtMB(r.memMB())},
 		{text: strconv.FormatUint(r.stats.Calls, 10)},
 		{text: strconv.FormatUint(r.stats.Errors, 10), tone: errTone},
 		{text: kindOf(r.st)},

@@ -85,13 +85,23 @@ func (d *detailView) render() {
 	}
 	add(label("PID") + pid + s.Muted.Render("   restarts ") + strconv.Itoa(st.Remote.Restarts))
 	add(label("config") + orDash(st.Source))
+	// Errors wrap under their label, never cut: they are read to the end.
+	wrapped := func(l, text string) {
+		for i, part := range strings.Split(wrapText(text, max(10, d.w-13)), "\n") {
+			if i == 0 {
+				add(label(l) + s.Err.Render(part))
+			} else {
+				add(strings.Repeat(" ", 13) + s.Err.Render(part))
+			}
+		}
+	}
 	if st.LastError != "" {
-		add(label("last error") + s.Err.Render(st.LastError))
+		wrapped("last error", st.LastError)
 	} else {
 		add(label("last error") + dash)
 	}
 	if st.Remote.LastError != "" {
-		add(label("server error") + s.Err.Render(st.Remote.LastError))
+		wrapped("server error", st.Remote.LastError)
 	}
 	add("")
 	names := append([]string(nil), st.Actions...)

@@ -16,24 +16,37 @@ import (
 	"github.com/jsorc/jsorc/api/types"
 )
 
-// graphWindows are the time windows the Graphs pane offers (+ and -).
+// graphWindows are the time windows the Graphs pane offers (+ and -):
+// the engine keeps an hour at 10 s and six at 1 min (types.HistorySpans).
 func graphWindows() []time.Duration {
-	return []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute}
+	return []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+		30 * time.Minute, time.Hour, 6 * time.Hour}
 }
 
 // defaultWindow is the index of the window the pane starts with.
 const defaultWindow = 1
 
 // graphsPane draws live CPU, memory, latency and call-rate graphs over a
-// time window, with axes and units, sized to the pane. Its body is cached
-// and drawn again only when the samples, the size or the window change.
+// time window, with axes and units, sized to the pane: of the whole
+// engine, or of one module (the one whose detail is open). The history
+// comes from the engine (jsorc_history), so it is as long as the engine
+// keeps it whenever the console started; each refresh adds the newest
+// points. Its body is cached and drawn again only when the points, the
+// size or the window change.
 type graphsPane struct {
-	c      *common
-	w, h   int
-	series []types.Sample
-	window int
-	cache  string
-	dirty  bool
+	c    *common
+	w, h int
+	// engine is the whole engine's history, oldest first.
+	engine []types.Sample
+	// module is the module shown ("" the engine), modPts its history and
+	// modInProcess whether it runs in-process (its CPU and memory are the
+	// engine's).
+	module       string
+	modPts       []types.Sample
+	modInProcess bool
+	window       int
+	cache        string
+	dirty        bool
 	// sysInfo says whether tracksys runs and its source, "" when not.
 	sysInfo string
 }
@@ -49,18 +62,102 @@ func (p *graphsPane) SetSize(w, h int) {
 	}
 }
 
-func (p *graphsPane) setSeries(s []types.Sample) { p.series, p.dirty = s, true }
+// keepFor is how long the pane keeps points: its longest window.
+func keepFor() time.Duration { return graphWindows()[len(graphWindows())-1] }
+
+// setHistory installs a history read from the engine for module ("" the
+// engine). Points the pane holds from before the engine's oldest one (an
+// engine restarted under an attached console) are kept.
+func (p *graphsPane) setHistory(module string, pts []types.Sample) {
+	if module != p.module && module != "" {
+		return // read for a module no longer shown
+	}
+	cur := &p.engine
+	if module != "" {
+		cur = &p.modPts
+	}
+	var older []types.Sample
+	if len(pts) > 0 {
+		first := pts[0].TS
+		for _, q := range *cur {
+			if q.TS.Before(first) {
+				older = append(older, q)
+			}
+		}
+	}
+	*cur = trimPoints(append(older, pts...))
+	p.dirty = true
+}
+
+// addSamples appends the points newer than the newest held, for module
+// ("" the engine).
+func (p *graphsPane) addSamples(module string, pts []types.Sample) {
+	if module != p.module && module != "" {
+		return
+	}
+	cur := &p.engine
+	if module != "" {
+		cur = &p.modPts
+	}
+	last := lastTS(*cur)
+	for _, q := range pts {
+		if q.TS.After(last) {
+			*cur = append(*cur, q)
+			last = q.TS
+			p.dirty = true
+		}
+	}
+	*cur = trimPoints(*cur)
+}
+
+// lastTS is the time of the newest point, zero when there is none.
+func lastTS(pts []types.Sample) time.Time {
+	if len(pts) == 0 {
+		return time.Time{}
+	}
+	return pts[len(pts)-1].TS
+}
+
+// trimPoints drops the points older than the longest window.
+func trimPoints(pts []types.Sample) []types.Sample {
+	if len(pts) == 0 {
+		return pts
+	}
+	cut := pts[len(pts)-1].TS.Add(-keepFor())
+	i := 0
+	for i < len(pts) && pts[i].TS.Before(cut) {
+		i++
+	}
+	if i == 0 {
+		return pts
+	}
+	return append(pts[:0], pts[i:]...)
+}
+
+// setSubject shows module's graphs ("" the engine's); it reports whether
+// the subject changed, so its history must be read.
+func (p *graphsPane) setSubject(module string, inProcess bool) bool {
+	p.modInProcess = inProcess
+	if module == p.module {
+		return false
+	}
+	p.module, p.modPts, p.dirty = module, nil, true
+	return true
+}
+
+// points is the history of the subject.
+func (p *graphsPane) points() []types.Sample {
+	if p.module != "" {
+		return p.modPts
+	}
+	return p.engine
+}
 
 // setSysInfo sets what the frame says of tracksys.
 func (p *graphsPane) setSysInfo(info string) { p.sysInfo = info }
 
 // span is the current time window.
 func (p *graphsPane) span() time.Duration { return graphWindows()[p.window] }
-
-// samplesWanted is how many 1 Hz samples the window needs.
-func (p *graphsPane) samplesWanted() int {
-	return int(graphWindows()[len(graphWindows())-1] / types.SampleInterval)
-}
 
 // zoom lengthens (d > 0) or shortens the time window.
 func (p *graphsPane) zoom(d int) tea.Cmd {
@@ -78,42 +175,67 @@ func (p *graphsPane) viewFramed(focused bool) string {
 		p.dirty = false
 	}
 	info := "+/- window"
+	if p.module != "" {
+		info = "esc: the engine's · " + info
+	}
 	if p.sysInfo != "" {
 		info = p.sysInfo + " · " + info
 	}
-	return p.c.frame("Graphs · last "+fmtDuration(p.span()), info, p.cache, p.w, p.h, focused)
+	whose := "the engine"
+	if p.module != "" {
+		whose = "module " + p.module
+	}
+	return p.c.frame("Graphs · "+whose+" · last "+fmtDuration(p.span()), info, p.cache, p.w, p.h, focused)
 }
 
-// graphSpec is one graph: its title, unit and series.
+// graphSpec is one graph: its title, unit and series, and whose figures
+// they are and per what (its subtitle).
 type graphSpec struct {
-	title, unit string
-	legends     []string
-	values      func(s types.Sample) []float64
+	title, unit, whose string
+	legends            []string
+	values             func(s types.Sample) []float64
+	// peak marks the series whose points merge by their largest value
+	// (p99) rather than their mean.
+	peak []bool
 	// sys marks CPU and memory, which need a system sampler.
 	sys bool
+	// zeroGaps draws a column without points as 0 once the series began
+	// (a module's calls: no point means no call).
+	zeroGaps bool
 	// floor is the least top of the y axis, so a flat zero line is drawn
 	// at the bottom rather than in the middle.
 	floor float64
 }
 
-func graphSpecs() []graphSpec {
+// graphSpecs are the four graphs of the engine (module "") or of one
+// module, each saying whose figures they are and per what.
+func graphSpecs(module string) []graphSpec {
+	sys, calls, latency := "engine + all action servers", "all actions, engine-wide", "all actions, per call"
+	if module != "" {
+		sys, calls, latency = module+"'s action server", module+"'s actions", module+"'s actions, per call"
+	}
 	return []graphSpec{
-		{title: "CPU", unit: "cores", sys: true, floor: 0.25,
+		{title: "CPU", unit: "cores", whose: sys, sys: true, floor: 0.25,
 			values: func(s types.Sample) []float64 { return []float64{s.CPUCores} }},
-		{title: "Memory", unit: "MB", sys: true, floor: 10,
+		{title: "Memory", unit: "MB", whose: sys, sys: true, floor: 10,
 			values: func(s types.Sample) []float64 { return []float64{float64(s.MemBytes) / (1 << 20)} }},
-		{title: "Latency", unit: "ms", legends: []string{"p50", "p99"}, floor: 1,
+		{title: "Latency", unit: "ms", whose: latency, legends: []string{"p50", "p99"}, floor: 1,
+			peak:   []bool{false, true},
 			values: func(s types.Sample) []float64 { return []float64{s.P50MS, s.P99MS} }},
-		{title: "Calls", unit: "calls/s", floor: 1,
+		{title: "Calls", unit: "calls/s", whose: calls, floor: 1, zeroGaps: module != "",
 			values: func(s types.Sample) []float64 { return []float64{s.Rate} }},
 	}
 }
 
-// body lays the four graphs out in a 2×2 grid, or stacked when narrow.
+// body lays the four graphs out in one row when wide, a 2×2 grid, or
+// stacked when narrow.
 func (p *graphsPane) body(w, h int) string {
-	specs := graphSpecs()
+	specs := graphSpecs(p.module)
 	cols := 1
-	if w >= 76 {
+	switch {
+	case w >= 4*36 || (w >= 4*28 && h < 16):
+		cols = 4
+	case w >= 76:
 		cols = 2
 	}
 	rows := (len(specs) + cols - 1) / cols
@@ -157,6 +279,88 @@ func (p *graphsPane) body(w, h int) string {
 	return strings.Join(out, "\n")
 }
 
+// now is the time at the right edge of the graphs: the newest point of
+// the engine or of the subject.
+func (p *graphsPane) now() time.Time {
+	t := lastTS(p.engine)
+	if m := lastTS(p.modPts); m.After(t) {
+		t = m
+	}
+	return t
+}
+
+// maxPointStep bounds how long before its time a point is drawn: a point
+// stands for the interval since the one before it (1 s, 10 s, 1 min), but
+// not across a gap in the history.
+const maxPointStep = time.Minute
+
+// plotColumns spreads the points over cols columns of the window ending
+// at now: each point covers the columns of the interval it stands for;
+// a column takes the mean of its points (the largest for peak series),
+// NaN when none covers it. last is the newest point's values.
+func plotColumns(pts []types.Sample, g graphSpec, cols int, span time.Duration, now time.Time) (data [][]float64, last []float64) {
+	start := now.Add(-span)
+	colDur := float64(span) / float64(cols)
+	var sum [][]float64
+	var cnt []int
+	prev := time.Time{}
+	for i := range pts {
+		smp := &pts[i]
+		ts := smp.TS
+		step := ts.Sub(prev)
+		prev = ts
+		if i == 0 || step <= 0 || step > maxPointStep {
+			step = types.SampleInterval
+		}
+		if g.sys && smp.SysSource == "" {
+			continue
+		}
+		if !ts.After(start) || ts.After(now) {
+			continue
+		}
+		vals := g.values(*smp)
+		if sum == nil {
+			sum = make([][]float64, len(vals))
+			for k := range sum {
+				sum[k] = make([]float64, cols)
+			}
+			cnt = make([]int, cols)
+		}
+		c0 := int(float64(ts.Add(-step).Sub(start)) / colDur)
+		c1 := int(math.Ceil(float64(ts.Sub(start))/colDur)) - 1
+		c0, c1 = max(0, c0), min(cols-1, max(c1, c0))
+		for c := c0; c <= c1; c++ {
+			for k, v := range vals {
+				if k < len(g.peak) && g.peak[k] {
+					sum[k][c] = max(sum[k][c], v)
+				} else {
+					sum[k][c] += v
+				}
+			}
+			cnt[c]++
+		}
+		last = vals
+	}
+	if sum == nil {
+		return nil, nil
+	}
+	began := false
+	for c := 0; c < cols; c++ {
+		began = began || cnt[c] > 0
+		for k := range sum {
+			switch {
+			case cnt[c] == 0 && g.zeroGaps && began:
+				sum[k][c] = 0
+			case cnt[c] == 0:
+				sum[k][c] = math.NaN()
+			case k >= len(g.peak) || !g.peak[k]:
+				sum[k][c] /= float64(cnt[c])
+			}
+		}
+	}
+	return sum, last
+}
+
 // yLabelWidth is the width of the y axis labels.
 const yLabelWidth = 6
 
@@ -165,38 +369,17 @@ const yLabelWidth = 6
 func (p *graphsPane) graph(g graphSpec, w, h int) string {
 	s := p.c.styles
 	span := p.span()
-	pts := int(span / types.SampleInterval)
-	data := make([][]float64, 0, 2)
-	sampled := false
-	var now time.Time
-	if n := len(p.series); n > 0 {
-		now = p.series[n-1].TS
-	}
-	var last []float64
-	for i := range p.series {
-		smp := p.series[i]
-		if g.sys && smp.SysSource == "" {
-			continue
-		}
-		age := int(math.Round(now.Sub(smp.TS).Seconds()))
-		if age < 0 || age >= pts {
-			continue
-		}
-		vals := g.values(smp)
-		for len(data) < len(vals) {
-			series := make([]float64, pts)
-			for j := range series {
-				series[j] = math.NaN()
-			}
-			data = append(data, series)
-		}
-		for k, v := range vals {
-			data[k][pts-1-age] = v
-		}
-		last, sampled = vals, true
-	}
+	plotW := max(1, w-yLabelWidth-2)
+	data, last := plotColumns(p.points(), g, plotW, span, p.now())
+	sampled := data != nil
 
-	title := s.Title.Render(g.title) + s.Muted.Render(" ("+g.unit+")")
+	title := s.Title.Render(g.title)
+	whose := g.whose
+	if w >= 36 {
+		title += s.Muted.Render(" (" + g.unit + ")")
+	} else {
+		whose = g.unit + " · " + whose
+	}
 	for k, name := range g.legends {
 		mark := "─"
 		if k > 0 {
@@ -214,19 +397,30 @@ func (p *graphsPane) graph(g graphSpec, w, h int) string {
 	if len(g.legends) == 0 && sampled {
 		title += "  now " + fmtValue(last[0])
 	}
-	if h < 3 || w < yLabelWidth+12 {
+	title = fit(title, w)
+	rest := h - 1
+	if h >= 6 {
+		title += "\n" + s.Muted.Render(fit(whose, w))
+		rest--
+	}
+	if rest < 2 || w < yLabelWidth+12 {
 		return title
 	}
 	switch {
+	case g.sys && !sampled && p.module != "" && p.modInProcess:
+		return title + "\n" + center(s.Muted.Render(wrapText(p.module+" runs in-process: its CPU and memory are the engine's (esc shows the engine's graphs)", w-2)), w, rest)
+	case g.sys && !sampled && p.module != "":
+		return title + "\n" + center(s.Muted.Render(wrapText("no measurement of "+p.module+"'s action server yet", w-2)), w, rest)
 	case g.sys && !sampled:
-		return title + "\n" + center(s.Muted.Render(wrapText("not sampled yet: this engine reports no CPU or memory samples", w-2)), w, h-1)
+		return title + "\n" + center(s.Muted.Render(wrapText("not sampled yet: this engine reports no CPU or memory samples", w-2)), w, rest)
+	case !sampled && p.module != "":
+		return title + "\n" + center(s.Muted.Render(wrapText("no calls of "+p.module+" in the engine's history", w-2)), w, rest)
 	case !sampled:
-		return title + "\n" + center(s.Muted.Render("waiting for samples…"), w, h-1)
+		return title + "\n" + center(s.Muted.Render("waiting for samples…"), w, rest)
 	}
 
-	plotW := w - yLabelWidth - 2
-	axis := h >= 6
-	plotH := h - 1
+	axis := rest >= 5
+	plotH := rest
 	if axis {
 		plotH -= 2
 	}
@@ -296,8 +490,13 @@ func (p *graphsPane) timeAxis(plotW int, span time.Duration) string {
 	return s.Muted.Render(pad+"└"+string(line)) + "\n" + s.Muted.Render(pad+" "+string(labels))
 }
 
-// fmtValue formats a graph value in at most six cells.
+// fmtValue formats a graph value in at most six cells. A value that
+// rounds to zero is 0.00, never -0.00 (asciigraph's axis labels can be a
+// hair below zero).
 func fmtValue(v float64) string {
+	if math.Abs(v) < 0.005 {
+		v = 0
+	}
 	switch {
 	case math.IsNaN(v):
 		return dash

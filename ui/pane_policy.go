@@ -36,6 +36,11 @@ func (p *policyPane) viewFramed(focused bool) string {
 // maxDecisions bounds the decisions listed.
 const maxDecisions = 8
 
+// compactPolicyH is the least inner height that shows the policy's
+// parameters and since when; a smaller pane (the dashboard's) keeps its
+// room for the latest decisions.
+const compactPolicyH = 16
+
 func (p *policyPane) body(w, h int) string {
 	s := p.c.styles
 	if !p.known {
@@ -64,15 +69,15 @@ func (p *policyPane) body(w, h int) string {
 	case ps.Name == types.DefaultPolicy:
 		phase, next = "none", "never — it acts only on request"
 	}
-	lines := []string{
-		label("policy") + s.Title.Render(ps.Name),
-		label("params") + params,
-		label("since") + since,
-		label("phase") + phase,
-		label("next act") + next,
-		"",
-		" " + s.TableHeader.Render("DECISIONS") + s.Muted.Render(" (newest first)"),
+	lines := []string{label("policy") + s.Title.Render(ps.Name)}
+	if h >= compactPolicyH {
+		lines = append(lines, label("params")+params, label("since")+since)
 	}
+	lines = append(lines, label("phase")+phase, label("next act")+next)
+	if h >= compactPolicyH {
+		lines = append(lines, "")
+	}
+	lines = append(lines, " "+s.TableHeader.Render("DECISIONS")+s.Muted.Render(" (newest first)"))
 	if len(ps.Decisions) == 0 {
 		why := "none yet"
 		if ps.Name == types.DefaultPolicy {
@@ -84,10 +89,11 @@ func (p *policyPane) body(w, h int) string {
 		d := ps.Decisions[i]
 		move := fmt.Sprintf("%s %s → %s", d.Module, orDash(d.From), orDash(d.To))
 		line := " " + s.Muted.Render(d.At.In(p.c.loc).Format("15:04:05")) + " " + move
-		if d.Error != "" {
-			line += " " + s.Err.Render("✗ "+d.Error)
-		}
 		lines = append(lines, line)
+		if d.Error != "" {
+			// Wrapped, never cut: an error is read to the end.
+			lines = append(lines, s.Err.Render(indent("✗ "+d.Error, 10, w)))
+		}
 		if d.Reason != "" {
 			lines = append(lines, s.Muted.Render(indent(d.Reason, 10, w)))
 		}

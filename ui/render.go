@@ -7,14 +7,14 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// render draws the whole screen: header, tabs, body, status line and keys,
-// exactly width×height cells.
+// render draws the whole screen: header, tabs, body, status line and keys
+// (no keys on a compact screen), exactly width×height cells.
 func (m *model) render() string {
 	w, h := m.c.width, m.c.height
 	if w <= 0 || h <= 0 {
 		return ""
 	}
-	if m.layout.tooSmall {
+	if m.layout.tooSmall() {
 		return m.tooSmallView(w, h)
 	}
 	var b strings.Builder
@@ -23,12 +23,18 @@ func (m *model) render() string {
 	b.WriteByte('\n')
 	b.WriteString(m.tabsView(w))
 	b.WriteByte('\n')
-	b.WriteString(m.bodyView(w, m.layout.bodyH))
-	b.WriteByte('\n')
+	body := m.bodyView(w, m.layout.bodyH)
 	status, keys := m.footerView(w)
-	b.WriteString(status)
+	if more := m.statusOverflow(w); len(more) > 0 {
+		body = overBottom(body, more)
+	}
+	b.WriteString(body)
 	b.WriteByte('\n')
-	b.WriteString(keys)
+	b.WriteString(status)
+	if m.layout.keysRow {
+		b.WriteByte('\n')
+		b.WriteString(keys)
+	}
 	return b.String()
 }
 
@@ -36,7 +42,7 @@ func (m *model) render() string {
 func (m *model) tooSmallView(w, h int) string {
 	s := m.c.styles
 	msg := s.Warn.Render("terminal too small") + "\n" +
-		s.Muted.Render(fmt.Sprintf("need %d×%d, have %d×%d", minWidth, minHeight, w, h)) + "\n" +
+		s.Muted.Render(fmt.Sprintf("need %d×%d, have %d×%d", minW, minH, w, h)) + "\n" +
 		s.Muted.Render("q quits")
 	return center(msg, w, h)
 }
@@ -124,8 +130,8 @@ func (m *model) tabsView(w int) string {
 	return fit(line, w)
 }
 
-// bodyView draws the panes (all of them in the grid, else the focused
-// one), or the help screen, with a dialog on top.
+// bodyView draws the panes (the dashboard's, or the focused one), or the
+// help screen, with a dialog on top.
 func (m *model) bodyView(w, h int) string {
 	var body string
 	switch {
@@ -133,10 +139,10 @@ func (m *model) bodyView(w, h int) string {
 		body = m.help.view(m.activeKeys(), m.helpTitle(), w, h)
 	case m.overlay != overlayNone:
 		body = m.overlayView()
-	case m.layout.grid:
-		body = m.gridView()
-	default:
+	case m.showsAlone():
 		body = m.paneView(m.focus)
+	default:
+		body = m.dashboardView()
 	}
 	if m.dialog != nil {
 		body = overlay(body, m.dialog.view(m.c, w), w, h)
@@ -144,11 +150,22 @@ func (m *model) bodyView(w, h int) string {
 	return body
 }
 
-// gridView draws every pane in its place (see computeLayout).
-func (m *model) gridView() string {
-	left := m.paneView(paneActions) + "\n" + hjoin(m.paneView(panePolicy), "", m.paneView(paneServices))
-	right := m.paneView(paneGraphs) + "\n" + m.paneView(paneBenchmark)
-	return hjoin(left, "", right)
+// dashboardView draws the dashboard's panes band by band (see
+// computeLayout).
+func (m *model) dashboardView() string {
+	bands := make([]string, 0, len(m.layout.dash))
+	for _, row := range m.layout.dash {
+		band := ""
+		for i, p := range row {
+			if i == 0 {
+				band = m.paneView(p)
+				continue
+			}
+			band = hjoin(band, "", m.paneView(p))
+		}
+		bands = append(bands, band)
+	}
+	return strings.Join(bands, "\n")
 }
 
 // footerView is the status line (or the open prompt) and the keys line.
@@ -166,14 +183,59 @@ func (m *model) footerView(w int) (string, string) {
 		if m.status.text != "" {
 			status += s.Muted.Render("  · ") + m.c.toneStyle(m.status.tone).Render(m.status.text)
 		}
+	} else if more := m.statusOverflow(w); len(more) > 0 {
+		lines := strings.Split(wrapText(m.statusSymbol()+m.status.text, w), "\n")
+		last := lines[min(len(lines), maxStatusLines)-1]
+		if len(lines) > maxStatusLines {
+			last = fit(last+" …", w)
+		}
+		status = m.c.toneStyle(m.status.tone).Render(last)
 	} else if m.status.text != "" {
 		status = m.c.toneStyle(m.status.tone).Render(m.statusSymbol() + m.status.text)
+	} else if ev, ok := m.eventsPane.latest(); ok {
+		status = s.Muted.Render(eventLine(ev, m.c.loc))
 	}
 	if more := m.c.styles.Muted.Render(" … o: output"); widthOf(status) > w && w > 30 {
 		// The whole message is in the output history.
 		status = fit(status, w-widthOf(more)) + more
 	}
 	return fit(status, w), m.shortHelp(w)
+}
+
+// maxStatusLines bounds how many lines a long error takes on the screen.
+const maxStatusLines = 4
+
+// statusOverflow is the part of a long error that does not fit on the
+// status line, wrapped at word boundaries: it is drawn over the bottom of
+// the body, just above the status line, so an error is read to the end
+// rather than cut mid-word. News (and a status line with operations
+// under way) stay on one line.
+func (m *model) statusOverflow(w int) []string {
+	if m.prompt != nil || m.status.text == "" || m.status.tone != toneErr || len(m.activeOps()) > 0 {
+		return nil
+	}
+	text := m.statusSymbol() + m.status.text
+	if widthOf(text) <= w {
+		return nil
+	}
+	lines := strings.Split(wrapText(text, w), "\n")
+	if len(lines) > maxStatusLines {
+		lines = lines[:maxStatusLines]
+		lines[maxStatusLines-1] = fit(lines[maxStatusLines-1]+" …", w)
+	}
+	st := m.c.toneStyle(m.status.tone)
+	for i, l := range lines {
+		lines[i] = st.Render(fit(l, w))
+	}
+	return lines[:len(lines)-1]
+}
+
+// overBottom replaces the last lines of body with lines.
+func overBottom(body string, lines []string) string {
+	all := strings.Split(body, "\n")
+	n := min(len(lines), len(all)-1)
+	copy(all[len(all)-n:], lines[len(lines)-n:])
+	return strings.Join(all, "\n")
 }
 
 // statusSymbol prefixes a message with what kind it is, so the kind never

@@ -38,8 +38,10 @@ type model struct {
 	policy   *policyPane
 	graphs   *graphsPane
 	bench    *benchmarkPane
-	help     *helpView
-	showHelp bool
+	// eventsPane is the event feed (events is the stream).
+	eventsPane *eventsPane
+	help       *helpView
+	showHelp   bool
 	// overlays are the logs and output views over the panes.
 	overlays
 
@@ -58,6 +60,9 @@ type model struct {
 	policyNow types.PolicyState
 	readAt    time.Time
 	readErr   error
+	// statsAt is when the measurements were last read (the console's
+	// clock).
+	statsAt time.Time
 
 	// inflight marks reads under way so a slow engine never piles them
 	// up; stale asks for another status read when the current one ends.
@@ -97,6 +102,7 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 		policy:      newPolicyPane(c),
 		graphs:      newGraphsPane(c),
 		bench:       newBenchmarkPane(c),
+		eventsPane:  newEventsPane(c),
 		help:        newHelpView(c),
 		ops:         map[string]*operation{},
 		spinner:     spinner.New(spinner.WithSpinner(spinner.MiniDot)),
@@ -123,7 +129,7 @@ func (m *model) close() {
 
 // Init starts the refresh tick, the first reads and the event listener.
 func (m *model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.fetch.subscribe(), m.fetch.refresh(m.plan(true)), m.readAll()}
+	cmds := []tea.Cmd{m.fetch.subscribe(), m.fetch.history(""), m.fetch.refresh(m.plan(true)), m.readAll()}
 	if !m.themeChosen && !m.plain {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -136,12 +142,13 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.resize(msg.Width, msg.Height)
 	case tea.KeyPressMsg:
-		return m, m.handleKey(msg)
+		cmd := m.handleKey(msg)
+		return m, tea.Batch(cmd, m.followSubject())
 	case tea.PasteMsg:
 		return m, m.handlePaste(msg)
 	case tea.BackgroundColorMsg:
 		m.adoptBackground(msg)
-	case refreshMsg, statusMsg, fetchErrMsg:
+	case refreshMsg, statusMsg, fetchErrMsg, historyMsg:
 		return m, m.handleRead(msg)
 	case loadedMsg, unloadedMsg, policySetMsg, calledMsg:
 		return m, m.handleResult(msg)
@@ -149,7 +156,7 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleMeasure(msg)
 	case ranMsg:
 		return m, m.handleRan(msg)
-	case engineEventMsg, eventsClosedMsg, subscribedMsg:
+	case engineEventMsg, eventsClosedMsg, subscribedMsg, keptEventsMsg:
 		return m, m.handleEvent(msg)
 	case logsMsg, logsTickMsg:
 		return m, m.handleLogs(msg)

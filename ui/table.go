@@ -105,8 +105,8 @@ func (t *table) layout() {
 				flex = i
 				continue
 			}
-			t.widths[i] = col.width
-			used += col.width
+			t.widths[i] = fixedWidth(col)
+			used += t.widths[i]
 		}
 		used += max(0, shown-1) // one space between columns
 		if flex < 0 {
@@ -129,6 +129,10 @@ func (t *table) layout() {
 		hidden[drop] = true
 	}
 }
+
+// fixedWidth is a fixed column's width, with room for its title and the
+// sort arrow beside it, so sorting by any column shows its direction.
+func fixedWidth(col column) int { return max(col.width, widthOf(col.title)+1) }
 
 // visibleRows is how many data rows fit under the header.
 func (t *table) visibleRows() int { return max(0, t.h-1) }

@@ -65,6 +65,10 @@ var (
 		"one module in full: status, config, actions with their parameters, recent history, log")
 	Logs = admin[LogsParams, LogsAnswer]("jsorc_logs",
 		"a piece of the log of a module's action server or of a service, from an offset (follow: ask again from next)")
+	History = admin[HistoryParams, SeriesAnswer]("jsorc_history",
+		"the graph history of the engine or of one module, downsampled with age")
+	RecentEvents = admin[EventsParams, EventsAnswer]("jsorc_events",
+		"the engine's latest kept events (the stream at /js_admin/events follows them live)")
 )
 
 // Endpoints lists every endpoint of the API.
@@ -77,5 +81,6 @@ func Endpoints() []EndpointInfo {
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),
 		TrackSysReport.Info(), TrackSysStop.Info(), LoadTest.Info(), LoadTestProgress.Info(),
 		Reports.Info(), Logs.Info(), ActionsDescribe.Info(),
+		Reports.Info(), History.Info(), RecentEvents.Info(),
 	}
 }

@@ -38,11 +38,14 @@ type Sample struct {
 }
 
 // Stats is what the engine measured: per action (by "module.action/mode"),
-// per module, per app, and the recent time series.
+// per module, per app, the resource use of each module's action server it
+// measured at the last sample (by module; local processes, or pods while
+// tracksys reads Prometheus), and the recent time series.
 type Stats struct {
 	Actions map[string]CallStats `json:"actions"`
 	Modules map[string]CallStats `json:"modules"`
 	Apps    map[string]CallStats `json:"apps"`
+	Servers map[string]ProcStats `json:"servers,omitempty"`
 	Series  []Sample             `json:"series"`
 }
 

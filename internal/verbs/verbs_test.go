@@ -17,7 +17,7 @@ import (
 )
 
 // apiOnly are the endpoints no verb calls: the console reads them.
-var apiOnly = []string{types.EngineStats.Name(), types.LoadTestProgress.Name()}
+var apiOnly = []string{types.EngineStats.Name(), types.LoadTestProgress.Name(), types.History.Name(), types.RecentEvents.Name()}
 
 // TestTable: unique paths, sensible bounds, a summary; a verb of the API
 // calls an endpoint of api/types and builds that endpoint's parameters; a
