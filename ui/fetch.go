@@ -62,6 +62,9 @@ type readPlan struct {
 	// after moduleSince is read too.
 	module      string
 	moduleSince time.Time
+	// probe reads the measurements only: the engine is away and the read
+	// tells when it is back.
+	probe bool
 }
 
 // readAll reads everything the panes show — statuses, measurements with
@@ -86,6 +89,9 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readStats, what: "measurements", err: err})
 	} else {
 		msg.stats = &stats.Stats
+	}
+	if plan.probe {
+		return msg
 	}
 	if policy, err := types.Call(ctx, b, types.PolicyGet, types.NoParams{}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readPolicy, what: "policy", err: err})

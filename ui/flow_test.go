@@ -48,14 +48,24 @@ var jsorcBinary = sync.OnceValues(func() (string, error) {
 type screen struct {
 	mu   sync.Mutex
 	text string
+	// points is how many points of the engine's graph history the
+	// console holds.
+	points int
 }
 
 func (s *screen) capture(m tea.Model, msg tea.Msg) tea.Msg {
 	text := ansi.Strip(m.(*model).render())
 	s.mu.Lock()
 	s.text = text
+	s.points = len(m.(*model).graphs.engine)
 	s.mu.Unlock()
 	return msg
+}
+
+func (s *screen) graphPoints() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.points
 }
 
 func (s *screen) String() string {

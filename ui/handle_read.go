@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -144,6 +145,9 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 	for i := len(msg.errs) - 1; i >= 0; i-- {
 		m.readFailed(msg.errs[i]) // the first failure shows
 	}
+	if msg.stats != nil {
+		cmds = append(cmds, m.findEngine())
+	}
 	if len(msg.errs) == 0 && msg.status == nil {
 		// A read without the statuses (events keep them fresh) still
 		// says the engine answers.
@@ -163,13 +167,15 @@ func (m *model) takeStatus(status map[string]types.ActionStatus, at time.Time) t
 	return tea.Batch(m.followOps(), m.startSpinner())
 }
 
-// readFailed shows a failed read in the header; the log gets each new
-// failure once.
+// readFailed shows a failed read in the header, and the engine as lost
+// when it does not answer at all; the log gets each failure once (see
+// logFailure).
 func (m *model) readFailed(e fetchErrMsg) {
-	if m.readErr == nil || m.readErr.Error() != e.Error() {
-		m.c.log.Warn("reading the engine failed", "what", e.what, "err", e.err)
-	}
+	m.logFailure(e)
 	m.readErr = e
+	if m.attached() && unreachable(e.err) && (e.read == readStats || e.read == readStatus) {
+		m.loseEngine(e.err)
+	}
 }
 
 // handleEvent reads the engine again when it says something changed, and
@@ -201,6 +207,10 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 	case eventsClosedMsg:
 		m.close()
 		m.events = nil
+		if m.attached() && m.fetch.ctx.Err() == nil {
+			// The client closes the stream when the engine stays away.
+			m.loseEngine(errors.New("the event stream ended"))
+		}
 		if m.fetch.ctx.Err() != nil {
 			return nil
 		}

@@ -63,6 +63,11 @@ type measuring struct {
 func (m *model) plan(tick bool) readPlan {
 	p := readPlan{samples: m.samplesWanted(), epoch: m.meas.epoch,
 		status: true, services: true, bench: true, load: true}
+	if m.lost() {
+		// Only a probe while the engine is away: one read a second, not
+		// seven that fail.
+		return readPlan{samples: p.samples, epoch: p.epoch, probe: true}
+	}
 	if mod := m.graphs.module; mod != "" {
 		p.module, p.moduleSince = mod, lastTS(m.graphs.modPts)
 	}

@@ -30,6 +30,9 @@ type actionsPane struct {
 	detail *detailView
 	// spin is the spinner frame drawn for modules whose state is changing.
 	spin string
+	// lost is set while the engine does not answer: the rows keep what
+	// was last known, but no state is claimed.
+	lost bool
 }
 
 // actionColumns are the columns of the module table. The first eight sort
@@ -159,8 +162,11 @@ func (p *actionsPane) rowCells(i int) []cell {
 	if serving == "" {
 		serving = dash
 	}
-	state := r.state.text()
-	if r.state.busy {
+	state, stateTone := r.state.text(), r.state.tone
+	switch {
+	case p.lost:
+		state, stateTone = "? UNKNOWN", toneMuted
+	case r.state.busy:
 		state = p.spin + " " + r.state.word
 	}
 	pid, restarts := dash, dash
@@ -184,7 +190,7 @@ func (p *actionsPane) rowCells(i int) []cell {
 		{text: r.name},
 		{text: md},
 		{text: serving},
-		{text: state, tone: r.state.tone},
+		{text: state, tone: stateTone},
 		{text: rate},
 		{text: p50},
 		{text: p99},
@@ -288,8 +294,14 @@ func (p *actionsPane) title() string {
 	return t
 }
 
+// setLost marks the engine unreachable (or reachable again).
+func (p *actionsPane) setLost(lost bool) { p.lost = lost }
+
 // info is the hint in the frame's bottom edge.
 func (p *actionsPane) info() string {
+	if p.lost {
+		return "engine unreachable: states unknown"
+	}
 	if p.detail != nil {
 		return "esc back"
 	}

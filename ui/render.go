@@ -76,6 +76,8 @@ func (m *model) headerView(w int) string {
 
 	var right string
 	switch {
+	case m.lost():
+		right = s.Err.Render("✗ engine unreachable since " + m.link.lostAt.In(m.c.loc).Format("15:04:05") + " · retrying")
 	case m.readErr != nil:
 		right = s.Err.Render("✗ " + m.readErr.Error())
 	case !m.readAt.IsZero():

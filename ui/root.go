@@ -71,6 +71,8 @@ type model struct {
 
 	// meas is what the console knows of the measuring tools.
 	meas measuring
+	// link is the state of the connection to the engine.
+	link link
 }
 
 // newModel builds the console's root model.
@@ -111,7 +113,7 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 	}
 	m.output = newOutputView(c)
 	if m.engine == "" {
-		m.engine = "in-process"
+		m.engine = inProcess
 	}
 	if o.Width > 0 && o.Height > 0 {
 		m.resize(o.Width, o.Height)
