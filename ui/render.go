@@ -213,7 +213,7 @@ const maxStatusLines = 4
 // rather than cut mid-word. News (and a status line with operations
 // under way) stay on one line.
 func (m *model) statusOverflow(w int) []string {
-	if m.prompt != nil || m.status.text == "" || m.status.tone != toneErr || len(m.activeOps()) > 0 {
+	if m.prompt != nil || m.overlay != overlayNone || m.status.text == "" || m.status.tone != toneErr || len(m.activeOps()) > 0 {
 		return nil
 	}
 	text := m.statusSymbol() + m.status.text

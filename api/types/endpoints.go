@@ -80,7 +80,6 @@ func Endpoints() []EndpointInfo {
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),
 		TrackSysReport.Info(), TrackSysStop.Info(), LoadTest.Info(), LoadTestProgress.Info(),
-		Reports.Info(), Logs.Info(), ActionsDescribe.Info(),
-		Reports.Info(), History.Info(), RecentEvents.Info(),
+		Reports.Info(), Logs.Info(), ActionsDescribe.Info(), History.Info(), RecentEvents.Info(),
 	}
 }
