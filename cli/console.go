@@ -22,10 +22,14 @@ import (
 // console draws on the terminal, so it logs nowhere else.
 const consoleLogName = "console.log"
 
+// consoleHistoryName keeps the console's command line history.
+const consoleHistoryName = "console-history"
+
 func consoleFlags(fs *flag.FlagSet, o *opts) {
 	serveFlags(fs, o)
 	fs.StringVar(&o.theme, "theme", "", "colour theme: "+strings.Join(themes.Names(), ", ")+", or a theme file (YAML)")
 	fs.StringVar(&o.attach, "attach", "", "show the engine at `URL` (an engine that jsorc serve runs) instead of running one")
+	fs.BoolVar(&o.readOnly, "readonly", false, "show everything, change nothing: the keys and `:` commands that would change the engine are off")
 }
 
 // isTerminal reports whether f is a terminal.
@@ -65,7 +69,7 @@ func runConsole(ctx context.Context, r *runner, _ []string) error {
 	if err != nil {
 		return err
 	}
-	uo := ui.Options{Theme: theme, Logger: log}
+	uo := ui.Options{Theme: theme, Logger: log, ReadOnly: r.o.readOnly, HistoryFile: filepath.Join(dir, consoleHistoryName)}
 	if r.o.attach != "" {
 		client, err := r.clientOf(r.o.attach)
 		if err != nil {

@@ -52,7 +52,7 @@ type opts struct {
 	params, addr         string
 	data, name, logLevel string
 	theme, attach        string
-	recover              bool
+	recover, readOnly    bool
 	seed                 float64
 	// vals holds the values of the verb's flags of the shared table.
 	vals verbs.Values

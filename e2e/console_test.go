@@ -131,9 +131,9 @@ func TestConsoleInTmux(t *testing.T) {
 		return consolePID > 0, fmt.Sprintf("no jsorc process under the shell %d", shPID)
 	})
 
-	// textenc is the last module by name: G selects it, l asks the mode,
+	// textenc is the last module by name: G selects it, L asks the mode,
 	// r picks remote.
-	s.keys("G", "l")
+	s.keys("G", "L")
 	s.waitScreen("the load dialog", func(sc string) bool { return strings.Contains(sc, "Load textenc") })
 	s.keys("r")
 	sc := s.waitScreen("textenc READY in remote mode", func(sc string) bool {
@@ -168,7 +168,29 @@ func TestConsoleInTmux(t *testing.T) {
 	serverPID := st.Remote.PID
 	requireProcAlive(t, serverPID)
 
+	// l follows the log of textenc's action server as it grows.
+	s.keys("l")
+	s.waitScreen("the logs of textenc", func(sc string) bool { return strings.Contains(sc, "Logs textenc") })
+	logPath := filepath.Join(dir, "logs", "action-textenc.log")
+	for _, line := range []string{"e2e: first appended line", "e2e: second appended line"} {
+		f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.WriteString(line + "\n")
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.waitScreen(line, func(sc string) bool { return strings.Contains(sc, line) })
+	}
+	s.keys("Escape")
+	s.waitScreen("the module table again", func(sc string) bool { return moduleRow(sc, "textenc") != "" })
+
+	// q asks first: the engine in the console serves an action server.
 	s.keys("q")
+	s.waitScreen("the quit confirmation", func(sc string) bool { return strings.Contains(sc, "Quit and stop 1 action server?") })
+	s.keys("y")
 	s.waitScreen("the console's exit", func(sc string) bool { return strings.Contains(sc, "console exited with status") })
 	if sc := s.screen(); !strings.Contains(sc, "console exited with status 0") {
 		t.Fatalf("the console did not exit cleanly:\n%s", sc)

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"strings"
 )
 
 // LoadOptions tune Load.
@@ -93,6 +95,7 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 	}
 	m.mu.Lock()
 	desired, hasServer, external := m.desired, m.server != nil, m.cfg.URL != ""
+	serving, phase := m.serving, m.rstate.Phase
 	m.mu.Unlock()
 	if md == ModeAuto {
 		md = desired
@@ -135,6 +138,9 @@ func (e *Engine) Unload(ctx context.Context, name, mode string, retire bool) (st
 		return fmt.Sprintf("unloaded %s from remote mode; its external action server is not jsorc's to stop", name), nil
 	case desired == ModeNone:
 		return fmt.Sprintf("retired the warm action server of %s", name), nil
+	case desired == ModeRemote && retire && serving != ModeRemote && !external:
+		// A load still under way: it is cancelled, its server stopped.
+		return fmt.Sprintf("cancelled the load of %s in remote mode: its action server was %s and is stopped", name, strings.ToLower(cmp.Or(phase.Status(), "not started"))), nil
 	case desired == ModeRemote && retire:
 		return fmt.Sprintf("unloaded %s from remote mode and retired its action server", name), nil
 	case desired == ModeRemote:

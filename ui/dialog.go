@@ -158,6 +158,14 @@ func (m *model) openUnloadDialog() tea.Cmd {
 	}
 	d := &dialog{title: "Unload " + name}
 	switch {
+	case cur == "remote" && st.Serving != "remote" && !st.Remote.External:
+		// Still starting (or down): unloading cancels the load.
+		state := orNone(st.Remote.Status)
+		if st.Serving != "" {
+			state += ", calls served in " + st.Serving + " mode meanwhile"
+		}
+		d.text = fmt.Sprintf("%s is not serving in remote mode yet (its action server: %s). Unloading cancels the load and stops the server.", name, state)
+		d.choices = []choice{{label: "cancel the load and stop its action server", key: "y", run: unload(true)}}
 	case cur == "remote" && !st.Remote.External:
 		d.text = fmt.Sprintf("%s serves in remote mode. Unloading stops its calls.", name)
 		d.choices = []choice{
@@ -190,8 +198,14 @@ func (m *model) openPolicyDialog() tea.Cmd {
 			label += " (active)"
 			d.cursor = i
 		}
+		set := func(m *model) tea.Cmd { return m.fetch.setPolicy(name, nil) }
 		d.choices = append(d.choices, choice{label: label, key: fmt.Sprint(i + 1), run: func(m *model) tea.Cmd {
-			return m.fetch.setPolicy(name, nil)
+			if name == m.policyNow.Name {
+				return set(m)
+			}
+			m.dialog = confirmDialog("Set policy "+name+"?",
+				fmt.Sprintf("%s decides the modes from now on instead of %s, and may move modules at once.", name, orNone(m.policyNow.Name)), set)
+			return nil
 		}})
 	}
 	m.dialog = d

@@ -57,8 +57,9 @@
 //	↑↓ j k       move              g G pgup pgdn  first, last, page
 //	enter        module detail     esc          back (detail, filter, view)
 //	l            logs (follows)    o            output (results in full)
+//	d, enter     describe          c            call an action (a form)
 //	L            load (asks mode)  u            unload (asks first)
-//	m            switch mode       p            choose the policy
+//	m            switch mode (asks) p           choose the policy (asks)
 //	/            filter (regex; !x hides what matches x)
 //	1…8          sort by a column (again: reverse)
 //	+ -          graphs' time window

@@ -3,8 +3,12 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/internal/verbs"
 )
 
 // execute runs a command line.
@@ -19,6 +23,10 @@ func (m *model) execute(line string) tea.Cmd {
 		return nil
 	}
 	m.c.log.Info("command", "line", line)
+	if m.readOnly && changes(cmd) {
+		m.say(toneWarn, fmt.Sprintf("read-only console: `%s` would change the engine (run it from a shell, or open the console without --readonly)", strings.TrimSpace(line)))
+		return nil
+	}
 	switch cmd.kind {
 	case cmdGoto:
 		m.showHelp = false
@@ -65,6 +73,21 @@ func (m *model) execute(line string) tea.Cmd {
 		return m.fetch.run(cmd.path, cmd.in)
 	}
 	return nil
+}
+
+// changes reports whether a command would change the engine (or run an
+// action): what a read-only console refuses.
+func changes(cmd command) bool {
+	switch cmd.kind {
+	case cmdLoad, cmdUnload, cmdCall, cmdPolicySet:
+		return true
+	case cmdMeasure:
+		return cmd.verb != "report"
+	case cmdRun:
+		v, _ := verbs.Find(verbs.All(), strings.Fields(cmd.path))
+		return v == nil || !types.IsRead(v.Endpoint)
+	}
+	return false
 }
 
 // showModule selects module name in the Actions pane, clearing a filter

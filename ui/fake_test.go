@@ -37,6 +37,8 @@ type fakeBackend struct {
 	// graph history.
 	events    []types.Event
 	modSeries map[string][]types.Sample
+	// log is the log every module's action server has (see opsEndpoints).
+	log []byte
 }
 
 func strp(s string) *string { return &s }
@@ -194,6 +196,9 @@ func (f *fakeBackend) CallAction(_ context.Context, name string, _ map[string]an
 // way the API's handlers serve them from the engine's.
 func (f *fakeBackend) Call(ctx context.Context, endpoint string, params, answer any) error {
 	h, ok := f.endpoints()[endpoint]
+	if !ok {
+		h, ok = f.opsEndpoints()[endpoint]
+	}
 	if !ok {
 		return types.Errorf(types.ErrNotImplemented, "the fake backend has no %s", endpoint)
 	}

@@ -62,3 +62,40 @@ func TestFlowOutput(t *testing.T) {
 	c.keys("esc")
 	c.waitFor("the module table again", func(s string) bool { return row(s, "echo") != "" })
 }
+
+// TestFlowCancelSlowLoad: unloading a module whose action server is
+// still STARTING cancels the load, says so, and stops the server (bug 5).
+func TestFlowCancelSlowLoad(t *testing.T) {
+	c := startConsole(t)
+	cfg := "slow:\n  local:\n    command: [\"sh\", \"-c\", \"exec sleep 600\"]\n"
+	if _, err := c.e.ConfigureActions(t.Context(), "slow", "slow.yaml", []byte(cfg)); err != nil {
+		t.Fatal(err)
+	}
+	c.keys(":", "actions load slow -mode remote", "enter")
+	c.waitText("loading slow in remote mode, waiting for READY")
+	var pid int
+	deadline := time.Now().Add(flowTimeout)
+	for pid == 0 {
+		st, err := c.e.Status("slow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pid = st.Remote.PID
+		if time.Now().After(deadline) {
+			t.Fatalf("slow's server never started: %s", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c.keys(":", "actions status slow", "enter")
+	c.waitText("Module slow")
+	c.keys("u")
+	c.waitText("Unload slow", "not serving in remote mode yet", "cancels the load")
+	c.keys("y")
+	c.waitText("cancelled the load of slow in remote mode: its action server was starting and is stopped")
+	for processExists(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("slow's server (pid %d) still runs after the load was cancelled", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

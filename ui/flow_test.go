@@ -226,7 +226,7 @@ func processExists(pid int) bool {
 }
 
 // TestFlowModuleLoadFromCommandLine loads a module in-process with the
-// CLI's syntax, then switches it to remote mode with m.
+// CLI's syntax, then switches it to remote mode with m (confirmed with y).
 func TestFlowModuleLoadFromCommandLine(t *testing.T) {
 	c := startConsole(t)
 	c.keys(":", "actions load echo -mode module", "enter")
@@ -236,6 +236,8 @@ func TestFlowModuleLoadFromCommandLine(t *testing.T) {
 		return strings.Contains(r, "● READY") && strings.Count(r, "module") == 2
 	})
 	c.keys("g", "m")
+	c.waitText("Switch echo to remote mode?")
+	c.keys("y")
 	c.waitText("echo READY in remote mode")
 	if st, _ := c.e.Status("echo"); st.Serving != "remote" {
 		t.Fatalf("echo serves %q after m; want remote", st.Serving)
@@ -295,7 +297,7 @@ func TestFlowHelp(t *testing.T) {
 	c.waitText("Graphs · the engine · last 2m")
 	c.keys("?")
 	s = c.waitText("Help — keys that work here", "longer time window")
-	if strings.Contains(s, "load (asks the mode)") || strings.Contains(s, "module detail") {
+	if strings.Contains(s, "load (asks the mode)") || strings.Contains(s, "describe") {
 		t.Fatalf("the Graphs pane's help lists Actions keys:\n%s", s)
 	}
 	c.keys("esc", "+")

@@ -15,13 +15,19 @@ func (m *model) handleKey(k tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case m.dialog != nil:
 		return m.handleDialogKey(k)
+	case m.form != nil:
+		return m.handleFormKey(k)
 	case m.prompt != nil:
 		return m.handlePromptKey(k)
 	case m.showHelp:
 		return m.handleHelpKey(k)
 	}
-	if a := m.keyFor(k); a != nil {
-		return a.run(m, k)
+	a, off := m.keyFor(k)
+	switch {
+	case a != nil:
+		return m.runKey(a, k)
+	case off != nil:
+		m.say(toneWarn, fmt.Sprintf("read-only console: %s (%s) would change the engine", off.binding.Help().Key, off.binding.Help().Desc))
 	}
 	return nil
 }
@@ -72,10 +78,14 @@ func (m *model) back() tea.Cmd {
 	return nil
 }
 
-// openDetail shows the selected module's detail.
+// openDetail shows the selected module's detail and asks for its
+// description.
 func (m *model) openDetail() tea.Cmd {
 	m.actions.openDetail()
-	return nil
+	if m.actions.detail == nil {
+		return nil
+	}
+	return m.describe(m.actions.detail.name)
 }
 
 // sortBy sorts the module table by the column whose number was pressed.

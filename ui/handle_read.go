@@ -229,6 +229,9 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 func (m *model) takeEvent(ev types.Event) tea.Cmd {
 	switch ev.Type {
 	case types.EventModule, types.EventLoad, types.EventUnload, types.EventSwitch, types.EventCrash, types.EventRestart:
+		if d := m.actions.detail; d != nil && d.name == ev.Name && ev.Type != types.EventModule {
+			return tea.Batch(m.read(readStatus), m.describe(ev.Name))
+		}
 		return m.read(readStatus)
 	case types.EventMeasure:
 		// trackact has no report to read: the event is how the console

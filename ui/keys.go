@@ -18,6 +18,11 @@ type keyAction struct {
 	// applies says whether the key does something now; nil: always.
 	applies func(m *model) bool
 	run     func(m *model, k tea.KeyPressMsg) tea.Cmd
+	// dangerous marks a key that changes the engine: a read-only console
+	// neither lists nor runs it.
+	dangerous bool
+	// confirm, when set, says whether the key asks first, and what.
+	confirm func(m *model) (title, text string, ask bool)
 }
 
 // do adapts a handler that does not need the key.
@@ -64,18 +69,19 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"tab"}, "tab", "next pane"), group: groupGeneral, short: true, run: do(func(m *model) tea.Cmd { return m.cycleFocus(1) })},
 		{binding: bind([]string{"shift+tab"}, "shift+tab", "previous pane"), group: groupGeneral, run: do(func(m *model) tea.Cmd { return m.cycleFocus(-1) })},
 		{binding: bind([]string{"esc"}, "esc", "back"), group: groupGeneral, short: true, applies: canGoBack, run: do((*model).back)},
-		{binding: bind([]string{"p"}, "p", "choose policy"), group: groupGeneral, short: true, run: do((*model).openPolicyDialog)},
-		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, applies: notInBenchmark, run: do((*model).benchmarkKey)},
-		{binding: bind([]string{"t"}, "t", "trackact start/stop"), group: groupGeneral, run: do((*model).trackactKey)},
-		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, applies: notInGraphs, run: do((*model).tracksysKey)},
-		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, applies: noOverlay, run: do((*model).quit)},
+		{binding: bind([]string{"p"}, "p", "choose policy"), group: groupGeneral, short: true, run: do((*model).openPolicyDialog), dangerous: true},
+		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupGeneral, applies: notInBenchmark, run: do((*model).benchmarkKey), dangerous: true},
+		{binding: bind([]string{"t"}, "t", "trackact start/stop"), group: groupGeneral, run: do((*model).trackactKey), dangerous: true},
+		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupGeneral, applies: notInGraphs, run: do((*model).tracksysKey), dangerous: true},
+		{binding: bind([]string{"q"}, "q", "quit"), group: groupGeneral, short: true, applies: noOverlay, run: do((*model).quit), confirm: confirmQuit},
 		{binding: bind([]string{"ctrl+c"}, "ctrl+c", "quit (anywhere)"), group: groupGeneral, run: do((*model).quit)},
 
 		// Actions pane.
-		{binding: bind([]string{"enter"}, "enter", "module detail"), group: groupPane, short: true, applies: func(m *model) bool { return inActionList(m) && hasSelection(m) }, run: do((*model).openDetail)},
-		{binding: bind([]string{"L"}, "L", "load (asks the mode)"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openLoadDialog)},
-		{binding: bind([]string{"u"}, "u", "unload"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openUnloadDialog)},
-		{binding: bind([]string{"m"}, "m", "switch mode"), group: groupPane, short: true, applies: hasSelection, run: do((*model).switchMode)},
+		{binding: bind([]string{"enter", "d"}, "enter/d", "describe"), group: groupPane, short: true, applies: func(m *model) bool { return inActionList(m) && hasSelection(m) }, run: do((*model).openDetail)},
+		{binding: bind([]string{"L"}, "L", "load (asks the mode)"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openLoadDialog), dangerous: true},
+		{binding: bind([]string{"c"}, "c", "call"), group: groupPane, short: true, applies: hasSelection, run: do((*model).startCall), dangerous: true},
+		{binding: bind([]string{"u"}, "u", "unload"), group: groupPane, short: true, applies: hasSelection, run: do((*model).openUnloadDialog), dangerous: true},
+		{binding: bind([]string{"m"}, "m", "switch mode"), group: groupPane, short: true, applies: hasSelection, run: do((*model).switchMode), dangerous: true, confirm: confirmSwitch},
 		{binding: bind([]string{"/"}, "/", "filter (regex, ! inverts)"), group: groupPane, short: true, applies: inActionList, run: do((*model).openFilter)},
 		{binding: bind([]string{"1", "2", "3", "4", "5", "6", "7", "8"}, "1…8", "sort by column (again: reverse)"), group: groupPane, applies: inActionList, run: (*model).sortBy},
 
@@ -84,10 +90,10 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"-", "_"}, "-", "shorter time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(-1) })},
 
 		// Benchmark pane: b is its own key there, listed first.
-		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupPane, short: true, applies: inBenchmark, run: do((*model).benchmarkKey)},
+		{binding: bind([]string{"b"}, "b", "benchmark start/stop"), group: groupPane, short: true, applies: inBenchmark, run: do((*model).benchmarkKey), dangerous: true},
 
 		// Graphs pane: s shows its source in the frame.
-		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupPane, short: true, applies: inGraphs, run: do((*model).tracksysKey)},
+		{binding: bind([]string{"s"}, "s", "tracksys start/stop"), group: groupPane, short: true, applies: inGraphs, run: do((*model).tracksysKey), dangerous: true},
 
 		// Moving.
 		{binding: bind([]string{"up", "k"}, "↑/k", "up"), group: groupMove, applies: listMoves, run: do(func(m *model) tea.Cmd { m.actions.move(-1); return nil })},
@@ -110,24 +116,43 @@ func defaultKeys() []keyAction {
 	}...)
 }
 
-// keyFor finds the registry entry a key press triggers now.
-func (m *model) keyFor(msg tea.KeyPressMsg) *keyAction {
+// keyFor finds the registry entry a key press triggers now; off says a
+// key that would apply but is off in a read-only console.
+func (m *model) keyFor(msg tea.KeyPressMsg) (k *keyAction, off *keyAction) {
 	for i := range m.c.keys {
 		k := &m.c.keys[i]
-		if key.Matches(msg, k.binding) && (k.applies == nil || k.applies(m)) {
-			return k
+		if !key.Matches(msg, k.binding) || (k.applies != nil && !k.applies(m)) {
+			continue
 		}
+		if k.dangerous && m.readOnly {
+			if off == nil {
+				off = k
+			}
+			continue
+		}
+		return k, nil
 	}
-	return nil
+	return nil, off
 }
 
 // activeKeys lists the registry entries that apply now, for help.
 func (m *model) activeKeys() []keyAction {
 	var out []keyAction
 	for _, k := range m.c.keys {
-		if k.applies == nil || k.applies(m) {
+		if (k.applies == nil || k.applies(m)) && !(k.dangerous && m.readOnly) {
 			out = append(out, k)
 		}
 	}
 	return out
+}
+
+// runKey runs a key's action, asking first when the key says so.
+func (m *model) runKey(a *keyAction, k tea.KeyPressMsg) tea.Cmd {
+	if a.confirm != nil {
+		if title, text, ask := a.confirm(m); ask {
+			m.dialog = confirmDialog(title, text, func(m *model) tea.Cmd { return a.run(m, k) })
+			return nil
+		}
+	}
+	return a.run(m, k)
 }

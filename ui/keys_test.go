@@ -81,8 +81,8 @@ func TestKeysHiddenWhereTheyDoNothing(t *testing.T) {
 		present []string
 		absent  []string
 	}{
-		{paneActions, []string{"load (asks the mode)", "unload", "switch mode", "module detail", "filter (regex, ! inverts)", "help", "command"}, []string{"longer time window", "back"}},
-		{paneGraphs, []string{"longer time window", "shorter time window", "help"}, []string{"load (asks the mode)", "module detail", "up", "filter (regex, ! inverts)"}},
+		{paneActions, []string{"load (asks the mode)", "unload", "switch mode", "describe", "filter (regex, ! inverts)", "help", "command"}, []string{"longer time window", "back"}},
+		{paneGraphs, []string{"longer time window", "shorter time window", "help"}, []string{"load (asks the mode)", "describe", "up", "filter (regex, ! inverts)"}},
 		{panePolicy, []string{"choose policy", "help", "benchmark start/stop", "trackact start/stop", "tracksys start/stop"}, []string{"load (asks the mode)", "longer time window", "up"}},
 		{paneBenchmark, []string{"benchmark start/stop", "trackact start/stop", "tracksys start/stop"}, []string{"load (asks the mode)", "longer time window"}},
 	}
@@ -121,7 +121,7 @@ func TestKeysHiddenWhereTheyDoNothing(t *testing.T) {
 	}
 	m.focus = paneActions
 	press(m, "enter")
-	if !m.actions.detailOpen() || !has("back") || has("module detail") {
+	if !m.actions.detailOpen() || !has("back") || has("describe") {
 		t.Fatal("the detail offers esc back and no second detail")
 	}
 	press(m, "esc")

@@ -38,7 +38,12 @@ func (o *operation) describe(now time.Time) string {
 }
 
 // begin records a new operation, or refuses while the module is busy.
+// An unload cancels a load the console still follows: the engine stops
+// the server that was starting.
 func (m *model) begin(name, kind, mode string) bool {
+	if op, busy := m.ops[name]; busy && kind == "unload" && op.kind == "load" {
+		m.finish(name, toneWarn, fmt.Sprintf("cancelling the load of %s in %s mode after %s", name, op.mode, fmtElapsed(m.c.now().Sub(op.started))))
+	}
 	if op, busy := m.ops[name]; busy {
 		m.say(toneWarn, fmt.Sprintf("%s is busy: %s", name, op.describe(m.c.now())))
 		return false

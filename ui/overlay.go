@@ -27,6 +27,10 @@ type overlays struct {
 	// logGen numbers the logs views opened, so a closed view's reads are
 	// dropped.
 	logGen uint64
+	// form is the open call form; calling the module whose actions a
+	// call form waits for.
+	form    *callForm
+	calling string
 }
 
 // Help section of the overlays' keys.

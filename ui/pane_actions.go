@@ -172,6 +172,10 @@ func (p *actionsPane) rowCells(i int) []cell {
 	pid, restarts := dash, dash
 	if r.st.Remote.PID > 0 {
 		pid = strconv.Itoa(r.st.Remote.PID)
+	}
+	// A crash-looping server has no process between its restarts: its
+	// restarts still show, the same figure the detail reads.
+	if r.st.Remote.PID > 0 || r.st.Remote.Status != "" || r.st.Remote.Restarts > 0 {
 		restarts = strconv.Itoa(r.st.Remote.Restarts)
 	}
 	url := r.st.Remote.URL

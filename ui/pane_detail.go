@@ -9,25 +9,46 @@ import (
 	"github.com/jsorc/jsorc/api/types"
 )
 
-// detailView shows one module in full: its modes, its remote server, where
-// its config came from, its last error, and every action's measurements.
+// detailView describes one module in full (d or enter): its modes, its
+// remote server, its config, its actions with their parameters and
+// measurements, what happened to it lately, its errors whole (wrapped,
+// never cut) and where its action server logs. The status and figures
+// come with every read; the rest from jsorc_actions_describe, read when
+// the view opens and when an event says the module changed.
 type detailView struct {
-	c      *common
-	name   string
-	w, h   int
-	st     types.ActionStatus
-	stats  types.Stats
-	offset int
-	lines  []string
+	c     *common
+	name  string
+	w, h  int
+	st    types.ActionStatus
+	stats types.Stats
+	// desc is what jsorc_actions_describe said (nil before it answers),
+	// descErr why it could not.
+	desc    *types.DescribeAnswer
+	descErr string
+	text    *scrollPane
 }
 
 func newDetailView(c *common, name string) *detailView {
-	return &detailView{c: c, name: name}
+	t := newScrollPane(c, 0, false)
+	t.styled = true
+	t.vp.SoftWrap = false // long texts are wrapped where they are laid out
+	return &detailView{c: c, name: name, text: t}
 }
 
 // SetSize implements pane (the size of the inside of the frame).
 func (d *detailView) SetSize(w, h int) {
 	d.w, d.h = w, h
+	d.text.SetSize(w+2, h+2)
+	d.render()
+}
+
+// setDescribe takes in the module's description.
+func (d *detailView) setDescribe(a *types.DescribeAnswer, err error) {
+	if err != nil {
+		d.descErr = err.Error()
+	} else {
+		d.desc, d.descErr = a, ""
+	}
 	d.render()
 }
 
@@ -42,9 +63,7 @@ func (d *detailView) setStats(stats types.Stats) {
 }
 
 // scroll moves the view by n lines.
-func (d *detailView) scroll(n int) {
-	d.offset = max(0, min(d.offset+n, len(d.lines)-d.h))
-}
+func (d *detailView) scroll(n int) { d.text.scroll(n) }
 
 // render lays out the detail's lines for the current width.
 func (d *detailView) render() {
@@ -85,23 +104,33 @@ func (d *detailView) render() {
 	}
 	add(label("PID") + pid + s.Muted.Render("   restarts ") + strconv.Itoa(st.Remote.Restarts))
 	add(label("config") + orDash(st.Source))
-	// Errors wrap under their label, never cut: they are read to the end.
-	wrapped := func(l, text string) {
-		for i, part := range strings.Split(wrapText(text, max(10, d.w-13)), "\n") {
+	wrapped := func(l, text string, style func(...string) string) {
+		for i, part := range wrapLines(text, max(20, d.w-14)) {
 			if i == 0 {
-				add(label(l) + s.Err.Render(part))
+				add(label(l) + style(part))
 			} else {
-				add(strings.Repeat(" ", 13) + s.Err.Render(part))
+				add(strings.Repeat(" ", 13) + style(part))
 			}
 		}
 	}
 	if st.LastError != "" {
-		wrapped("last error", st.LastError)
+		wrapped("last error", st.LastError, s.Err.Render)
 	} else {
 		add(label("last error") + dash)
 	}
 	if st.Remote.LastError != "" {
-		wrapped("server error", st.Remote.LastError)
+		wrapped("server error", st.Remote.LastError, s.Err.Render)
+	}
+	if st.Fallback != "" {
+		wrapped("fallback", st.Fallback, s.Warn.Render)
+	}
+	if dd := d.desc; dd != nil {
+		log := orDash(dd.Log)
+		add(label("backend") + dd.Backend)
+		wrapped("log", log, func(x ...string) string { return strings.Join(x, "") })
+		if dd.LogNote != "" {
+			wrapped("", dd.LogNote, s.Muted.Render)
+		}
 	}
 	add("")
 	names := append([]string(nil), st.Actions...)
@@ -137,15 +166,86 @@ func (d *detailView) render() {
 	if len(names) == 0 {
 		add(s.Muted.Render("The module's actions are known once it has been loaded."))
 	}
-	for i, l := range lines {
-		lines[i] = fit(l, d.w)
+	lines = append(lines, d.describeLines()...)
+	d.text.setLines(lines)
+}
+
+// describeLines are the parts of the description beyond the status:
+// parameters, config, history.
+func (d *detailView) describeLines() []string {
+	s := d.c.styles
+	var lines []string
+	add := func(l string) { lines = append(lines, l) }
+	head := func(t string) { add(""); add(s.TableHeader.Render(t)) }
+	switch {
+	case d.desc == nil && d.descErr != "":
+		head("Description")
+		for _, l := range wrapLines("✗ "+d.descErr, max(20, d.w-2)) {
+			add(s.Err.Render(l))
+		}
+		return lines
+	case d.desc == nil:
+		add("")
+		add(s.Muted.Render("reading the description…"))
+		return lines
 	}
-	d.lines = lines
-	d.scroll(0)
+	dd := d.desc
+	head("Actions and their parameters (c calls one)")
+	if len(dd.Actions) == 0 {
+		add(s.Muted.Render("Known once the module has served in either mode."))
+	}
+	for _, a := range dd.Actions {
+		params := make([]string, 0, len(a.Params))
+		for _, p := range a.Params {
+			params = append(params, paramText(p))
+		}
+		line := s.Bold.Render(a.Name) + "(" + strings.Join(params, ", ") + ")"
+		if a.Doc != "" {
+			line += s.Muted.Render("  " + a.Doc)
+		}
+		lines = append(lines, wrapLines(line, max(20, d.w))...)
+	}
+	head("History (latest events, oldest first)")
+	if len(dd.History) == 0 && len(dd.Moves) == 0 {
+		add(s.Muted.Render("Nothing since the engine started."))
+	}
+	for _, ev := range dd.History {
+		at := ev.At.In(d.c.loc).Format("15:04:05")
+		line := fmt.Sprintf("%s %-7s %s", at, ev.Type, ev.Message)
+		if ev.Cause != "" {
+			line += s.Muted.Render("  by " + string(ev.Cause))
+		}
+		lines = append(lines, wrapLines(line, max(20, d.w))...)
+	}
+	for _, mv := range dd.Moves {
+		at := mv.At.In(d.c.loc).Format("15:04:05")
+		line := fmt.Sprintf("%s policy  %s → %s: %s", at, orDash(mv.From), orDash(mv.To), mv.Reason)
+		lines = append(lines, wrapLines(line, max(20, d.w))...)
+	}
+	head("Config")
+	for _, l := range strings.Split(prettyJSON(dd.Config), "\n") {
+		lines = append(lines, wrapLines(l, max(20, d.w))...)
+	}
+	return lines
+}
+
+// paramText shows one parameter: its name, its type, whether it may be
+// left out and its default.
+func paramText(p types.ParamSpec) string {
+	t := p.Name
+	if p.Type != "" && p.Type != "any" {
+		t += ": " + p.Type
+	}
+	switch p.Kind {
+	case types.ParamOptional:
+		def := "optional"
+		if p.Default != nil {
+			def = compactJSON(p.Default)
+		}
+		t += " = " + def
+	}
+	return t
 }
 
 // View implements pane.
-func (d *detailView) View() string {
-	end := min(len(d.lines), d.offset+d.h)
-	return block(strings.Join(d.lines[d.offset:end], "\n"), d.w, d.h)
-}
+func (d *detailView) View() string { return block(d.text.vp.View(), d.w, d.h) }

@@ -63,6 +63,9 @@ func (m *model) headerView(w int) string {
 	}
 	// By priority: what is dropped first comes last.
 	fields := []string{field("modules", fmt.Sprintf("%d, %d loaded", len(m.modules), loaded))}
+	if m.readOnly {
+		fields = append([]string{"  " + s.Warn.Render("read-only")}, fields...)
+	}
 	if on := m.measuringHeader(); on != "" {
 		fields = append(fields, field("measuring", on))
 	}
@@ -146,6 +149,9 @@ func (m *model) bodyView(w, h int) string {
 	default:
 		body = m.dashboardView()
 	}
+	if m.form != nil {
+		body = overlay(body, m.form.view(m.c, w), w, h)
+	}
 	if m.dialog != nil {
 		body = overlay(body, m.dialog.view(m.c, w), w, h)
 	}
@@ -197,7 +203,7 @@ func (m *model) footerView(w int) (string, string) {
 	} else if ev, ok := m.eventsPane.latest(); ok {
 		status = s.Muted.Render(eventLine(ev, m.c.loc))
 	}
-	if more := m.c.styles.Muted.Render(" … o: output"); widthOf(status) > w && w > 30 {
+	if more := m.c.styles.Muted.Render(" (o: output)"); widthOf(status) > w && w > 30 {
 		// The whole message is in the output history.
 		status = fit(status, w-widthOf(more)) + more
 	}

@@ -20,6 +20,8 @@ type model struct {
 	fetch   fetcher
 	engine  string
 	apiAddr string
+	// readOnly shows everything and changes nothing (--readonly).
+	readOnly bool
 
 	// themeChosen is set when the user chose a theme; otherwise the
 	// console follows the terminal's background.
@@ -97,6 +99,7 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 		fetch:       fetcher{ctx: ctx, backend: backend, now: now},
 		engine:      o.Engine,
 		apiAddr:     o.APIAddr,
+		readOnly:    o.ReadOnly,
 		themeChosen: chosen,
 		plain:       theme.IsPlain(),
 		actions:     newActionsPane(c),
@@ -160,6 +163,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleRan(msg)
 	case engineEventMsg, eventsClosedMsg, subscribedMsg, keptEventsMsg:
 		return m, m.handleEvent(msg)
+	case describedMsg:
+		return m, m.takeDescribe(msg)
 	case logsMsg, logsTickMsg:
 		return m, m.handleLogs(msg)
 	case spinner.TickMsg:

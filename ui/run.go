@@ -26,6 +26,12 @@ type Options struct {
 	// APIAddr is where the in-process engine's API listens, shown so the
 	// CLI can be pointed at it; "" when the console serves none.
 	APIAddr string
+	// ReadOnly shows everything and changes nothing: the keys that would
+	// change the engine are off, and so are the `:` verbs that would.
+	ReadOnly bool
+	// HistoryFile keeps the command line's history across restarts; ""
+	// keeps it in memory only.
+	HistoryFile string
 	// Logger receives the console's logs; it must not write to the
 	// terminal the console draws on. nil discards them.
 	Logger *slog.Logger

@@ -21,6 +21,8 @@ type scrollPane struct {
 	// them (0: no bound), the oldest go first.
 	lines    []string
 	maxLines int
+	// styled lines keep their styles (no search there).
+	styled bool
 	// follow keeps the view at the end as lines arrive; scrolling up
 	// leaves it, G (or scrolling to the end) takes it up again.
 	follow bool
@@ -56,7 +58,10 @@ func (s *scrollPane) setLines(lines []string) {
 // appendLines adds lines at the end, dropping the oldest past maxLines.
 func (s *scrollPane) appendLines(lines []string) {
 	for _, l := range lines {
-		s.lines = append(s.lines, plainLine(l))
+		if !s.styled {
+			l = plainLine(l)
+		}
+		s.lines = append(s.lines, l)
 	}
 	if s.maxLines > 0 && len(s.lines) > s.maxLines {
 		s.lines = append(s.lines[:0], s.lines[len(s.lines)-s.maxLines:]...)

@@ -83,3 +83,24 @@ func Endpoints() []EndpointInfo {
 		Reports.Info(), Logs.Info(), ActionsDescribe.Info(), History.Info(), RecentEvents.Info(),
 	}
 }
+
+// Reads lists the endpoints that change nothing: what a read-only client
+// (the console's --readonly) may call. Every other endpoint changes the
+// engine or runs actions.
+func Reads() []string {
+	return []string{
+		ActionsStatus.Name(), ActionsDescribe.Name(), PolicyGet.Name(), ConfigGet.Name(),
+		Services.Name(), AppList.Name(), EngineStats.Name(), BenchmarkReport.Name(),
+		TrackSysReport.Name(), LoadTestProgress.Name(), Reports.Name(), Logs.Name(),
+	}
+}
+
+// IsRead reports whether the endpoint of a name changes nothing.
+func IsRead(name string) bool {
+	for _, r := range Reads() {
+		if r == name {
+			return true
+		}
+	}
+	return false
+}

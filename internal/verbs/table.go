@@ -15,7 +15,7 @@ func ctxFlag(usage string) Flag { return Flag{Name: "ctx", Usage: usage} }
 // All is the table of every verb, in the order help lists them.
 func All() []Verb {
 	vs := []Verb{
-		{Path: "console", Usage: "[--theme NAME|FILE] [--data DIR] [--addr HOST:PORT] [--attach URL]",
+		{Path: "console", Usage: "[--theme NAME|FILE] [--data DIR] [--addr HOST:PORT] [--attach URL] [--readonly]",
 			Summary: "open the operations console (the default with no command)",
 			Here:    "opens a console: this is one already"},
 		{Path: "serve", Usage: "[--addr HOST:PORT] [--data DIR] [--backend local|kube] [--kubeconfig PATH | --in-cluster] [--namespace NS] [--image IMAGE]",
