@@ -182,7 +182,7 @@ func (f *callForm) args() (map[string]any, error) {
 		if raw == "" {
 			continue
 		}
-		name := strings.TrimLeft(p.Name, "*")
+		name := p.Name // variadics travel under their spec names ("*rest")
 		var v any
 		jsonErr := json.Unmarshal([]byte(raw), &v)
 		switch {

@@ -59,11 +59,22 @@ func confirmQuit(m *model) (string, string, bool) {
 	if loaded == 0 && servers == 0 {
 		return "", "", false
 	}
-	title := fmt.Sprintf("Quit and stop %d action servers?", servers)
-	if servers == 1 {
-		title = "Quit and stop 1 action server?"
+	var title string
+	switch servers {
+	case 0:
+		title = fmt.Sprintf("Quit and stop the engine (%s loaded)?", plural(loaded, "module"))
+	default:
+		title = fmt.Sprintf("Quit and stop %s?", plural(servers, "action server"))
 	}
-	text := fmt.Sprintf("The engine runs in this console: quitting stops it, with its %d loaded modules and %d action servers. "+
-		"Their modes are kept and come back at the next start. (To leave an engine running, run `jsorc serve` and attach with `jsorc console --attach URL`.)", loaded, servers)
+	text := fmt.Sprintf("The engine runs in this console: quitting stops it, with its %s loaded and %s. "+
+		"Their modes are kept and come back at the next start. (To leave an engine running, run `jsorc serve` and attach with `jsorc console --attach URL`.)", plural(loaded, "module"), plural(servers, "action server"))
 	return title, text, true
+}
+
+// plural says n things, in the singular for one.
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
