@@ -11,7 +11,7 @@ import (
 
 // tokenHelp says, in every 401 answer, where the token is and how to send
 // it. It names no path: the caller may be anyone.
-const tokenHelp = "every request needs the engine's API token as the header `Authorization: Bearer TOKEN`. " +
+const tokenHelp = "every request needs the engine's API token as the header `Authorization: Bearer TOKEN` (or JSORC's `Authorization: token TOKEN`). " +
 	"The token is in the file " + TokenFileName + " of the engine's data directory (mode 0600, written at its first start), " +
 	"unless the engine was given one (--token-file, JSORC_TOKEN). " +
 	"The jsorc CLI and console read it from that directory (--data DIR or JSORC_DATA); elsewhere pass --token TOKEN or set JSORC_TOKEN"
@@ -34,7 +34,9 @@ func (a authorizer) check(r *http.Request) error {
 		return errors.New("missing API token: " + tokenHelp)
 	}
 	scheme, tok, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Bearer") {
+	// "token" is the scheme JSORC's server (Django REST knox) took: a
+	// script written for it sends `Authorization: token TOKEN`.
+	if !strings.EqualFold(scheme, "Bearer") && !strings.EqualFold(scheme, "token") {
 		return errors.New("the Authorization header is not a bearer token: " + tokenHelp)
 	}
 	if !a.valid(tok) {

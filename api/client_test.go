@@ -84,7 +84,7 @@ func TestClientAgainstEngine(t *testing.T) {
 		status         int
 		want           string
 	}{
-		{"unknown module", "jsorc_actions_status", types.ActionsStatusParams{Name: "nosuch"}, 404, "nosuch"},
+		{"unknown module", "jsorc_actions_load", types.ActionsLoadParams{Name: "nosuch", Mode: "module"}, 404, "nosuch"},
 		{"conflict", "jsorc_benchmark_report", nil, 409, "jsorc benchmark start"},
 		{"bad params", "jsorc_actions_status", map[string]any{"bogus": 1}, 400, "bogus"},
 		{"unknown endpoint", "no_such_endpoint", nil, 404, "no_such_endpoint"},

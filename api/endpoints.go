@@ -3,7 +3,9 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jsorc/jsorc/api/types"
@@ -53,11 +55,16 @@ func (h handlers) actionsLoad(ctx context.Context, p types.ActionsLoadParams) (t
 	return types.StatusAnswer{Status: st}, nil
 }
 
+// actionsStatus answers as JSORC did: a module that is not configured
+// has no status (null), which is no error.
 func (h handlers) actionsStatus(_ context.Context, p types.ActionsStatusParams) (types.ActionsStatusAnswer, error) {
 	if p.Name == "" {
 		return types.ActionsStatusAnswer{All: h.e.StatusAll()}, nil
 	}
 	st, err := h.e.Status(p.Name)
+	if errors.Is(err, types.ErrNotFound) {
+		return types.ActionsStatusAnswer{}, nil
+	}
 	if err != nil {
 		return types.ActionsStatusAnswer{}, err
 	}
@@ -147,6 +154,62 @@ func (h handlers) configGet(_ context.Context, p types.ConfigParams) (types.Conf
 	}
 	v, err := h.e.ConfigGet(p.Name)
 	return types.ConfigValueAnswer{Value: v}, err
+}
+
+func (h handlers) configList(context.Context, types.NoParams) (types.ConfigListAnswer, error) {
+	return h.e.ConfigList(), nil
+}
+
+func (h handlers) configExists(_ context.Context, p types.NameParams) (types.ConfigExistsAnswer, error) {
+	if err := required("name", p.Name); err != nil {
+		return false, err
+	}
+	return types.ConfigExistsAnswer(h.e.ConfigExists(p.Name)), nil
+}
+
+func (h handlers) configDelete(ctx context.Context, p types.NameParams) (types.ConfigDeleteAnswer, error) {
+	if err := required("name", p.Name); err != nil {
+		return nil, err
+	}
+	msg, err := h.e.ConfigDelete(ctx, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	return types.ConfigDeleteAnswer{msg}, nil
+}
+
+func (h handlers) actionsList(_ context.Context, p types.ActionsListParams) (types.ActionsListAnswer, error) {
+	return h.e.ActionsList(p.Name), nil
+}
+
+func (h handlers) moduleList(_ context.Context, p types.ModuleListParams) (types.ModuleListAnswer, error) {
+	mods := h.e.ModuleList()
+	if p.Detailed {
+		return types.ModuleListAnswer{Detailed: mods}, nil
+	}
+	names := make([]string, 0, len(mods))
+	for n := range mods {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return types.ModuleListAnswer{Names: names}, nil
+}
+
+// jsorcRefresh is JSORC's jsorc_refresh: the stored META_CONFIG applied
+// again, as service_refresh meta does, answered in JSORC's shape.
+func (h handlers) jsorcRefresh(ctx context.Context, _ types.NoParams) (types.RefreshAnswer, error) {
+	if _, err := h.e.ServiceRefreshReport(ctx, "meta"); err != nil {
+		return types.RefreshAnswer{}, err
+	}
+	m := h.e.Meta()
+	a := types.RefreshAnswer{Config: types.RefreshConfig{
+		BackoffInterval:   m.BackoffInterval,
+		PreLoadedServices: append([]string{}, m.KeepAlive...),
+	}}
+	if m.Automation {
+		a.RunningInterval = 1
+	}
+	return a, nil
 }
 
 func (h handlers) serviceRefresh(ctx context.Context, p types.NameParams) (types.MessageAnswer, error) {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -41,11 +42,14 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{e: e, srv: srv, client: client.New(srv.URL, client.WithToken(testToken))}
 }
 
-// answer is one decoded API answer with its HTTP status.
+// answer is one decoded API answer with its HTTP status: body when it is
+// an object, value whatever it is (JSORC's bare answers are lists,
+// strings, booleans).
 type answer struct {
-	code int
-	body map[string]any
-	raw  string
+	code  int
+	body  map[string]any
+	value any
+	raw   string
 }
 
 // errorsText joins the "errors" list of a failed answer.
@@ -60,8 +64,9 @@ func (a answer) errorsText() string {
 }
 
 // do sends one raw request and checks the invariants every answer keeps:
-// JSON with "success" matching the status, and a non-empty "errors" list of
-// non-empty strings on failure.
+// JSON with "success" matching the status (but the successes of the
+// endpoints JSORC answered bare, types.Bare), and a non-empty "errors"
+// list of non-empty strings on failure.
 func (f *fixture) do(t *testing.T, method, path, body string) answer {
 	t.Helper()
 	var rd io.Reader
@@ -89,11 +94,31 @@ func (f *fixture) do(t *testing.T, method, path, body string) answer {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("%s %s: Content-Type %q, want application/json", method, path, ct)
 	}
-	if err := json.Unmarshal(raw, &a.body); err != nil {
-		t.Fatalf("%s %s: answer is not a JSON object: %v\n%s", method, path, err, raw)
+	if err := json.Unmarshal(raw, &a.value); err != nil {
+		t.Fatalf("%s %s: answer is not JSON: %v\n%s", method, path, err, raw)
+	}
+	a.body, _ = a.value.(map[string]any)
+	if a.code/100 == 2 && bareEndpoint(path) {
+		if _, ok := a.body["success"]; ok {
+			t.Errorf("%s %s: bare answer with success: %s", method, path, raw)
+		}
+		return a
+	}
+	if a.body == nil {
+		t.Fatalf("%s %s: answer is not a JSON object:\n%s", method, path, raw)
 	}
 	checkShape(t, method+" "+path, a)
 	return a
+}
+
+// bareEndpoint reports whether the endpoint of a path answers bare.
+func bareEndpoint(path string) bool {
+	e, ok := types.Lookup(strings.TrimSuffix(strings.TrimPrefix(path, types.AdminPrefix), "/"))
+	if !ok {
+		return false
+	}
+	_, bare := reflect.ValueOf(e.NewAnswer()).Elem().Interface().(types.Bare)
+	return bare
 }
 
 // checkShape asserts the success/errors invariant of an answer.

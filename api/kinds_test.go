@@ -25,7 +25,7 @@ func TestErrorKindsTravel(t *testing.T) {
 		kinds    []error
 		status   int
 	}{
-		{"unknown module", types.ActionsStatus.Name(), types.ActionsStatusParams{Name: "nosuch"}, []error{types.ErrNotFound}, 404},
+		{"unknown module", types.ActionsLoad.Name(), types.ActionsLoadParams{Name: "nosuch", Mode: "module"}, []error{types.ErrNotFound}, 404},
 		{"benchmark not running", types.BenchmarkReport.Name(), types.NoParams{}, []error{types.ErrNotStarted, types.ErrConflict}, 409},
 		{"module not loaded", types.ActionsCall.Name(), types.CallParams{Name: "echo.echo"}, []error{types.ErrNotLoaded}, 409},
 		{"unknown policy", types.PolicySet.Name(), types.PolicySetParams{PolicyName: "whim"}, []error{types.ErrInvalid}, 400},

@@ -24,7 +24,7 @@ func TestTrackactLikeJSORC(t *testing.T) {
 		}
 	}
 	a := f.admin(t, "jsorc_trackact_stop", ``)
-	hist, _ := a.body["history"].([]any)
+	hist, _ := a.value.([]any)
 	if len(hist) == 0 {
 		t.Fatalf("trackact stop: %s", a.raw)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 
 	"github.com/jsorc/jsorc/api/types"
 )
@@ -18,8 +19,15 @@ func (h handlers) benchmarkReport(context.Context, types.NoParams) (types.Benchm
 	return types.BenchmarkAnswer{Report: r}, err
 }
 
+// The stops of a tool that does not run answer JSORC's empties: {}, [],
+// {"active": false, "states": []}. (A report asked of a benchmark that
+// does not run is still refused: JSORC had none to give either.)
+
 func (h handlers) benchmarkStop(ctx context.Context, p types.BenchmarkStopParams) (types.BenchmarkAnswer, error) {
 	r, err := h.e.BenchmarkStop(ctx)
+	if errors.Is(err, types.ErrNotStarted) && !p.Strict {
+		return types.BenchmarkAnswer{}, nil
+	}
 	if err != nil || (p.Report != nil && !*p.Report) {
 		return types.BenchmarkAnswer{}, err
 	}
@@ -30,8 +38,11 @@ func (h handlers) trackactStart(ctx context.Context, _ types.NoParams) (types.Em
 	return types.Empty{}, h.e.TrackActStart(ctx)
 }
 
-func (h handlers) trackactStop(ctx context.Context, _ types.NoParams) (types.HistoryAnswer, error) {
+func (h handlers) trackactStop(ctx context.Context, p types.StopParams) (types.HistoryAnswer, error) {
 	hist, err := h.e.TrackActStop(ctx)
+	if errors.Is(err, types.ErrNotStarted) && !p.Strict {
+		return types.HistoryAnswer{History: []types.Entry{}}, nil
+	}
 	if err != nil {
 		return types.HistoryAnswer{}, err
 	}
@@ -49,8 +60,12 @@ func (h handlers) tracksysReport(context.Context, types.NoParams) (types.SysRepo
 	return h.e.TrackSysReport(), nil
 }
 
-func (h handlers) tracksysStop(ctx context.Context, _ types.NoParams) (types.SysReport, error) {
-	return h.e.TrackSysStop(ctx)
+func (h handlers) tracksysStop(ctx context.Context, p types.StopParams) (types.SysReport, error) {
+	r, err := h.e.TrackSysStop(ctx)
+	if errors.Is(err, types.ErrNotStarted) && !p.Strict {
+		return types.SysReport{States: []types.SysState{}}, nil
+	}
+	return r, err
 }
 
 func (h handlers) reports(_ context.Context, p types.ReportsParams) (types.ReportsAnswer, error) {

@@ -118,7 +118,8 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 }
 
 // serve answers one call of a route: its body read within its limits, its
-// parameters decoded, its time bounded, then the answer with "success".
+// parameters decoded, its time bounded, then the answer with "success"
+// (or bare, where JSORC answered bare: types.Bare).
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 	name := rt.info.Name
 	body, release, err := s.readParams(w, r, rt)
@@ -138,7 +139,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		return
 	}
 	s.log.Debug("api call", "endpoint", name, "took", time.Since(start))
-	b, err := types.WithSuccess(out)
+	b, err := types.Encode(out)
 	if err != nil {
 		s.refuse(w, name, fmt.Errorf("%w: encoding the answer of %s: %v", types.ErrInternal, name, err))
 		return
@@ -166,12 +167,18 @@ func (s *Server) refuse(w http.ResponseWriter, endpoint string, err error) {
 }
 
 // decodeParams reads an endpoint's parameters strictly: malformed JSON and
-// unknown parameters are errors. An empty body means no parameters.
-// With numbers, they stay json.Number, keeping their literal end to end
-// (action arguments).
+// unknown parameters are errors, but for the keys JSORC's clients send to
+// every endpoint (jsorcKeys), which are dropped, and a dict parameter sent
+// as a JSON string, which is read as the object it holds (jsorcBody). An
+// empty body means no parameters. With numbers, they stay json.Number,
+// keeping their literal end to end (action arguments).
 func decodeParams(body []byte, v any, numbers bool) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil
+	}
+	body, err := jsorcBody(body)
+	if err != nil {
+		return fmt.Errorf("%w: parameters: %v", errBadRequest, err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

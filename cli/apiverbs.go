@@ -125,6 +125,17 @@ func shows() map[string]func(r *runner, pos []string, answer any) {
 			params, _ := json.Marshal(p.Params)
 			fmt.Fprintf(r.env.Stdout, "policy: %s\nparams: %s\n", p.Name, params)
 		},
+		"actions list": func(r *runner, _ []string, a any) { printLines(r, *a.(*types.ActionsListAnswer)) },
+		"actions module list": func(r *runner, _ []string, a any) {
+			if ml := a.(*types.ModuleListAnswer); ml.Detailed == nil {
+				printLines(r, ml.Names)
+			} else {
+				printJSON(r.env.Stdout, ml.Detailed)
+			}
+		},
+		"config list":   func(r *runner, _ []string, a any) { printLines(r, *a.(*types.ConfigListAnswer)) },
+		"config exists": func(r *runner, _ []string, a any) { fmt.Fprintln(r.env.Stdout, bool(*a.(*types.ConfigExistsAnswer))) },
+		"config delete": func(r *runner, _ []string, a any) { printLines(r, *a.(*types.ConfigDeleteAnswer)) },
 		"config get": func(r *runner, _ []string, a any) {
 			printJSON(r.env.Stdout, json.RawMessage(a.(*types.ConfigValueAnswer).Value))
 		},
@@ -132,6 +143,13 @@ func shows() map[string]func(r *runner, pos []string, answer any) {
 		"service config": func(r *runner, _ []string, a any) {
 			fmt.Fprintf(r.env.Stdout, "defined %s (add them to META_CONFIG's keep_alive to run them)\n", strings.Join(a.(*types.ServiceNamesAnswer).Services, ", "))
 		},
+	}
+}
+
+// printLines prints one line per item.
+func printLines(r *runner, items []string) {
+	for _, s := range items {
+		fmt.Fprintln(r.env.Stdout, s)
 	}
 }
 

@@ -56,16 +56,24 @@ func dash(s string) string {
 	return s
 }
 
-func modeOf(s types.ActionStatus) string {
-	if s.Mode == nil {
+// modeOf is a status's JSORC mode: the mode serving calls.
+func modeOf(s types.ActionStatus) string { return deref(s.Mode) }
+
+// requestedOf is the mode a status was asked for.
+func requestedOf(s types.ActionStatus) string { return deref(s.RequestedMode) }
+
+// deref is a nullable mode as text, "-" for null.
+func deref(p *string) string {
+	if p == nil {
 		return "-"
 	}
-	return *s.Mode
+	return *p
 }
 
 func printStatus(w io.Writer, name string, s types.ActionStatus) {
 	t := newTable("MODULE", name)
 	t.row("mode", modeOf(s))
+	t.row("requested", requestedOf(s))
 	t.row("serving", dash(s.Serving))
 	inProc := fmt.Sprintf("kind=%s", dash(s.Module.Kind))
 	switch {
@@ -102,10 +110,10 @@ func printStatus(w io.Writer, name string, s types.ActionStatus) {
 }
 
 func printStatusTable(w io.Writer, all map[string]types.ActionStatus) {
-	t := newTable("MODULE", "KIND", "MODE", "SERVING", "REMOTE", "URL", "MEM(MB)", "SIZE", "SOURCE")
+	t := newTable("MODULE", "KIND", "MODE", "REQUESTED", "REMOTE", "URL", "MEM(MB)", "SIZE", "SOURCE")
 	for _, name := range sortedNames(all) {
 		s := all[name]
-		t.row(name, dash(s.Module.Kind), modeOf(s), dash(s.Serving), dash(s.Remote.Status), dash(s.Remote.URL),
+		t.row(name, dash(s.Module.Kind), modeOf(s), requestedOf(s), dash(s.Remote.Status), dash(s.Remote.URL),
 			fmt.Sprintf("%g", s.Module.LocalMemRequirement), sizeOf(s.Module.SizeBytes), dash(s.Source))
 	}
 	t.print(w)

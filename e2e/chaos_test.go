@@ -272,8 +272,8 @@ func (c *chaos) notePIDs() {
 	if err != nil || code != http.StatusOK {
 		return
 	}
-	var ans struct {
-		Status map[string]actionStatus `json:"action_status"`
+	var ans struct { // every module's full status (action_status is JSORC's {name: {mode}})
+		Status map[string]actionStatus `json:"modules"`
 	}
 	if err := json.Unmarshal([]byte(body), &ans); err != nil {
 		c.t.Fatalf("status: %v: %s", err, body)
@@ -381,8 +381,8 @@ func (c *chaos) check(why string) {
 	if err != nil || code != http.StatusOK {
 		c.t.Fatalf("after %s: status: %d %v %s", why, code, err, body)
 	}
-	var ans struct {
-		Status map[string]actionStatus `json:"action_status"`
+	var ans struct { // every module's full status (action_status is JSORC's {name: {mode}})
+		Status map[string]actionStatus `json:"modules"`
 	}
 	if err := json.Unmarshal([]byte(body), &ans); err != nil {
 		c.t.Fatalf("after %s: status: %v", why, err)
@@ -400,8 +400,8 @@ func (c *chaos) check(why string) {
 			continue
 		}
 		var mode string
-		if err := json.Unmarshal(st.Mode, &mode); err != nil && string(st.Mode) != "null" {
-			c.t.Fatalf("%s: mode %s: %v", name, st.Mode, err)
+		if err := json.Unmarshal(st.RequestedMode, &mode); err != nil && string(st.RequestedMode) != "null" {
+			c.t.Fatalf("%s: requested mode %s: %v", name, st.RequestedMode, err)
 		}
 		if !m.modes[mode] {
 			c.t.Errorf("after %s (operation %d): %s restored in mode %q; acknowledged %q", why, c.ops, name, mode, slices.Sorted(maps.Keys(m.modes)))

@@ -369,11 +369,13 @@ func (e *engine) cliJSON(t testing.TB, out any, args ...string) {
 
 // actionStatus is the status of one module as the API reports it.
 type actionStatus struct {
-	Mode    json.RawMessage `json:"mode"`
-	Serving string          `json:"serving"`
-	Actions []string        `json:"actions"`
-	Source  string          `json:"source"`
-	Module  struct {
+	// Mode is JSORC's: the mode serving calls; RequestedMode the one asked.
+	Mode          json.RawMessage `json:"mode"`
+	RequestedMode json.RawMessage `json:"requested_mode"`
+	Serving       string          `json:"serving"`
+	Actions       []string        `json:"actions"`
+	Source        string          `json:"source"`
+	Module        struct {
 		Builtin string `json:"builtin"`
 		Loaded  bool   `json:"loaded"`
 	} `json:"module"`
@@ -388,6 +390,9 @@ type actionStatus struct {
 // mode is the JSON text of the mode: `"module"`, `"remote"` or `null`.
 func (s actionStatus) mode() string { return string(s.Mode) }
 
+// requested is the requested mode as JSON text ("null" when unloaded).
+func (s actionStatus) requested() string { return string(s.RequestedMode) }
+
 // status is `actions status NAME -o json`.
 func (e *engine) status(t testing.TB, name string) actionStatus {
 	t.Helper()
@@ -401,8 +406,8 @@ func (e *engine) status(t testing.TB, name string) actionStatus {
 // statusAll is `actions status -o json`.
 func (e *engine) statusAll(t testing.TB) map[string]actionStatus {
 	t.Helper()
-	var ans struct {
-		ActionStatus map[string]actionStatus `json:"action_status"`
+	var ans struct { // every module's full status (action_status is JSORC's {name: {mode}})
+		ActionStatus map[string]actionStatus `json:"modules"`
 	}
 	e.cliJSON(t, &ans, "actions", "status")
 	return ans.ActionStatus

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jsorc/jsorc/api/types"
@@ -16,34 +17,72 @@ import (
 // MetaConfigName is the only config name JSORC's config_set/config_get know.
 const MetaConfigName = types.MetaConfigName
 
-// ConfigGet is JSORC's config_get: the named config as a JSON string.
+// HiddenPass stands for MAIL_CONFIG's password in what config_get and
+// config_list show: the password never leaves the engine. A config_set
+// that gives it back keeps the stored password, so a script may get a
+// config, change another key and set it again.
+const HiddenPass = "********"
+
+// ConfigGet is JSORC's config_get: the named config as a JSON string
+// (META_CONFIG, or MAIL_CONFIG, kept as META_CONFIG's mail), its mail
+// password hidden.
 func (e *Engine) ConfigGet(name string) (string, error) {
-	if name == MailConfigName {
-		mc := e.Meta().Mail
+	m := e.Meta()
+	var v any
+	switch name {
+	case MetaConfigName:
+		if m.Mail != nil {
+			m.Mail = m.Mail.hidden()
+		}
+		v = m
+	case MailConfigName:
+		mc := m.Mail
 		if mc == nil {
 			mc = &MailConfig{Port: 587}
 		}
-		b, err := json.Marshal(mc)
-		return string(b), err
+		v = mc.hidden()
+	default:
+		return "", unknownConfig(name)
 	}
-	if name != MetaConfigName {
-		return "", errorf(ErrNotFound, "config %q: the only config is %s", name, MetaConfigName)
-	}
-	e.mu.Lock()
-	m := e.meta
-	e.mu.Unlock()
-	b, err := json.Marshal(m)
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("engine: encoding %s: %w", MetaConfigName, err)
+		return "", fmt.Errorf("engine: encoding %s: %w", name, err)
 	}
 	return string(b), nil
 }
 
+// unknownConfig is the error of a config name jsorc does not keep.
+func unknownConfig(name string) error {
+	return errorf(ErrNotFound, "config %q: the configs are %s and %s (a service's own config is its definition: `jsorc service config FILE`)", name, MetaConfigName, MailConfigName)
+}
+
+// hidden is a copy of the config with its password replaced by HiddenPass.
+func (c *MailConfig) hidden() *MailConfig {
+	cp := *c
+	if cp.Pass != "" {
+		cp.Pass = HiddenPass
+	}
+	return &cp
+}
+
+// keepPass gives c the stored password when c gives HiddenPass back.
+func (c *MailConfig) keepPass(stored *MailConfig) {
+	if c != nil && c.Pass == HiddenPass {
+		c.Pass = ""
+		if stored != nil {
+			c.Pass = stored.Pass
+		}
+	}
+}
+
 // ConfigSet is JSORC's config_set: value is the JSON string of the whole
 // config, decoded strictly on top of the defaults and validated before it
-// is stored. It takes effect at the next service_refresh of "meta".
+// is stored. It takes effect at the next service_refresh of "meta". A
+// META_CONFIG without "mail" keeps the mail config, and a mail password
+// given back as HiddenPass keeps the stored one.
 func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
 	var m MetaConfig
+	cur := e.Meta()
 	switch name {
 	case MailConfigName: // kept as META_CONFIG's mail
 		var mc MailConfig
@@ -52,27 +91,80 @@ func (e *Engine) ConfigSet(ctx context.Context, name, value string) error {
 		if err := dec.Decode(&mc); err != nil {
 			return errorf(ErrInvalid, "%s: %v", MailConfigName, err)
 		}
+		mc.keepPass(cur.Mail)
 		if err := mc.validate(); err != nil {
 			return err
 		}
-		m = e.Meta()
+		m = cur
 		m.Mail = &mc
 	case MetaConfigName:
 		var err error
 		if m, err = ParseMeta([]byte(value)); err != nil {
 			return err
 		}
+		// MAIL_CONFIG was a config of its own in JSORC: a META_CONFIG
+		// without "mail" leaves it as it is (config_delete removes it).
+		if m.Mail == nil {
+			m.Mail = cur.Mail
+		}
+		m.Mail.keepPass(cur.Mail)
 	default:
-		return errorf(ErrNotFound, "config %q: the configs are %s and %s", name, MetaConfigName, MailConfigName)
+		return unknownConfig(name)
 	}
+	return e.setMeta(ctx, m, name+" set (it takes effect at `service refresh meta`)")
+}
+
+// setMeta stores m as the META_CONFIG in force and says so.
+func (e *Engine) setMeta(ctx context.Context, m MetaConfig, what string) error {
 	if err := e.storeMeta(m); err != nil {
 		return err
 	}
 	e.mu.Lock()
 	e.meta = m
 	e.mu.Unlock()
-	e.publish(causeOf(ctx), EventConfig, MetaConfigName, "set (it takes effect at `service refresh meta`)")
+	e.publish(causeOf(ctx), EventConfig, MetaConfigName, what)
 	return nil
+}
+
+// ConfigList is JSORC's config_list: the configs that hold a value,
+// sorted (META_CONFIG always, as JSORC stored its defaults at first
+// read; MAIL_CONFIG once set).
+func (e *Engine) ConfigList() []string {
+	out := []string{MetaConfigName}
+	if e.Meta().Mail != nil {
+		out = []string{MailConfigName, MetaConfigName}
+	}
+	return out
+}
+
+// ConfigExists is JSORC's config_exists.
+func (e *Engine) ConfigExists(name string) bool {
+	return slices.Contains(e.ConfigList(), name)
+}
+
+// ConfigDelete is JSORC's config_delete: META_CONFIG goes back to its
+// defaults (the mail config, JSORC's separate MAIL_CONFIG, stays);
+// MAIL_CONFIG is removed, which stops the mail service at the next
+// service_refresh. It answers JSORC's sentence.
+func (e *Engine) ConfigDelete(ctx context.Context, name string) (string, error) {
+	m := e.Meta()
+	switch name {
+	case MetaConfigName:
+		mail := m.Mail
+		m = DefaultMeta()
+		m.Mail = mail
+	case MailConfigName:
+		if m.Mail == nil {
+			return "", errorf(ErrNotFound, "config %q is not set", name)
+		}
+		m.Mail = nil
+	default:
+		return "", unknownConfig(name)
+	}
+	if err := e.setMeta(ctx, m, name+" deleted (it takes effect at `service refresh meta`)"); err != nil {
+		return "", err
+	}
+	return name + " Deleted.", nil
 }
 
 // storeMeta stores a META_CONFIG.

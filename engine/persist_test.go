@@ -33,11 +33,12 @@ func waitStatus(t *testing.T, e *engine.Engine, name string, what string, ok fun
 	}
 }
 
+// modeOf is the mode a module was asked for (what survives a restart).
 func modeOf(st engine.ActionStatus) string {
-	if st.Mode == nil {
+	if st.RequestedMode == nil {
 		return "none"
 	}
-	return *st.Mode
+	return *st.RequestedMode
 }
 
 // TestRequestedModeSurvivesRestart: the mode a request asked for is what a

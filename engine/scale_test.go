@@ -69,7 +69,7 @@ func configureAndRestart(t testing.TB, n int, clock func() scaleClock) (configur
 	if got := len(e.Modules()); got != n+3 {
 		t.Fatalf("%d modules after the restart, want %d and the 3 built-in ones", got, n)
 	}
-	if st, err := e.Status("m000000"); err != nil || st.Mode == nil || *st.Mode != "module" {
+	if st, err := e.Status("m000000"); err != nil || st.RequestedMode == nil || *st.RequestedMode != "module" {
 		t.Fatalf("m000000 after the restart: %+v %v", st, err)
 	}
 	return configure, restart

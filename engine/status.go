@@ -1,6 +1,11 @@
 package engine
 
-import "github.com/jsorc/jsorc/api/types"
+import (
+	"cmp"
+
+	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/engine/backend"
+)
 
 // The status of a module, in the API's shape (api/types).
 type (
@@ -51,7 +56,21 @@ func (m *module) status() ActionStatus {
 	}
 	if m.desired != ModeNone {
 		s := string(m.desired)
+		st.RequestedMode = &s
+	}
+	if m.serving != ModeNone {
+		s := string(m.serving)
 		st.Mode = &s
+	}
+	if m.serving == ModeModule {
+		st.Module.Name = cmp.Or(m.cfg.Module, m.name)
+		st.Module.LoadedModule = cmp.Or(m.cfg.LoadedModule, m.name)
+	}
+	// JSORC's READY came with mode "remote" in the same answer (its test
+	// waits for READY, then checks the mode): a server that is up but not
+	// yet swapped in is still STARTING for a module asked to go remote.
+	if m.desired == ModeRemote && m.serving != ModeRemote && st.Remote.Status == backend.PhaseReady.Status() {
+		st.Remote.Status = backend.PhaseStarting.Status()
 	}
 	if m.failErr != nil && m.failGen == m.gen {
 		st.LastError = m.failErr.Error()

@@ -48,16 +48,16 @@ func strp(s string) *string { return &s }
 func newFakeBackend(extra int, sys bool) *fakeBackend {
 	f := &fakeBackend{
 		modules: map[string]types.ActionStatus{
-			"textenc": {Mode: strp("remote"), Serving: "remote",
+			"textenc": {RequestedMode: strp("remote"), Serving: "remote",
 				Module:  types.ModuleStatus{Kind: "builtin", Builtin: "textenc", LocalMemRequirement: 120},
 				Remote:  types.RemoteStatus{URL: "http://127.0.0.1:41234", Status: "READY", PID: 4242, Restarts: 1},
 				Actions: []string{"encode", "cos_sim", "topk"}, Source: "builtin"},
-			"echo": {Mode: strp("module"), Serving: "module",
+			"echo": {RequestedMode: strp("module"), Serving: "module",
 				Module:  types.ModuleStatus{Kind: "builtin", Builtin: "echo", Loaded: true, LocalMemRequirement: 1},
 				Actions: []string{"echo", "args"}, Source: "builtin"},
 			"synth":    {Module: types.ModuleStatus{Kind: "builtin", Builtin: "synth", LocalMemRequirement: 400}, Actions: []string{}, Source: "testdata/jsorc_modules.yaml"},
-			"tfm_ner":  {Mode: strp("remote"), Serving: "", Module: types.ModuleStatus{Kind: "builtin", Builtin: "synth", LocalMemRequirement: 101}, Remote: types.RemoteStatus{URL: "http://127.0.0.1:41235", Status: "STARTING", PID: 4343}, Actions: []string{}, Source: "testdata/jsorc_modules.yaml"},
-			"use_qa":   {Mode: strp("remote"), Serving: "", Module: types.ModuleStatus{Kind: "builtin", Builtin: "synth", LocalMemRequirement: 216}, Remote: types.RemoteStatus{Status: "CRASHED", Restarts: 5, LastError: "exit status 1"}, Actions: []string{}, Source: "testdata/jsorc_modules.yaml", LastError: "action server exited: exit status 1"},
+			"tfm_ner":  {RequestedMode: strp("remote"), Serving: "", Module: types.ModuleStatus{Kind: "builtin", Builtin: "synth", LocalMemRequirement: 101}, Remote: types.RemoteStatus{URL: "http://127.0.0.1:41235", Status: "STARTING", PID: 4343}, Actions: []string{}, Source: "testdata/jsorc_modules.yaml"},
+			"use_qa":   {RequestedMode: strp("remote"), Serving: "", Module: types.ModuleStatus{Kind: "builtin", Builtin: "synth", LocalMemRequirement: 216}, Remote: types.RemoteStatus{Status: "CRASHED", Restarts: 5, LastError: "exit status 1"}, Actions: []string{}, Source: "testdata/jsorc_modules.yaml", LastError: "action server exited: exit status 1"},
 			"ext_only": {Module: types.ModuleStatus{Kind: "external"}, Remote: types.RemoteStatus{URL: "http://10.0.0.9:8000"}, Actions: []string{}, Source: "ext.yaml"},
 		},
 		policy: types.PolicyState{Name: "costmodel", Params: map[string]any{"node_mem_mb": 4096.0}, Since: goldenNow.Add(-95 * time.Minute),
@@ -89,7 +89,7 @@ func newFakeBackend(extra int, sys bool) *fakeBackend {
 		name := fmt.Sprintf("mod%03d", i)
 		st := types.ActionStatus{Module: types.ModuleStatus{Builtin: "synth", LocalMemRequirement: float64(i)}, Actions: []string{"a", "b"}, Source: "many.yaml"}
 		if i%3 == 0 {
-			st.Mode, st.Serving, st.Module.Loaded = strp("module"), "module", true
+			st.Mode, st.RequestedMode, st.Serving, st.Module.Loaded = strp("module"), strp("module"), "module", true
 		}
 		f.modules[name] = st
 	}
@@ -145,7 +145,7 @@ func (f *fakeBackend) Load(_ context.Context, name, mode string, _ bool) (types.
 	if !ok {
 		return types.ActionStatus{}, fmt.Errorf("module %q is not configured", name)
 	}
-	st.Mode, st.Serving = strp(modeName(mode)), modeName(mode)
+	st.Mode, st.RequestedMode, st.Serving = strp(modeName(mode)), strp(modeName(mode)), modeName(mode)
 	if mode == "remote" {
 		st.Remote.Status = "READY"
 	}
@@ -157,10 +157,10 @@ func (f *fakeBackend) Unload(_ context.Context, name, _ string, _ bool) (string,
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	st, ok := f.modules[name]
-	if !ok || st.Mode == nil {
+	if !ok || st.RequestedMode == nil {
 		return "", fmt.Errorf("module %q is not loaded", name)
 	}
-	st.Mode, st.Serving, st.Remote = nil, "", types.RemoteStatus{}
+	st.Mode, st.RequestedMode, st.Serving, st.Remote = nil, nil, "", types.RemoteStatus{}
 	f.modules[name] = st
 	return "unloaded " + name, nil
 }
@@ -259,7 +259,7 @@ func (f *fakeBackend) endpoints() map[string]func(ctx context.Context, params, a
 		types.TrackActStart.Name(): types.Bind(types.TrackActStart, func(ctx context.Context, _ none) (types.Empty, error) {
 			return types.Empty{}, f.TrackActStart(ctx)
 		}),
-		types.TrackActStop.Name(): types.Bind(types.TrackActStop, func(ctx context.Context, _ none) (types.HistoryAnswer, error) {
+		types.TrackActStop.Name(): types.Bind(types.TrackActStop, func(ctx context.Context, _ types.StopParams) (types.HistoryAnswer, error) {
 			h, err := f.TrackActStop(ctx)
 			return types.HistoryAnswer{History: h}, err
 		}),
@@ -269,7 +269,7 @@ func (f *fakeBackend) endpoints() map[string]func(ctx context.Context, params, a
 		types.TrackSysReport.Name(): types.Bind(types.TrackSysReport, func(ctx context.Context, _ none) (types.SysReport, error) {
 			return f.TrackSysReport(ctx)
 		}),
-		types.TrackSysStop.Name(): types.Bind(types.TrackSysStop, func(ctx context.Context, _ none) (types.SysReport, error) {
+		types.TrackSysStop.Name(): types.Bind(types.TrackSysStop, func(ctx context.Context, _ types.StopParams) (types.SysReport, error) {
 			return f.TrackSysStop(ctx)
 		}),
 		types.LoadTestProgress.Name(): types.Bind(types.LoadTestProgress, func(ctx context.Context, _ none) (types.LoadTestStatus, error) {

@@ -203,20 +203,20 @@ func (f fetcher) measure(tool, verb string) tea.Cmd {
 			msg.report = a.Report
 		case "benchmark stop":
 			var a types.BenchmarkAnswer
-			a, msg.err = types.Call(ctx, b, types.BenchmarkStop, types.BenchmarkStopParams{})
+			a, msg.err = types.Call(ctx, b, types.BenchmarkStop, types.BenchmarkStopParams{Strict: true})
 			msg.report = a.Report
 		case "trackact start":
 			_, msg.err = types.Call(ctx, b, types.TrackActStart, none)
 		case "trackact stop":
 			var a types.HistoryAnswer
-			a, msg.err = types.Call(ctx, b, types.TrackActStop, none)
+			a, msg.err = types.Call(ctx, b, types.TrackActStop, types.StopParams{Strict: true})
 			msg.entries = a.History
 		case "tracksys start":
 			_, msg.err = types.Call(ctx, b, types.TrackSysStart, none)
 		case "tracksys report":
 			msg.sys, msg.err = types.Call(ctx, b, types.TrackSysReport, none)
 		case "tracksys stop":
-			msg.sys, msg.err = types.Call(ctx, b, types.TrackSysStop, none)
+			msg.sys, msg.err = types.Call(ctx, b, types.TrackSysStop, types.StopParams{Strict: true})
 		default:
 			msg.err = fmt.Errorf("no %s %s in the console", tool, verb)
 		}

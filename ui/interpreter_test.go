@@ -122,7 +122,7 @@ func TestComplete(t *testing.T) {
 		want       []string
 	}{
 		{"act", "", []string{"actionpolicy", "actions"}},
-		{"actions ", "actions ", []string{"call", "config", "delete", "describe", "load", "status", "unload"}},
+		{"actions ", "actions ", []string{"call", "config", "delete", "describe", "list", "load", "module", "status", "unload"}},
 		{"actions lo", "actions ", []string{"load"}},
 		{"actions load ", "actions load ", []string{"echo", "synth", "textenc", "tfm_ner"}},
 		{"actions load t", "actions load ", []string{"textenc", "tfm_ner"}},
@@ -242,7 +242,7 @@ func TestCompleteFromTheTable(t *testing.T) {
 		{"reports ", "reports ", []string{"benchmark", "trackact", "tracksys", "loadtest"}},
 		{"reports t", "reports ", []string{"trackact", "tracksys"}},
 		{"reports benchmark ", "reports benchmark ", []string{"-limit"}},
-		{"config ", "config ", []string{"get", "set"}},
+		{"config ", "config ", []string{"delete", "exists", "get", "list", "set"}},
 		{"loadtest -p", "loadtest ", []string{"-policy", "-perf_phase"}},
 		{"se", "", []string{"service", "services"}},
 		{"doc", "", nil},

@@ -29,10 +29,10 @@ func (s moduleState) text() string { return s.symbol + " " + s.word }
 
 // mode is the requested mode, "" when unloaded.
 func mode(st types.ActionStatus) string {
-	if st.Mode == nil {
+	if st.RequestedMode == nil {
 		return ""
 	}
-	return *st.Mode
+	return *st.RequestedMode
 }
 
 // stateOf derives a module's state from its status.

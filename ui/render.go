@@ -54,7 +54,7 @@ func (m *model) headerView(w int) string {
 	s := m.c.styles
 	loaded := 0
 	for _, st := range m.modules {
-		if st.Mode != nil {
+		if st.RequestedMode != nil {
 			loaded++
 		}
 	}

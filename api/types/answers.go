@@ -6,9 +6,9 @@ import (
 	"fmt"
 )
 
-// The answers of the endpoints. The server adds "success": true to each
-// (an answer is always a JSON object); JSORC's shapes that put a report's
-// keys at the top level beside "success" have their own JSON methods.
+// The answers of the endpoints. The server adds "success": true to each,
+// but to those JSORC answered bare (bare.go); JSORC's shapes that differ
+// from a plain struct have their own JSON methods.
 
 // Empty is the answer of endpoints that answer only "success".
 type Empty struct{}
@@ -23,44 +23,61 @@ type StatusAnswer struct {
 	Status ActionStatus `json:"action_status"`
 }
 
-// ActionsStatusAnswer is jsorc_actions_status's answer: under
-// "action_status", one module's status when a name was asked (One), else
-// every module's by name (All).
+// ActionsStatusAnswer is jsorc_actions_status's answer. With a name it is
+// JSORC's {"action_status": <that module's status>}, null for a module
+// that is not configured (One nil, All nil). Without a name (All) it is
+// JSORC's condensed {"action_status": {module: {"mode": ...}}}, every
+// module's full status beside it under "modules".
 type ActionsStatusAnswer struct {
 	One *ActionStatus
 	All map[string]ActionStatus
 }
 
-// MarshalJSON writes {"action_status": one or all}.
+// MarshalJSON writes JSORC's form, with "modules" for every module.
 func (a ActionsStatusAnswer) MarshalJSON() ([]byte, error) {
-	var v any = a.All
-	if a.One != nil {
-		v = a.One
-	} else if a.All == nil {
-		v = map[string]ActionStatus{}
+	switch {
+	case a.One != nil:
+		return json.Marshal(map[string]any{"action_status": a.One})
+	case a.All == nil:
+		return []byte(`{"action_status":null}`), nil
 	}
-	return json.Marshal(map[string]any{"action_status": v})
+	modes := make(map[string]ActionMode, len(a.All))
+	for name, st := range a.All {
+		if st.Mode != nil {
+			modes[name] = ActionMode{Mode: *st.Mode}
+		} else {
+			modes[name] = ActionMode{}
+		}
+	}
+	return json.Marshal(map[string]any{"action_status": modes, "modules": a.All})
 }
 
-// UnmarshalJSON reads either form: one status has a "serving" string, a map
-// of statuses has objects only.
+// UnmarshalJSON reads any of the forms.
 func (a *ActionsStatusAnswer) UnmarshalJSON(b []byte) error {
 	var outer struct {
-		Status json.RawMessage `json:"action_status"`
+		Status  json.RawMessage            `json:"action_status"`
+		Modules map[string]json.RawMessage `json:"modules"`
 	}
 	if err := json.Unmarshal(b, &outer); err != nil {
 		return err
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(outer.Status, &fields); err != nil {
-		return fmt.Errorf("action_status: %w", err)
+	a.One, a.All = nil, nil
+	if outer.Modules != nil {
+		a.All = make(map[string]ActionStatus, len(outer.Modules))
+		for name, raw := range outer.Modules {
+			var st ActionStatus
+			if err := json.Unmarshal(raw, &st); err != nil {
+				return fmt.Errorf("modules: %s: %w", name, err)
+			}
+			a.All[name] = st
+		}
+		return nil
 	}
-	if s, ok := fields["serving"]; ok && len(s) > 0 && s[0] == '"' {
-		a.One, a.All = new(ActionStatus), nil
-		return json.Unmarshal(outer.Status, a.One)
+	if len(outer.Status) == 0 || string(outer.Status) == "null" {
+		return nil
 	}
-	a.One, a.All = nil, map[string]ActionStatus{}
-	return json.Unmarshal(outer.Status, &a.All)
+	a.One = new(ActionStatus)
+	return json.Unmarshal(outer.Status, a.One)
 }
 
 // MessageAnswer is the answer of endpoints that say what they did
@@ -84,14 +101,64 @@ func (a *CallAnswer) UnmarshalJSON(b []byte) error {
 	return decodeNumbers(b, (*plain)(a))
 }
 
-// PolicyAnswer is jsorc_actionpolicy_get's answer.
+// PolicyAnswer is jsorc_actionpolicy_get's answer: JSORC's
+// {"policy": "<the name as set>"}, the rest of the policy's state beside
+// it (policy_name, policy_params, phase, decisions, ...).
 type PolicyAnswer struct {
-	Policy PolicyState `json:"policy"`
+	Policy PolicyState
 }
 
-// ConfigValueAnswer is config_get's answer: the config as a JSON string.
+// policyWire is PolicyAnswer on the wire.
+type policyWire struct {
+	Name string `json:"policy"`
+	PolicyState
+}
+
+// MarshalJSON writes the name under "policy" and the state beside it.
+func (a PolicyAnswer) MarshalJSON() ([]byte, error) {
+	return json.Marshal(policyWire{Name: a.Policy.Name, PolicyState: a.Policy})
+}
+
+// UnmarshalJSON reads JSORC's form, and the older one whose "policy" was
+// the state itself.
+func (a *PolicyAnswer) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Policy json.RawMessage `json:"policy"`
+		PolicyState
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	if first(w.Policy) == '{' {
+		return json.Unmarshal(w.Policy, &a.Policy)
+	}
+	a.Policy = w.PolicyState
+	if a.Policy.Name == "" && len(w.Policy) > 0 {
+		return json.Unmarshal(w.Policy, &a.Policy.Name)
+	}
+	return nil
+}
+
+// ConfigValueAnswer is config_get's answer: the stored config, answered
+// as JSORC did, a bare JSON string (a script does json.loads(res.json())).
 type ConfigValueAnswer struct {
-	Value string `json:"value"`
+	Value string
+}
+
+// MarshalJSON writes the value as a JSON string.
+func (a ConfigValueAnswer) MarshalJSON() ([]byte, error) { return json.Marshal(a.Value) }
+
+// UnmarshalJSON reads the bare string, or an older engine's {"value": ...}.
+func (a *ConfigValueAnswer) UnmarshalJSON(b []byte) error {
+	if first(b) != '{' {
+		return json.Unmarshal(b, &a.Value)
+	}
+	var obj struct {
+		Value string `json:"value"`
+	}
+	err := json.Unmarshal(b, &obj)
+	a.Value = obj.Value
+	return err
 }
 
 // ServicesAnswer is service_info's answer: every kept-alive service.
@@ -119,10 +186,23 @@ type StatsAnswer struct {
 	Stats Stats `json:"stats"`
 }
 
-// HistoryAnswer is jsorc_trackact_stop's answer: the history under
-// "history" (JSORC answered the bare list, which cannot carry "success").
+// HistoryAnswer is jsorc_trackact_stop's answer: the history, a bare list
+// as in JSORC ([] when tracking did not run).
 type HistoryAnswer struct {
-	History []Entry `json:"history"`
+	History []Entry
+}
+
+// MarshalJSON writes the list.
+func (a HistoryAnswer) MarshalJSON() ([]byte, error) {
+	if a.History == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(a.History)
+}
+
+// UnmarshalJSON reads the list, or an older engine's {"history": [...]}.
+func (a *HistoryAnswer) UnmarshalJSON(b []byte) error {
+	return decodeListOr(b, "history", &a.History)
 }
 
 // ReportsAnswer is jsorc_reports's answer: the newest stored reports.
@@ -131,8 +211,9 @@ type ReportsAnswer struct {
 }
 
 // BenchmarkAnswer is the answer of jsorc_benchmark_report and _stop: the
-// report's request types are the answer's top-level keys, as in JSORC. A
-// stop with report=false answers no report.
+// report's request types are the answer's only keys, as in JSORC (a
+// script does `for k, v in report.items(): v["all"]`). A stop with
+// report=false, or of a benchmark that does not run, answers {}.
 type BenchmarkAnswer struct {
 	Report Report
 }
@@ -153,7 +234,7 @@ func (a *BenchmarkAnswer) UnmarshalJSON(b []byte) error {
 }
 
 // LoadTestAnswer is jsorc_loadtest's answer: app → policy → run, the apps
-// at the top level as in JSORC.
+// the answer's only keys, as in JSORC.
 type LoadTestAnswer struct {
 	Result LoadTestResult
 }

@@ -22,9 +22,21 @@ var (
 	PolicyGet = admin[NoParams, PolicyAnswer]("jsorc_actionpolicy_get",
 		"the action policy, what it does and its last moves")
 	ConfigSet = admin[ConfigParams, Empty]("config_set",
-		"set META_CONFIG to a JSON string")
+		"set a config (META_CONFIG, MAIL_CONFIG) to a JSON string or object")
 	ConfigGet = admin[ConfigParams, ConfigValueAnswer]("config_get",
-		"META_CONFIG as a JSON string")
+		"a config (META_CONFIG, MAIL_CONFIG) as a JSON string")
+	ConfigList = admin[NoParams, ConfigListAnswer]("config_list",
+		"the configs that hold a value")
+	ConfigExists = admin[NameParams, ConfigExistsAnswer]("config_exists",
+		"whether a config holds a value")
+	ConfigDelete = admin[NameParams, ConfigDeleteAnswer]("config_delete",
+		"delete a config (META_CONFIG goes back to its defaults)")
+	ActionsList = admin[ActionsListParams, ActionsListAnswer]("actions_list",
+		"the actions that answer calls now, optionally those starting with name")
+	ModuleList = admin[ModuleListParams, ModuleListAnswer]("actions_module_list",
+		"the modules that serve in-process (detailed: with their actions)")
+	JsorcRefresh = admin[NoParams, RefreshAnswer]("jsorc_refresh",
+		"apply the stored META_CONFIG again and show the keep-alive loop's config")
 	ServiceRefresh = admin[NameParams, MessageAnswer]("service_refresh",
 		"apply META_CONFIG to the keep-alive loop (meta) or re-create a service")
 	Services = admin[NoParams, ServicesAnswer]("service_info",
@@ -47,13 +59,13 @@ var (
 		"stop the benchmark and answer its report")
 	TrackActStart = admin[NoParams, Empty]("jsorc_trackact_start",
 		"start tracking action calls")
-	TrackActStop = admin[NoParams, HistoryAnswer]("jsorc_trackact_stop",
+	TrackActStop = admin[StopParams, HistoryAnswer]("jsorc_trackact_stop",
 		"stop tracking action calls and answer the history")
 	TrackSysStart = admin[NoParams, Empty]("jsorc_tracksys_start",
 		"start sampling CPU, memory and network")
 	TrackSysReport = admin[NoParams, SysReport]("jsorc_tracksys_report",
 		"the system samples so far")
-	TrackSysStop = admin[NoParams, SysReport]("jsorc_tracksys_stop",
+	TrackSysStop = admin[StopParams, SysReport]("jsorc_tracksys_stop",
 		"stop sampling and answer the samples")
 	LoadTest = admin[LoadTestParams, LoadTestAnswer]("jsorc_loadtest",
 		"run JSORC's load test experiment")
@@ -76,6 +88,7 @@ func Endpoints() []EndpointInfo {
 	return []EndpointInfo{
 		ActionsConfig.Info(), ActionsLoad.Info(), ActionsStatus.Info(), ActionsUnload.Info(),
 		ActionsDelete.Info(), ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
+		ConfigList.Info(), ConfigExists.Info(), ConfigDelete.Info(), ActionsList.Info(), ModuleList.Info(), JsorcRefresh.Info(),
 		ServiceRefresh.Info(), Services.Info(), ServiceConfig.Info(), AppConfig.Info(),
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),

@@ -106,6 +106,18 @@ type ConfigParams struct {
 	Value json.RawMessage `json:"value,omitempty"`
 }
 
+// ActionsListParams are actions_list's parameters: a prefix the names
+// must start with ("" for all).
+type ActionsListParams struct {
+	Name string `json:"name,omitempty"`
+}
+
+// ModuleListParams are actions_module_list's parameters: detailed answers
+// each module's actions.
+type ModuleListParams struct {
+	Detailed bool `json:"detailed,omitempty"`
+}
+
 // NameParams are the parameters of endpoints that take only a name.
 type NameParams struct {
 	Name string `json:"name"`
@@ -130,9 +142,19 @@ type AppConfigParams struct {
 }
 
 // BenchmarkStopParams are jsorc_benchmark_stop's parameters: report=false
-// stops without answering the report (JSORC's default is true).
+// stops without answering the report (JSORC's default is true); Strict as
+// in StopParams.
 type BenchmarkStopParams struct {
 	Report *bool `json:"report,omitempty"`
+	Strict bool  `json:"strict,omitempty"`
+}
+
+// StopParams are the parameters of trackact's and tracksys's stops. A stop
+// of a tool that does not run answers JSORC's empty report; with Strict
+// (jsorc's CLI and console) it fails instead, as not running (409), so a
+// person who stops nothing is told so.
+type StopParams struct {
+	Strict bool `json:"strict,omitempty"`
 }
 
 // ReportsParams are jsorc_reports's parameters: the kind of stored report

@@ -1,21 +1,30 @@
 package types
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // BuiltinSourceName is the config source that configures the built-in
 // modules: `jsorc actions config NAME builtin`.
 const BuiltinSourceName = "builtin"
 
 // ActionStatus is one module's status in JSORC's shape — mode, module,
-// remote — with what jsorc adds: the mode actually serving calls (which
-// differs from mode while a switch is under way), the actions, the config's
-// source and the last failure.
+// local, remote, each key with JSORC's meaning — with what jsorc adds: the
+// mode asked for, the actions, the config's source and the last failure.
 type ActionStatus struct {
-	// Mode is the requested mode: "module", "remote", or null when unloaded.
+	// Mode is JSORC's mode: the mode serving calls, "module" or "remote";
+	// null until the module serves, and the previous mode while a switch
+	// is under way (a script waits for it to become the mode it asked).
 	Mode *string `json:"mode"`
-	// Serving is the mode serving calls right now ("" when none).
+	// RequestedMode is the mode asked for last (null after an unload):
+	// Mode becomes it once the module serves there.
+	RequestedMode *string `json:"requested_mode"`
+	// Serving is Mode as a string ("" when none), for displays.
 	Serving string       `json:"serving"`
 	Module  ModuleStatus `json:"module"`
+	// Local is JSORC's unused {"path": null}, kept for its shape.
+	Local   LocalStatus  `json:"local"`
 	Remote  RemoteStatus `json:"remote"`
 	Actions []string     `json:"actions"`
 	Source  string       `json:"source"`
@@ -31,6 +40,12 @@ type ActionStatus struct {
 
 // ModuleStatus describes the in-process side of a module.
 type ModuleStatus struct {
+	// Name is JSORC's module.name while the module serves in-process: its
+	// config's ACTION_CONFIGS "module", else the module's name; null
+	// otherwise. LoadedModule is likewise the config's "loaded_module"
+	// (else the module's name): what actions_module_list lists.
+	Name         string `json:"name"`
+	LoadedModule string `json:"loaded_module"`
 	// Kind is what implements the module: "builtin" (compiled into
 	// jsorc), "wasm" (a WebAssembly module, in-process or remote) or
 	// "external" (an action server only: a url, a command, manifests).
@@ -45,6 +60,17 @@ type ModuleStatus struct {
 	// SizeBytes is a wasm module's measured in-process size: its compiled
 	// code plus its instances' linear memory (0: not measured).
 	SizeBytes int64 `json:"size_bytes,omitempty"`
+}
+
+// MarshalJSON writes an empty name and loaded_module as null, as JSORC did.
+func (m ModuleStatus) MarshalJSON() ([]byte, error) {
+	type plain ModuleStatus
+	return nullEmpty(plain(m), "name", "loaded_module")
+}
+
+// LocalStatus is JSORC's "local" of a status, whose path was always null.
+type LocalStatus struct {
+	Path *string `json:"path"`
 }
 
 // Module kinds (ModuleStatus.Kind).
@@ -65,11 +91,40 @@ type RemoteStatus struct {
 	LastError string `json:"last_error,omitempty"`
 }
 
+// MarshalJSON writes an empty url and status as null, as JSORC did.
+func (r RemoteStatus) MarshalJSON() ([]byte, error) {
+	type plain RemoteStatus
+	return nullEmpty(plain(r), "url", "status")
+}
+
+// nullEmpty encodes v, an object, with the named keys null where they
+// hold "". (Decoding null into a string leaves it "", so no decoder is
+// needed.)
+func nullEmpty(v any, keys ...string) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
+		if string(obj[k]) == `""` {
+			obj[k] = json.RawMessage("null")
+		}
+	}
+	return json.Marshal(obj)
+}
+
 // String renders a status as one line, for logs.
 func (s ActionStatus) String() string {
-	mode := "none"
+	mode, asked := "none", "none"
 	if s.Mode != nil {
 		mode = *s.Mode
 	}
-	return fmt.Sprintf("mode=%s serving=%s remote=%s %s", mode, s.Serving, s.Remote.Status, s.Remote.URL)
+	if s.RequestedMode != nil {
+		asked = *s.RequestedMode
+	}
+	return fmt.Sprintf("mode=%s requested=%s remote=%s %s", mode, asked, s.Remote.Status, s.Remote.URL)
 }

@@ -158,6 +158,14 @@ func configGet(in Input) (any, error) { return types.ConfigParams{Name: in.Args[
 
 func serviceRefresh(in Input) (any, error) { return types.NameParams{Name: in.Args[0]}, nil }
 
+func nameParam(in Input) (any, error) { return types.NameParams{Name: in.Args[0]}, nil }
+
+func actionsList(in Input) (any, error) { return types.ActionsListParams{Name: in.Flags["name"]}, nil }
+
+func moduleList(in Input) (any, error) {
+	return types.ModuleListParams{Detailed: in.Flags.Bool("detailed")}, nil
+}
+
 func reports(in Input) (any, error) {
 	return types.ReportsParams{Kind: in.Args[0], Limit: int(in.Flags.Number("limit"))}, nil
 }

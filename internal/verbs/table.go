@@ -56,6 +56,14 @@ func All() []Verb {
 			Summary:  "call one action with a JSON object of arguments",
 			Flags:    []Flag{ctxFlag("JSON object of arguments")},
 			Endpoint: types.ActionsCall.Name(), Params: actionsCall},
+		{Path: "actions list", Usage: "[-name PREFIX]", Max: 0,
+			Summary:  "list the actions that answer calls now (JSORC's actions_list)",
+			Flags:    []Flag{{Name: "name", Usage: "only the actions whose name starts with this"}},
+			Endpoint: types.ActionsList.Name(), Params: actionsList},
+		{Path: "actions module list", Usage: "[-detailed]", Max: 0,
+			Summary:  "list the modules that serve in-process (JSORC's actions_module_list)",
+			Flags:    []Flag{{Name: "detailed", Kind: Bool, Default: "false", Usage: "with each module's actions"}},
+			Endpoint: types.ModuleList.Name(), Params: moduleList},
 		{Path: "app config", Usage: "FILE", Min: 1, Max: 1, Args: ArgFile,
 			Summary:  "define the apps (request flows) of a YAML/JSON file",
 			Endpoint: types.AppConfig.Name(), Params: appConfig},
@@ -77,6 +85,16 @@ func All() []Verb {
 		{Path: "config get", Usage: "NAME", Min: 1, Max: 1,
 			Summary:  "show a config (META_CONFIG)",
 			Endpoint: types.ConfigGet.Name(), Params: configGet},
+		{Path: "config list", Summary: "list the configs that hold a value",
+			Endpoint: types.ConfigList.Name(), Params: noParams},
+		{Path: "config exists", Usage: "NAME", Min: 1, Max: 1,
+			Summary:  "say whether a config holds a value (true or false)",
+			Endpoint: types.ConfigExists.Name(), Params: nameParam},
+		{Path: "config delete", Usage: "NAME", Min: 1, Max: 1,
+			Summary:  "delete a config (META_CONFIG goes back to its defaults)",
+			Endpoint: types.ConfigDelete.Name(), Params: nameParam},
+		{Path: "refresh", Summary: "apply the stored META_CONFIG again and show the keep-alive loop's config (JSORC's jsorc refresh)",
+			Endpoint: types.JsorcRefresh.Name(), Params: noParams},
 		{Path: "service refresh", Usage: "NAME", Min: 1, Max: 1,
 			Summary:  "apply META_CONFIG to the keep-alive loop (meta) or re-create a service",
 			Endpoint: types.ServiceRefresh.Name(), Params: serviceRefresh},
@@ -86,14 +104,14 @@ func All() []Verb {
 			Summary:  "define services to keep alive (YAML/JSON)",
 			Endpoint: types.ServiceConfig.Name(), Params: serviceConfig},
 		measuring("trackact start", "start tracking action calls", types.TrackActStart.Name()),
-		measuring("trackact stop", "stop tracking and print the history", types.TrackActStop.Name()),
+		stopping("trackact stop", "stop tracking and print the history", types.TrackActStop.Name()),
 		measuring("benchmark start", "start a request benchmark", types.BenchmarkStart.Name()),
 		measuring("benchmark report", "print the running benchmark's report", types.BenchmarkReport.Name()),
 		{Path: "benchmark stop", Summary: "stop the benchmark and print its report",
-			Endpoint: types.BenchmarkStop.Name(), Params: func(Input) (any, error) { return types.BenchmarkStopParams{}, nil }},
+			Endpoint: types.BenchmarkStop.Name(), Params: func(Input) (any, error) { return types.BenchmarkStopParams{Strict: true}, nil }},
 		measuring("tracksys start", "start sampling CPU, memory and network", types.TrackSysStart.Name()),
 		measuring("tracksys report", "print the system samples", types.TrackSysReport.Name()),
-		measuring("tracksys stop", "stop sampling and print the samples", types.TrackSysStop.Name()),
+		stopping("tracksys stop", "stop sampling and print the samples", types.TrackSysStop.Name()),
 		{Path: "loadtest", Usage: "-experiment APP -policy POLICY[,POLICY] [-mem GB] [-experiment_duration S] [-clients N | -rate R] [-plot FILE.svg]",
 			Summary: "run JSORC's load test experiment", Max: 0, Long: true,
 			Flags:    loadTestFlags(),
@@ -125,6 +143,13 @@ func All() []Verb {
 // measuring is a verb of a measuring tool: no arguments.
 func measuring(path, summary, endpoint string) Verb {
 	return Verb{Path: path, Summary: summary, Endpoint: endpoint, Params: noParams}
+}
+
+// stopping is the stop verb of a measuring tool: stopping one that does
+// not run is an error here (the API answers JSORC's empty report then).
+func stopping(path, summary, endpoint string) Verb {
+	return Verb{Path: path, Summary: summary, Endpoint: endpoint,
+		Params: func(Input) (any, error) { return types.StopParams{Strict: true}, nil }}
 }
 
 // loadTestFlags are the load test's parameters, with JSORC's names.

@@ -114,8 +114,8 @@ func TestRestoreAfterRestart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Mode == nil || *st.Mode != mode {
-			t.Errorf("%s restored with mode %v, want %s", name, st.Mode, mode)
+		if st.RequestedMode == nil || *st.RequestedMode != mode {
+			t.Errorf("%s restored with mode %v, want %s", name, st.RequestedMode, mode)
 		}
 	}
 	st = load(t, e2.Engine, "textenc", "remote") // waits for READY
