@@ -115,7 +115,11 @@ func TestSecurityChecks(t *testing.T) {
 			[]string{"application/json", `"text/plain"`}},
 		{"form", rawReq{method: "POST", path: status, body: "a=b", contentType: "application/x-www-form-urlencoded", token: testToken}, 415,
 			[]string{"application/x-www-form-urlencoded"}},
-		{"no content type", rawReq{method: "POST", path: status, token: testToken}, 415, []string{"no Content-Type"}},
+		{"no content type", rawReq{method: "POST", path: status, body: "{}", token: testToken}, 415, []string{"no Content-Type"}},
+		// JSORC's scripts post bodiless calls with no type: nothing to misread.
+		{"no body, no content type", rawReq{method: "POST", path: "/js_admin/jsorc_trackact_stop", token: testToken}, 200, nil},
+		{"JSORC's token scheme", rawReq{method: "POST", path: status, body: "{}", contentType: "application/json",
+			header: map[string]string{"Authorization": "token " + testToken}}, 200, nil},
 		{"foreign host", rawReq{method: "POST", path: status, body: "{}", contentType: "application/json", token: testToken, host: "evil.example:8799"}, 403,
 			[]string{`"evil.example:8799"`, "DNS-rebinding", "--allow-host"}},
 		{"foreign host, even for healthz", rawReq{method: "GET", path: "/healthz", host: "rebind.evil.example"}, 403, nil},

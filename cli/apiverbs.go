@@ -35,6 +35,11 @@ func runAPI(ctx context.Context, r *runner, pos []string) error {
 	if err := json.Unmarshal(raw, answer); err != nil {
 		return fmt.Errorf("decoding the answer of %s: %w", v.Endpoint, err)
 	}
+	if st, ok := answer.(*types.ActionsStatusAnswer); ok && len(pos) == 1 && st.One == nil {
+		// JSORC's null status of a module it does not know: a person
+		// asking by name is told so (-o json prints the answer as it is).
+		return types.Errorf(types.ErrNotFound, "module %q has no status: it is not configured (configure it with `jsorc actions config %s SOURCE`)", pos[0], pos[0])
+	}
 	show := shows()[v.Path]
 	switch {
 	case show != nil:

@@ -60,15 +60,13 @@ echo_srv:
 			}
 			if tc.fallback {
 				var pol struct {
-					Policy struct {
-						Decisions []struct {
-							Module, From, To, Reason string
-						} `json:"decisions"`
-					} `json:"policy"`
+					Decisions []struct {
+						Module, From, To, Reason string
+					} `json:"decisions"`
 				}
 				e.cliJSON(t, &pol, "actionpolicy", "get")
 				var moves []string
-				for _, d := range pol.Policy.Decisions {
+				for _, d := range pol.Decisions {
 					if d.Module == tc.module {
 						moves = append(moves, d.From+"→"+d.To+": "+d.Reason)
 					}

@@ -53,8 +53,8 @@ func TestKill9Persistence(t *testing.T) {
 			t.Errorf("engine B: status lacks %s", name)
 			continue
 		}
-		if st.mode() != want {
-			t.Errorf("engine B: %s mode %s; want %s", name, st.mode(), want)
+		if st.requested() != want {
+			t.Errorf("engine B: %s requested mode %s; want %s", name, st.requested(), want)
 		}
 	}
 

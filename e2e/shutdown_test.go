@@ -22,14 +22,12 @@ func TestSIGTERMDuringLoadTest(t *testing.T) {
 	e.load(t, "textenc", "remote", "-wait")
 	e.load(t, "echo", "module")
 	e.mustCLI(t, "actionpolicy", "set", "costmodel", "-params", `{"min_gain_ms": 50}`)
-	var pol struct {
-		Policy struct {
-			Name   string         `json:"policy_name"`
-			Params map[string]any `json:"policy_params"`
-		} `json:"policy"`
+	var pol struct { // JSORC's "policy" is the name; the state sits beside it
+		Name   string         `json:"policy_name"`
+		Params map[string]any `json:"policy_params"`
 	}
 	e.cliJSON(t, &pol, "actionpolicy", "get")
-	before := pol.Policy
+	before := pol
 
 	lt := startProc(t, "loadtest", "-experiment", "greet", "-policy", "all_local", "-experiment_duration", "120",
 		"-clients", "4", "-ctx", `{"text": "hello"}`, "--server", e.URL, "--data", dir)
@@ -56,10 +54,10 @@ func TestSIGTERMDuringLoadTest(t *testing.T) {
 			t.Errorf("after the restart %s mode %s; want %s as before the load test", name, got, want)
 		}
 	}
-	pol.Policy.Name, pol.Policy.Params = "", nil
+	pol.Name, pol.Params = "", nil
 	b.cliJSON(t, &pol, "actionpolicy", "get")
-	if pol.Policy.Name != before.Name || pol.Policy.Params["min_gain_ms"] != before.Params["min_gain_ms"] {
-		t.Errorf("after the restart the policy is %s %v; want %s %v as before the load test", pol.Policy.Name, pol.Policy.Params, before.Name, before.Params)
+	if pol.Name != before.Name || pol.Params["min_gain_ms"] != before.Params["min_gain_ms"] {
+		t.Errorf("after the restart the policy is %s %v; want %s %v as before the load test", pol.Name, pol.Params, before.Name, before.Params)
 	}
 	b.waitReady(t, "textenc")
 }
