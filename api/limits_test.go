@@ -71,8 +71,8 @@ func TestLoadTestBoundsLoadNothing(t *testing.T) {
 		t.Fatalf("loadtest: HTTP %d %s", a.code, a.raw)
 	}
 	for name, st := range f.e.StatusAll() {
-		if st.Mode != nil {
-			t.Errorf("%s is loaded (%s) after a refused load test", name, *st.Mode)
+		if st.Mode != nil || st.RequestedMode != nil {
+			t.Errorf("%s is loaded (%s) after a refused load test", name, st)
 		}
 	}
 }

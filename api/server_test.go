@@ -193,7 +193,7 @@ func TestActionsUnload(t *testing.T) {
 			want: []string{"unloaded echo"},
 			check: func(t *testing.T, f *fixture, a answer) {
 				st, err := f.e.Status("echo")
-				if err != nil || st.Mode != nil || st.Serving != "" {
+				if err != nil || st.Mode != nil || st.RequestedMode != nil || st.Serving != "" {
 					t.Errorf("after unload: %+v, %v", st, err)
 				}
 			}},

@@ -38,7 +38,7 @@ func TestLoadCallUnloadModule(t *testing.T) {
 		t.Errorf("unload message %q", msg)
 	}
 	st, _ = e.Status("textenc")
-	if st.Mode != nil || st.Serving != "" || st.Module.Loaded {
+	if st.Mode != nil || st.RequestedMode != nil || st.Serving != "" || st.Module.Loaded {
 		t.Errorf("after unload: %+v", st)
 	}
 	if _, err := e.Call(ctxT(t), "textenc.encode", map[string]any{"text": "x"}); !errors.Is(err, engine.ErrNotLoaded) {

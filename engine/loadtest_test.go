@@ -54,7 +54,7 @@ func TestLoadTest(t *testing.T) {
 	}
 	for _, m := range []string{"textenc", "echo"} {
 		st, _ := e.Status(m)
-		if st.Mode != nil || st.Remote.PID != 0 {
+		if st.Mode != nil || st.RequestedMode != nil || st.Remote.PID != 0 {
 			t.Errorf("%s after the load test: %+v", m, st)
 		}
 	}

@@ -114,7 +114,7 @@ func TestKubeRemoteLoadUnload(t *testing.T) {
 	if c.get(ns, deploymentsGVR, name) != nil || c.get(ns, servicesGVR, name) != nil {
 		t.Error("unload with retire_svc returned but the objects are still there")
 	}
-	if st, _ := e.Status("textenc"); st.Mode != nil || st.Remote.Status != "" {
+	if st, _ := e.Status("textenc"); st.Mode != nil || st.RequestedMode != nil || st.Remote.Status != "" {
 		t.Errorf("status after unload: %v", st)
 	}
 }
@@ -331,7 +331,7 @@ func TestKubeFiftyModulesRemote(t *testing.T) {
 	loaded := time.Since(start)
 	eventually(t, 90*time.Second, "all 50 READY", func() bool {
 		for _, st := range e.StatusAll() {
-			if st.Mode != nil && (st.Remote.Status != "READY" || st.Serving != "remote") {
+			if st.RequestedMode != nil && (st.Remote.Status != "READY" || st.Serving != "remote") {
 				return false
 			}
 		}
