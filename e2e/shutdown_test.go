@@ -50,8 +50,8 @@ func TestSIGTERMDuringLoadTest(t *testing.T) {
 	b := startEngine(t, dir)
 	all := b.statusAll(t)
 	for name, want := range map[string]string{"textenc": `"remote"`, "echo": `"module"`, "synth": "null"} {
-		if got := all[name].mode(); got != want {
-			t.Errorf("after the restart %s mode %s; want %s as before the load test", name, got, want)
+		if got := all[name].requested(); got != want {
+			t.Errorf("after the restart %s requested mode %s; want %s as before the load test", name, got, want)
 		}
 	}
 	pol.Name, pol.Params = "", nil
