@@ -30,7 +30,7 @@ const attachToken = "attach-test-token-0123456789"
 
 // serveAPI serves engine e's API on addr ("127.0.0.1:0" for any port)
 // until the returned stop is called; it returns the address it listens on.
-func serveAPI(t *testing.T, e *engine.Engine, addr string) (string, func()) {
+func serveAPI(t testing.TB, e *engine.Engine, addr string) (string, func()) {
 	t.Helper()
 	h, err := api.NewServer(e, api.Options{Token: attachToken})
 	if err != nil {

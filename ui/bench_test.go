@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/jsorc/jsorc/api"
+	"github.com/jsorc/jsorc/api/client"
 	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 	"github.com/jsorc/jsorc/engine/backend/local"
@@ -34,6 +36,22 @@ func BenchmarkView(b *testing.B) {
 		m.graphs.dirty = true
 		_ = m.View()
 	}
+}
+
+// BenchmarkView1000 draws the dashboard at 200×60 with 1,000 configured
+// modules and the four graphs drawn again each frame. Target: 5 ms.
+func BenchmarkView1000(b *testing.B) {
+	m := testModel(b, newFakeBackend(994, true), "dark", 200, 60)
+	if len(m.modules) != 1000 || !m.layout.dashboard() {
+		b.Fatalf("%d modules, dashboard %v; want 1000 on the dashboard", len(m.modules), m.layout.dashboard())
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		m.graphs.dirty = true
+		_ = m.View()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/frame")
+	b.ReportMetric(5, "ms-target")
 }
 
 // BenchmarkViewCompact is BenchmarkView on an 80×24 screen showing the
@@ -63,13 +81,21 @@ func BenchmarkRefresh(b *testing.B) {
 
 // Idle cost: the console on a real engine with 200 configured modules,
 // refreshing at 1 Hz with nothing to do, for idleWindow. It runs in a child
-// process (this test binary again) so the figures are the console's alone.
+// process (this test binary again) so the figures are the console's alone:
+// in-process, the child runs the engine too; attached, the engine runs in
+// the parent and the child is only the console, on the engine's HTTP API
+// and event stream.
 const (
-	idleWindow   = 5 * time.Second
-	idleChildEnv = "JSORC_UI_IDLE_CHILD"
-	// Targets: 3% of one core, 80 MB of RSS.
-	maxIdleCPU   = 0.03
-	maxIdleRSSMB = 80
+	idleWindow    = 5 * time.Second
+	idleChildEnv  = "JSORC_UI_IDLE_CHILD"
+	idleAttachEnv = "JSORC_UI_IDLE_ATTACH"
+	// idleProfileEnv names a file for the child's CPU profile.
+	idleProfileEnv = "JSORC_UI_IDLE_PROFILE"
+	// Targets: 3% of one core and 80 MB of RSS in-process; 1% of one core
+	// attached (events instead of polling).
+	maxIdleCPU         = 0.03
+	maxIdleAttachedCPU = 0.01
+	maxIdleRSSMB       = 80
 )
 
 // idleFigures are what the child measured.
@@ -79,44 +105,96 @@ type idleFigures struct {
 }
 
 // TestIdleCost checks that the console at rest costs at most 3% of a core
-// and 80 MB of RSS with 200 modules configured. Under -race the figures
-// are only reported.
+// and 80 MB of RSS with 200 modules configured, and an attached console at
+// most 1% of a core. Under -race the figures are only reported.
 func TestIdleCost(t *testing.T) {
 	if testing.Short() {
 		t.Skip("measures the console for several seconds; skipped with -short")
 	}
-	f := measureIdle(t)
-	t.Logf("console at rest, 200 modules, 1 Hz refresh: CPU %.2f%% of one core, RSS %.1f MB", f.cpu*100, f.rssMB)
-	if raceEnabled {
-		t.Log("race detector on: figures reported, not judged")
-		return
-	}
-	if f.cpu > maxIdleCPU {
-		t.Errorf("idle CPU %.2f%% of one core; want at most %.0f%%", f.cpu*100, maxIdleCPU*100)
-	}
-	if f.rssMB > maxIdleRSSMB {
-		t.Errorf("RSS %.1f MB; want at most %d MB", f.rssMB, maxIdleRSSMB)
+	for _, attached := range []bool{false, true} {
+		f := measureIdle(t, attached)
+		what, maxCPU := "in-process", maxIdleCPU
+		if attached {
+			what, maxCPU = "attached", maxIdleAttachedCPU
+		}
+		t.Logf("console at rest (%s), 200 modules, 1 Hz refresh: CPU %.2f%% of one core (target ≤ %.0f%%), RSS %.1f MB (target ≤ %d MB)",
+			what, f.cpu*100, maxCPU*100, f.rssMB, maxIdleRSSMB)
+		if raceEnabled {
+			t.Log("race detector on: figures reported, not judged")
+			continue
+		}
+		if load := loadPerCPU(); attached && load >= 1 {
+			// A tenth of a percent is within the noise of a busy machine.
+			t.Logf("machine busy (load %.1f per CPU): the attached figure is reported, not judged", load)
+			continue
+		}
+		if f.cpu > maxCPU {
+			t.Errorf("%s: idle CPU %.2f%% of one core; want at most %.0f%%", what, f.cpu*100, maxCPU*100)
+		}
+		if f.rssMB > maxIdleRSSMB {
+			t.Errorf("%s: RSS %.1f MB; want at most %d MB", what, f.rssMB, maxIdleRSSMB)
+		}
 	}
 }
 
-// BenchmarkIdleConsole reports the idle figures for `make bench`.
+// BenchmarkIdleConsole reports the idle figures of the in-process console
+// for `make bench` (targets: 3% of a core, 80 MB).
 func BenchmarkIdleConsole(b *testing.B) {
 	for b.Loop() {
-		f := measureIdle(b)
+		f := measureIdle(b, false)
 		b.ReportMetric(f.cpu*100, "cpu%")
+		b.ReportMetric(maxIdleCPU*100, "cpu%-target")
 		b.ReportMetric(f.rssMB, "RSS-MB")
 	}
 }
 
-// measureIdle runs TestIdleChild in a child process and reads its figures.
-func measureIdle(tb testing.TB) idleFigures {
+// BenchmarkIdleAttachedConsole reports the idle figures of a console
+// attached to an engine in another process (target: 1% of a core).
+func BenchmarkIdleAttachedConsole(b *testing.B) {
+	for b.Loop() {
+		f := measureIdle(b, true)
+		b.ReportMetric(f.cpu*100, "cpu%")
+		b.ReportMetric(maxIdleAttachedCPU*100, "cpu%-target")
+		b.ReportMetric(f.rssMB, "RSS-MB")
+	}
+}
+
+// idleEngine starts an engine with 200 configured modules.
+func idleEngine(tb testing.TB) *engine.Engine {
+	tb.Helper()
+	e := enginetest.Start(tb, engine.Options{DataDir: tb.TempDir(), Backend: local.Options{Executable: "/bin/false"}}).Engine
+	var cfg strings.Builder
+	for i := 0; i < 197; i++ {
+		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)
+	}
+	if _, err := e.ConfigureActions(context.Background(), "all", "many.yaml", []byte(cfg.String())); err != nil {
+		tb.Fatal(err)
+	}
+	if n := len(e.Modules()); n != 200 {
+		tb.Fatalf("%d modules configured; want 200", n)
+	}
+	return e
+}
+
+// measureIdle runs TestIdleChild in a child process and reads its figures;
+// attached, the engine runs here and the child attaches to its API.
+func measureIdle(tb testing.TB, attached bool) idleFigures {
 	tb.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cmd := exec.Command(exe, "-test.run=^TestIdleChild$", "-test.count=1", "-test.v")
+	args := []string{"-test.run=^TestIdleChild$", "-test.count=1", "-test.v"}
+	if prof := os.Getenv(idleProfileEnv); prof != "" {
+		args = append(args, "-test.cpuprofile="+prof) // where the child's time goes
+	}
+	cmd := exec.Command(exe, args...)
 	cmd.Env = append(os.Environ(), idleChildEnv+"=1")
+	if attached {
+		addr, stop := serveAPI(tb, idleEngine(tb), "127.0.0.1:0")
+		defer stop()
+		cmd.Env = append(cmd.Env, idleAttachEnv+"="+addr)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		tb.Fatalf("idle child: %v\n%s", err, out)
@@ -140,24 +218,18 @@ func TestIdleChild(t *testing.T) {
 	if os.Getenv(idleChildEnv) != "1" {
 		t.Skip("run by TestIdleCost")
 	}
-	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: local.Options{Executable: "/bin/false"}}).Engine
-	var cfg strings.Builder
-	for i := 0; i < 197; i++ {
-		fmt.Fprintf(&cfg, "mod%03d: {builtin: synth, params: {mem_mb: 1, actions: [a, b]}, local_mem_requirement: 1}\n", i)
+	var backend Backend
+	if addr := os.Getenv(idleAttachEnv); addr != "" {
+		backend = client.New("http://"+addr, client.WithToken(attachToken), client.WithCause(types.CauseConsole))
+	} else {
+		backend = api.Local(idleEngine(t), types.CauseConsole)
 	}
-	if _, err := e.ConfigureActions(context.Background(), "all", "many.yaml", []byte(cfg.String())); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(e.Modules()); n != 200 {
-		t.Fatalf("%d modules configured; want 200", n)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	m := newModel(ctx, api.Local(e, types.CauseConsole), Options{Width: 200, Height: 60, Environ: []string{}})
+	m := newModel(ctx, backend, Options{Width: 200, Height: 60, Environ: []string{}})
 	defer m.close()
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(nil), tea.WithOutput(io.Discard),
-		tea.WithWindowSize(200, 60), tea.WithoutSignals())
+		tea.WithWindowSize(200, 60), tea.WithoutSignals(), tea.WithFPS(frameRate))
 	done := make(chan error, 1)
 	go func() {
 		_, err := p.Run()
@@ -173,6 +245,20 @@ func TestIdleChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	fmt.Printf("IDLE cpu=%g rss_mb=%g\n", used.Seconds()/wall.Seconds(), rss)
+}
+
+// loadPerCPU is the machine's one-minute load average per CPU (0 when it
+// cannot be read).
+func loadPerCPU() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return 0
+	}
+	var load float64
+	if _, err := fmt.Sscanf(string(data), "%g", &load); err != nil {
+		return 0
+	}
+	return load / float64(runtime.NumCPU())
 }
 
 // cpuTime is the CPU time (user and system) this process used so far.

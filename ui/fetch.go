@@ -48,11 +48,12 @@ func (f fetcher) fetchStatus() tea.Cmd {
 type readPlan struct {
 	// samples is how many of the last samples to read.
 	samples int
-	// status, services, bench and load ask for the module statuses, the
-	// services, the benchmark's report and the load test's progress. With
-	// the event stream up, the 1 Hz refresh reads them only when they are
-	// running or now and then: events say when they change.
-	status, services, bench, load bool
+	// status, services, policy, bench and load ask for the module
+	// statuses, the services, the policy, the benchmark's report and the
+	// load test's progress. With the event stream up, the 1 Hz refresh
+	// reads them only when they are running or now and then: events say
+	// when they change.
+	status, services, policy, bench, load bool
 	// sys asks for the tracksys report, which holds every state of the run:
 	// read each tick while tracksys runs, now and then otherwise.
 	sys bool
@@ -67,9 +68,9 @@ type readPlan struct {
 	probe bool
 }
 
-// readAll reads everything the panes show — statuses, measurements with
-// the last samples, the policy, the services, the benchmark, the load test
-// and, when planned, tracksys — in one go, so a quiet second costs the
+// readAll reads what the plan asks of everything the panes show —
+// statuses, measurements with the last samples, the policy, the services,
+// the benchmark, the load test and tracksys — in one go, so a quiet second costs the
 // console one message and one draw.
 func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 	ctx, cancel := context.WithTimeout(f.ctx, readTimeout)
@@ -93,7 +94,9 @@ func (f fetcher) readAll(plan readPlan, tick bool) tea.Msg {
 	if plan.probe {
 		return msg
 	}
-	if policy, err := types.Call(ctx, b, types.PolicyGet, types.NoParams{}); err != nil {
+	if !plan.policy {
+		// Not asked for: events tell of its changes.
+	} else if policy, err := types.Call(ctx, b, types.PolicyGet, types.NoParams{}); err != nil {
 		msg.errs = append(msg.errs, fetchErrMsg{read: readPolicy, what: "policy", err: err})
 	} else {
 		msg.policy = &policy.Policy

@@ -236,8 +236,12 @@ func (m *model) takeEvent(ev types.Event) tea.Cmd {
 	case types.EventMeasure:
 		// trackact has no report to read: the event is how the console
 		// hears of a start or stop made elsewhere.
-		if ev.Name == toolTrackAct {
+		switch ev.Name {
+		case toolTrackAct:
 			m.meas.trackact = ev.Message == "started"
+		case toolTrackSys:
+			// The read that follows reads its report while it runs.
+			m.meas.sysActive = ev.Message == "started"
 		}
 	}
 	return m.readAll()

@@ -26,13 +26,16 @@ const (
 )
 
 // sysReadEvery is how many refreshes apart tracksys is read while it does
-// not run, to notice a start from the CLI: its report holds every state of
-// the run, so it is not read each second for nothing.
+// not run and there is no event stream, to notice a start from the CLI:
+// its report holds every state of the run, so it is not read each second
+// for nothing. With the stream up, its start is an event.
 const sysReadEvery = 5
 
 // fullReadEvery is how many refreshes apart everything is read while the
-// event stream is up (a safety net: events say what changed).
-const fullReadEvery = 10
+// event stream is up (a safety net: events say what changed; the statuses
+// of 200 modules cost an attached console more to decode than anything
+// else it reads).
+const fullReadEvery = 30
 
 // measuring is what the console knows of the measuring tools.
 type measuring struct {
@@ -62,7 +65,7 @@ type measuring struct {
 // fullReadEvery refreshes.
 func (m *model) plan(tick bool) readPlan {
 	p := readPlan{samples: m.samplesWanted(), epoch: m.meas.epoch,
-		status: true, services: true, bench: true, load: true}
+		status: true, services: true, policy: true, bench: true, load: true}
 	if m.lost() {
 		// Only a probe while the engine is away: one read a second, not
 		// seven that fail.
@@ -74,16 +77,22 @@ func (m *model) plan(tick bool) readPlan {
 	if tick && m.events != nil {
 		m.meas.fullWait++
 		if m.meas.fullWait < fullReadEvery {
+			// A policy that acts has a phase and a countdown worth a
+			// read each second; one that does not changes only by event.
 			p.status, p.services = false, false
+			p.policy = m.policyNow.Name != "" && m.policyNow.Name != types.DefaultPolicy
 			p.bench, p.load = m.bench.running, m.bench.load.Running
 		} else {
 			m.meas.fullWait = 0
 		}
 	}
+	// The stream's periodic full read covers tracksys too.
+	full := tick && p.status && m.events != nil
 	switch {
-	case !m.meas.sysKnown || m.meas.sysActive:
+	case !m.meas.sysKnown || m.meas.sysActive || full:
 		p.sys = true
-	case tick:
+	case tick && m.events == nil:
+		// Without events, a start elsewhere shows only by reading.
 		m.meas.sysWait++
 		p.sys = m.meas.sysWait >= sysReadEvery
 	}
