@@ -46,10 +46,12 @@ func (e *Engine) LoadTestProgress() LoadTestStatus {
 	return e.lt.status
 }
 
-// LoadTest is JSORC's jsorc_loadtest: for each policy, it loads the app's
-// modules (in-process, remote, or remote for a policy to place), sets the
-// policy, starts the benchmark and action tracking and drives requests for
-// the duration; between policies it unloads the modules with their servers
+// LoadTest is JSORC's jsorc_loadtest: it announces itself (an event), pauses
+// the user's policy, and for each policy loads the app's modules
+// (in-process, remote, or remote for a policy to place), sets that policy,
+// and drives requests for the duration, measured by a benchmark and an
+// action tracker of its own (a benchmark or trackact the user runs goes on
+// untouched); between policies it unloads the modules with their servers
 // retired. At the end it puts back the placement of the app's modules and
 // the policy that were there before. The result is stored as a "loadtest"
 // report. When the engine begins to stop, the test ends at once, puts the
@@ -79,6 +81,14 @@ func (e *Engine) LoadTest(ctx context.Context, p LoadTestParams) (LoadTestResult
 	// What the load test does (loads, policy changes, measuring) is its own.
 	runCtx := types.WithCause(ctx, types.CauseLoadTest)
 	before := e.placementBefore(mods)
+	// The user's policy does not run during the test (it would move the
+	// modules a run places); each run sets its own, and the user's comes
+	// back at the end.
+	if before.policy != DefaultPolicy {
+		if _, err := e.PolicySet(runCtx, DefaultPolicy, nil); err != nil {
+			e.log.Warn("loadtest: pausing the policy", "policy", before.policy, "err", err)
+		}
+	}
 	res := LoadTestResult{p.Experiment: {}}
 	for i, pol := range policies {
 		if i > 0 {
@@ -270,14 +280,18 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 			return LoadTestRun{}, err
 		}
 	}
-	_, _ = e.BenchmarkStop(ctx) // a benchmark left running by hand would mix in
-	_, _ = e.TrackActStop(ctx)
-	if err := e.BenchmarkStart(ctx); err != nil {
+	// The run measures with a benchmark and an action tracker of its own:
+	// a benchmark or trackact the user runs goes on untouched.
+	start := time.Now()
+	bench := measure.NewBenchmark()
+	acts := measure.NewActionTracker(measure.DefaultHistory)
+	if err := bench.Start(start); err != nil {
 		return LoadTestRun{}, err
 	}
-	if err := e.TrackActStart(ctx); err != nil {
+	if err := acts.Start(start); err != nil {
 		return LoadTestRun{}, err
 	}
+	_ = acts.Tick(start, actionTotals(e.tracks.Snapshot()), e.modes())
 	opts := measure.LoadOptions{
 		Clients:  p.Clients,
 		Rate:     p.Rate,
@@ -287,16 +301,21 @@ func (e *Engine) loadTestRun(ctx context.Context, p LoadTestParams, mods []strin
 			e.lt.status.Elapsed, e.lt.status.Requests, e.lt.status.Errors = lp.Elapsed.Seconds(), lp.Done, lp.Errors
 			e.lt.status.LastP50 = lp.Last.P50
 			e.lt.mu.Unlock()
+			_ = acts.Tick(time.Now(), actionTotals(e.tracks.Snapshot()), e.modes())
 			// Progress comes often: a subscriber that is behind skips some.
 			e.progress(EventLoadTest, p.Experiment, "")
 		},
 	}
 	lr, err := measure.Load(ctx, func(ctx context.Context) error {
+		t0 := time.Now()
 		_, err := e.RunApp(ctx, p.Experiment, p.Ctx)
+		bench.Record(ReqTypeApp, p.Experiment, time.Since(t0), err == nil)
 		return err
 	}, opts)
-	report, berr := e.BenchmarkStop(ctx)
-	hist, terr := e.TrackActStop(ctx)
+	end := time.Now()
+	_ = acts.Tick(end, actionTotals(e.tracks.Snapshot()), e.modes())
+	report, berr := bench.Stop(end)
+	hist, terr := acts.Stop(end)
 	if err != nil {
 		return LoadTestRun{}, err
 	}

@@ -113,3 +113,55 @@ func TestLoadTestKeysLikeJSORC(t *testing.T) {
 		t.Fatalf("result keys %v", slices.Collect(maps.Keys(res["pipe"])))
 	}
 }
+
+// TestLoadTestLeavesTheUsersTools: a load test started while the user
+// runs a benchmark and trackact under costmodel leaves both running, runs
+// no policy of the user's during its placements (its all_remote run stays
+// all remote), puts the user's policy back and announces itself (bug 1).
+func TestLoadTestLeavesTheUsersTools(t *testing.T) {
+	e := newEngine(t)
+	ctx := ctxT(t)
+	apps := []byte("pipe: {steps: [{action: echo.echo, args: {value: \"$ctx.v\"}}]}")
+	if _, err := e.ConfigureApps(ctx, "test", apps); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.PolicySet(ctx, "costmodel", map[string]any{"node_mem_mb": 4096.0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.BenchmarkStart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.TrackActStart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	seq := e.EventSeq()
+	res, err := e.LoadTest(ctx, engine.LoadTestParams{Experiment: "pipe", Policy: "all_remote", ExperimentDuration: 2, Ctx: map[string]any{"v": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := e.EventsSince(seq)
+	if got := res["pipe"]["all_remote"].Placement["echo"]; got != "remote" {
+		t.Errorf("the all_remote run measured echo in %q: the user's policy moved it", got)
+	}
+	if _, err := e.BenchmarkReport(); err != nil {
+		t.Errorf("the user's benchmark was stopped: %v", err)
+	}
+	if _, err := e.TrackActStop(ctx); err != nil {
+		t.Errorf("the user's trackact was stopped: %v", err)
+	}
+	if p := e.PolicyGet(); p.Name != "costmodel" || p.Params["node_mem_mb"] != 4096.0 {
+		t.Errorf("policy after the load test: %s %v; want costmodel back with its parameters", p.Name, p.Params)
+	}
+	announced := false
+	for _, ev := range evs {
+		if ev.Type == engine.EventLoadTest && slices.Contains([]string{"load test started: pipe under all_remote, 2 s each"}, ev.Message) {
+			announced = true
+		}
+		if ev.Type == engine.EventMeasure {
+			t.Errorf("the load test touched a measuring tool: %+v", ev)
+		}
+	}
+	if !announced {
+		t.Error("the load test did not announce itself")
+	}
+}

@@ -19,7 +19,7 @@ func (m *model) execute(line string) tea.Cmd {
 	}
 	m.remember(line)
 	if err != nil {
-		m.say(toneErr, err.Error())
+		m.say(toneErr, err.Error()+jsonQuoteHint(line))
 		return nil
 	}
 	m.c.log.Info("command", "line", line)
@@ -73,6 +73,23 @@ func (m *model) execute(line string) tea.Cmd {
 		return m.fetch.run(cmd.path, cmd.in)
 	}
 	return nil
+}
+
+// jsonQuoteHint explains a JSON flag (-ctx, -params) given without
+// quotes: the line is split at blanks as a shell splits it, so an object
+// with a blank in it falls apart into words.
+func jsonQuoteHint(line string) string {
+	for _, flag := range []string{"-ctx", "-params"} {
+		i := strings.Index(line, flag)
+		if i < 0 {
+			continue
+		}
+		rest := strings.TrimLeft(line[i+len(flag):], " =")
+		if strings.HasPrefix(rest, "{") || strings.HasPrefix(rest, "[") {
+			return fmt.Sprintf(" — hint: the line is split at blanks as a shell splits it, so JSON with a blank in it falls apart; put it in single quotes: %s '{\"value\": 1}'", flag)
+		}
+	}
+	return ""
 }
 
 // changes reports whether a command would change the engine (or run an

@@ -262,3 +262,88 @@ func TestReadOnly(t *testing.T) {
 		t.Fatal("types.IsRead is wrong")
 	}
 }
+
+// TestSortEveryColumn: every column sorts, by shift+letter or digit,
+// again reverses, and the header shows the column and direction.
+func TestSortEveryColumn(t *testing.T) {
+	m := testModel(t, newFakeBackend(0, false), "dark", 200, 60)
+	header := func() string {
+		s := ansi.Strip(m.actions.viewFramed(true))
+		return strings.Split(s, "\n")[1]
+	}
+	first := func() string { return m.actions.rows[m.actions.shown[0]].name }
+	press(m, "U") // away from the name, which the table starts sorted by
+	for i, c := range actionColumns() {
+		k := string(sortLetters[i])
+		press(m, k)
+		if m.actions.sortCol != i || m.actions.desc {
+			t.Fatalf("%s: sorted by column %d (desc %v); want %s ascending", k, m.actions.sortCol, m.actions.desc, c.title)
+		}
+		if !strings.Contains(header(), c.title+"↑") {
+			t.Errorf("%s: the header does not show %s↑: %s", k, c.title, header())
+		}
+		press(m, k)
+		if !m.actions.desc || !strings.Contains(header(), c.title+"↓") {
+			t.Errorf("%s again: not reversed: %s", k, header())
+		}
+	}
+	press(m, "T", "T") // restarts, descending
+	if first() != "use_qa" {
+		t.Errorf("by restarts descending, first is %s; want use_qa (5 restarts)", first())
+	}
+	press(m, "0")
+	if m.actions.sortCol != 9 {
+		t.Errorf("0 sorts by the tenth column, not %d", m.actions.sortCol)
+	}
+}
+
+// TestCommandLineKeepsHistoryAndHints: the command history survives a
+// restart of the console (its file), and JSON that a shell would split
+// gets a hint.
+func TestCommandLineKeepsHistoryAndHints(t *testing.T) {
+	file := t.TempDir() + "/console-history"
+	open := func() *model {
+		m := testModel(t, newFakeBackend(0, false), "dark", 120, 40)
+		m.historyFile = file
+		h, err := loadHistory(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.history = h
+		return m
+	}
+	m := open()
+	m.execute("config get META_CONFIG")
+	m.execute(`actions call echo.echo -ctx {"value": 1}`)
+	if !strings.Contains(m.status.text, "hint: the line is split at blanks") || !strings.Contains(m.status.text, `-ctx '{"value": 1}'`) {
+		t.Fatalf("no quoting hint: %q", m.status.text)
+	}
+	m = open()
+	press(m, ":")
+	m.handleKey(tea.KeyPressMsg{Code: tea.KeyUp})
+	if got := m.prompt.edit.String(); got != `actions call echo.echo -ctx {"value": 1}` {
+		t.Fatalf("after a restart ↑ gives %q; want the last line run", got)
+	}
+	m.handleKey(tea.KeyPressMsg{Code: tea.KeyUp})
+	if got := m.prompt.edit.String(); got != "config get META_CONFIG" {
+		t.Fatalf("↑↑ gives %q", got)
+	}
+}
+
+// TestCommandLineScrollsAndSuggests: a line wider than the screen scrolls
+// to keep the cursor in view, and the completion shows as a suggestion.
+func TestCommandLineScrollsAndSuggests(t *testing.T) {
+	m := testModel(t, newFakeBackend(0, false), "dark", 80, 24)
+	press(m, ":")
+	typeText(m, "actions load tex")
+	if line, _ := m.promptView(80); !strings.Contains(ansi.Strip(line), "actions load textenc") {
+		t.Fatalf("no suggestion of textenc: %q", ansi.Strip(line))
+	}
+	typeText(m, "enc -mode remote ")
+	typeText(m, strings.Repeat("x", 120))
+	line, _ := m.promptView(80)
+	plain := ansi.Strip(line)
+	if ansi.StringWidth(line) != 80 || !strings.Contains(plain, "xxxxxxxx") || strings.Contains(plain, "actions load") {
+		t.Fatalf("a long line should scroll to its end within 80 cells: %q", plain)
+	}
+}

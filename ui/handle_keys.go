@@ -88,13 +88,19 @@ func (m *model) openDetail() tea.Cmd {
 	return m.describe(m.actions.detail.name)
 }
 
-// sortBy sorts the module table by the column whose number was pressed.
+// sortBy sorts the module table by the column whose number or letter
+// (with shift) was pressed; again reverses. The header's arrow shows the
+// direction.
 func (m *model) sortBy(k tea.KeyPressMsg) tea.Cmd {
-	col := int(k.Code - '1')
-	if col < 0 || col >= sortable {
+	col := sortColumnOf(k.String())
+	if col < 0 || col >= len(actionColumns()) {
 		return nil
 	}
 	m.actions.sortBy(col)
-	m.say(toneNone, fmt.Sprintf("sorted by %s", actionColumns()[col].title))
+	dir := "ascending ↑"
+	if m.actions.desc {
+		dir = "descending ↓"
+	}
+	m.say(toneNone, fmt.Sprintf("sorted by %s, %s", actionColumns()[col].title, dir))
 	return nil
 }

@@ -4,92 +4,100 @@ import (
 	"strings"
 	"unicode"
 
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 )
 
-// lineEdit is a one-line text editor: insert, delete, move, and the
-// readline keys users expect (ctrl+a/e/u/w). It has no cursor blink, so an
-// open command line costs nothing while the user thinks.
+// lineEdit is the bottom line's editor — the `:` command line, the `/`
+// filter and searches — on bubbles' textinput: the readline keys users
+// expect (ctrl+a/e/u/k/w, alt+←/→), horizontal scrolling of a line wider
+// than the screen, and the completion the command line offers shown as a
+// suggestion after the cursor. Its cursor does not blink, so an open line
+// costs nothing while the user thinks.
 type lineEdit struct {
-	value []rune
-	pos   int
+	ti    textinput.Model
+	ready bool
+}
+
+// init makes the textinput on first use (the zero lineEdit is usable).
+func (e *lineEdit) init() {
+	if e.ready {
+		return
+	}
+	e.ti = textinput.New()
+	e.ti.Prompt = ""
+	e.ti.ShowSuggestions = true
+	e.ti.KeyMap.Paste.SetEnabled(false) // the terminal's bracketed paste arrives as a PasteMsg
+	// up, down and tab are the prompt's (history, completion).
+	e.ti.KeyMap.NextSuggestion.SetEnabled(false)
+	e.ti.KeyMap.PrevSuggestion.SetEnabled(false)
+	e.ti.KeyMap.AcceptSuggestion.SetEnabled(false)
+	st := e.ti.Styles()
+	st.Cursor.Blink = false
+	e.ti.SetStyles(st)
+	e.ti.Focus()
+	e.ready = true
 }
 
 // String is the edited text.
-func (e *lineEdit) String() string { return string(e.value) }
+func (e *lineEdit) String() string {
+	e.init()
+	return e.ti.Value()
+}
 
 // set replaces the text and puts the cursor at its end.
 func (e *lineEdit) set(s string) {
-	e.value = []rune(s)
-	e.pos = len(e.value)
+	e.init()
+	e.ti.SetValue(s)
+	e.ti.CursorEnd()
 }
 
-// insert types s at the cursor.
+// insert types s at the cursor, without control characters.
 func (e *lineEdit) insert(s string) {
+	e.init()
 	rs := []rune(strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) {
 			return -1
 		}
 		return r
 	}, s))
-	v := make([]rune, 0, len(e.value)+len(rs))
-	v = append(v, e.value[:e.pos]...)
-	v = append(v, rs...)
-	v = append(v, e.value[e.pos:]...)
-	e.value = v
-	e.pos += len(rs)
+	v := []rune(e.ti.Value())
+	pos := min(e.ti.Position(), len(v))
+	out := make([]rune, 0, len(v)+len(rs))
+	out = append(out, v[:pos]...)
+	out = append(out, rs...)
+	out = append(out, v[pos:]...)
+	e.ti.SetValue(string(out))
+	e.ti.SetCursor(pos + len(rs))
 }
 
-// edit applies an editing key and reports whether it was one.
+// edit applies an editing key and reports whether it changed the text or
+// moved the cursor.
 func (e *lineEdit) edit(k tea.KeyPressMsg) bool {
-	switch k.String() {
-	case "backspace", "ctrl+h":
-		if e.pos > 0 {
-			e.value = append(e.value[:e.pos-1], e.value[e.pos:]...)
-			e.pos--
-		}
-	case "delete", "ctrl+d":
-		if e.pos < len(e.value) {
-			e.value = append(e.value[:e.pos], e.value[e.pos+1:]...)
-		}
-	case "left", "ctrl+b":
-		e.pos = max(0, e.pos-1)
-	case "right", "ctrl+f":
-		e.pos = min(len(e.value), e.pos+1)
-	case "home", "ctrl+a":
-		e.pos = 0
-	case "end", "ctrl+e":
-		e.pos = len(e.value)
-	case "ctrl+u":
-		e.value = append([]rune(nil), e.value[e.pos:]...)
-		e.pos = 0
-	case "ctrl+k":
-		e.value = e.value[:e.pos]
-	case "ctrl+w", "alt+backspace":
-		i := e.pos
-		for i > 0 && e.value[i-1] == ' ' {
-			i--
-		}
-		for i > 0 && e.value[i-1] != ' ' {
-			i--
-		}
-		e.value = append(e.value[:i], e.value[e.pos:]...)
-		e.pos = i
-	default:
-		if k.Text == "" || k.Mod.Contains(tea.ModCtrl) || k.Mod.Contains(tea.ModAlt) {
-			return false
-		}
-		e.insert(k.Text)
-	}
-	return true
+	e.init()
+	before, pos := e.ti.Value(), e.ti.Position()
+	e.ti, _ = e.ti.Update(k)
+	return e.ti.Value() != before || e.ti.Position() != pos
 }
 
-// view draws the text with the cursor as a reverse-video cell.
+// setWidth sets how many cells the text may take; a longer line scrolls.
+func (e *lineEdit) setWidth(w int) {
+	e.init()
+	e.ti.SetWidth(max(1, w))
+}
+
+// suggest offers full lines the text may complete to; the first that
+// extends it shows after the cursor.
+func (e *lineEdit) suggest(lines []string) {
+	e.init()
+	e.ti.SetSuggestions(lines)
+}
+
+// view draws the text with the cursor and the suggestion.
 func (e *lineEdit) view(c *common) string {
-	before := string(e.value[:e.pos])
-	at, after := " ", ""
-	if e.pos < len(e.value) {
-		at, after = string(e.value[e.pos]), string(e.value[e.pos+1:])
-	}
-	return c.styles.Input.Render(before) + c.styles.Cursor.Render(at) + c.styles.Input.Render(after)
+	e.init()
+	st := e.ti.Styles()
+	st.Focused.Text, st.Focused.Suggestion, st.Focused.Prompt = c.styles.Input, c.styles.Suggestion, c.styles.Input
+	e.ti.SetStyles(st)
+	return e.ti.View()
 }

@@ -229,11 +229,14 @@ func (m *model) handleMeasure(msg measureMsg) tea.Cmd {
 		return m.readAll()
 	case "tracksys report":
 		m.takeSys(msg.sys)
-		state := "stopped"
-		if msg.sys.Active {
-			state = "running"
+		switch {
+		case !msg.sys.Active && len(msg.sys.States) == 0:
+			m.say(toneWarn, "tracksys is not running and holds no states: s (or :tracksys start) starts it")
+		case !msg.sys.Active:
+			m.report(toneOK, fmt.Sprintf("tracksys is not running; its last run holds %d states from %s", len(msg.sys.States), sysSourceText(msg.sys.Source)), lastState(msg.sys))
+		default:
+			m.report(toneOK, fmt.Sprintf("tracksys running: %d states so far from %s", len(msg.sys.States), sysSourceText(msg.sys.Source)), lastState(msg.sys))
 		}
-		m.say(toneOK, fmt.Sprintf("tracksys %s: %d states from %s", state, len(msg.sys.States), sysSourceText(msg.sys.Source)))
 	case "tracksys stop":
 		m.takeSys(msg.sys)
 		m.say(toneOK, fmt.Sprintf("tracksys stopped with %d states from %s", len(msg.sys.States), sysSourceText(msg.sys.Source)))
@@ -265,3 +268,12 @@ func (m *model) setRunning(tool string, running bool, msg measureMsg) {
 
 // measuringHeader is the header's list of the tools that run.
 func (m *model) measuringHeader() string { return strings.Join(m.measuringNow(), ", ") }
+
+// lastState is the latest state of a tracksys report, for the output
+// (the whole report is `jsorc tracksys report`'s).
+func lastState(r types.SysReport) string {
+	if len(r.States) == 0 {
+		return ""
+	}
+	return "latest state:\n" + prettyJSON(r.States[len(r.States)-1])
+}

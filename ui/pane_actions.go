@@ -57,8 +57,23 @@ func actionColumns() []column {
 	}
 }
 
-// sortable is how many leading columns sort (keys 1…8).
-const sortable = 8
+// sortLetters are the shift+letter keys that sort by each column, in
+// column order (N for the module's name, ...); digits 1…9 and 0 sort by
+// the first ten too. Every column sorts.
+const sortLetters = "NOVSRPXMCEKZITU"
+
+// sortColumnOf is the column a sort key names, -1 for none.
+func sortColumnOf(k string) int {
+	switch {
+	case len(k) == 1 && k[0] >= '1' && k[0] <= '9':
+		return int(k[0] - '1')
+	case k == "0":
+		return 9
+	case len(k) == 1:
+		return strings.IndexByte(sortLetters, k[0])
+	}
+	return -1
+}
 
 func newActionsPane(c *common) *actionsPane {
 	p := &actionsPane{c: c, tbl: newTable(c, actionColumns()), spin: "◌"}
@@ -148,6 +163,20 @@ func compareRows(a, b *moduleRow, col int) int {
 		return cmp.Compare(a.stats.P99MS, b.stats.P99MS)
 	case 7:
 		return cmp.Compare(a.memMB(), b.memMB())
+	case 8:
+		return cmp.Compare(a.stats.Calls, b.stats.Calls)
+	case 9:
+		return cmp.Compare(a.stats.Errors, b.stats.Errors)
+	case 10:
+		return strings.Compare(kindOf(a.st), kindOf(b.st))
+	case 11:
+		return cmp.Compare(a.st.Module.SizeBytes, b.st.Module.SizeBytes)
+	case 12:
+		return cmp.Compare(a.st.Remote.PID, b.st.Remote.PID)
+	case 13:
+		return cmp.Compare(a.st.Remote.Restarts, b.st.Remote.Restarts)
+	case 14:
+		return strings.Compare(a.st.Remote.URL, b.st.Remote.URL)
 	}
 	return strings.Compare(a.name, b.name)
 }

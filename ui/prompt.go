@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"sort"
 	"strings"
 
@@ -51,6 +54,7 @@ func (m *model) openFilter() tea.Cmd {
 // handlePromptKey edits the open prompt.
 func (m *model) handlePromptKey(k tea.KeyPressMsg) tea.Cmd {
 	p := m.prompt
+	p.edit.setWidth(m.c.width - 2)
 	switch k.String() {
 	case "esc":
 		if p.kind == promptFilter {
@@ -85,9 +89,18 @@ func (m *model) handlePromptKey(k tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// typed applies what the filter or search line holds as it is typed.
+// typed applies what the filter or search line holds as it is typed, and
+// offers the command line's completions as suggestions.
 func (m *model) typed(p *prompt) {
 	switch p.kind {
+	case promptCommand:
+		line := p.edit.String()
+		keep, cands := complete(line, m.names())
+		full := make([]string, 0, len(cands))
+		for _, c := range cands {
+			full = append(full, keep+c)
+		}
+		p.edit.suggest(full)
 	case promptFilter:
 		m.actions.setFilter(parseFilter(p.edit.String()))
 	case promptSearch:
@@ -168,7 +181,8 @@ func (m *model) browseHistory(up bool) {
 	p.candidates = nil
 }
 
-// remember adds a command line to the history.
+// remember adds a command line to the history, and keeps the history in
+// the history file when there is one.
 func (m *model) remember(line string) {
 	line = strings.TrimSpace(line)
 	if line == "" || (len(m.history) > 0 && m.history[len(m.history)-1] == line) {
@@ -178,10 +192,52 @@ func (m *model) remember(line string) {
 	if len(m.history) > maxHistory {
 		m.history = m.history[len(m.history)-maxHistory:]
 	}
+	if err := saveHistory(m.historyFile, m.history); err != nil {
+		m.c.log.Warn("keeping the command history", "file", m.historyFile, "err", err)
+	}
 }
 
 // maxHistory bounds the command history.
-const maxHistory = 100
+const maxHistory = 500
+
+// loadHistory reads the command lines kept in file, oldest first ("" or
+// a missing file: none).
+func loadHistory(file string) ([]string, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) > maxHistory {
+		out = out[len(out)-maxHistory:]
+	}
+	return out, nil
+}
+
+// saveHistory writes the history to file (mode 0600: a line may hold a
+// call's arguments), through a temporary file so a crash leaves the old
+// one whole.
+func saveHistory(file string, history []string) error {
+	if file == "" {
+		return nil
+	}
+	tmp := file + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(history, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
+}
 
 // promptView draws the open prompt (first line) and its completions or
 // hints (second line).

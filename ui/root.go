@@ -49,9 +49,11 @@ type model struct {
 
 	prompt  *prompt
 	history []string
-	dialog  *dialog
-	status  statusLine
-	ops     map[string]*operation
+	// historyFile keeps the history across restarts ("" for none).
+	historyFile string
+	dialog      *dialog
+	status      statusLine
+	ops         map[string]*operation
 
 	spinner  spinner.Model
 	spinning bool
@@ -115,6 +117,12 @@ func newModel(ctx context.Context, backend Backend, o Options) *model {
 		meas:        measuring{busy: map[string]bool{}},
 	}
 	m.output = newOutputView(c)
+	m.historyFile = o.HistoryFile
+	if h, err := loadHistory(o.HistoryFile); err != nil {
+		log.Warn("reading the command history", "file", o.HistoryFile, "err", err)
+	} else {
+		m.history = h
+	}
 	if m.engine == "" {
 		m.engine = inProcess
 	}
