@@ -347,3 +347,15 @@ func TestCommandLineScrollsAndSuggests(t *testing.T) {
 		t.Fatalf("a long line should scroll to its end within 80 cells: %q", plain)
 	}
 }
+
+// TestTrackSysReportWhenIdle: `:tracksys report` with nothing running says
+// so, not "stopped: 0 states" (bug 6).
+func TestTrackSysReportWhenIdle(t *testing.T) {
+	f := newFakeBackend(0, false)
+	f.sysOn, f.sys = false, types.SysReport{States: []types.SysState{}}
+	m := testModel(t, f, "dark", 120, 40)
+	run(m, m.execute("tracksys report"), 1)
+	if !strings.Contains(m.status.text, "tracksys is not running and holds no states") {
+		t.Fatalf("status %q", m.status.text)
+	}
+}

@@ -149,7 +149,7 @@ func TestTrackKeys(t *testing.T) {
 		t.Fatalf("tracksys %v; graphs:\n%s", m.meas.sysActive, m.graphs.viewFramed(true))
 	}
 	runCmd(m, m.execute("tracksys report"))
-	if m.status.text != "tracksys running: 0 states from (no sample yet)" {
+	if m.status.text != "tracksys running: 0 states so far from (no sample yet)" {
 		t.Fatalf("status %q", m.status.text)
 	}
 }
