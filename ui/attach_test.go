@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -210,4 +211,29 @@ func TestFlowAttachedEngineDies(t *testing.T) {
 	if after < before {
 		t.Errorf("graph history shrank from %d to %d points over the reconnection", before, after)
 	}
+}
+
+// TestFlowAttachedSeesCrashAndRestart: an action server killed by its PID
+// shows on the attached console's event feed as a crash (caused by the
+// engine) and a restart (by the keep-alive), without a key pressed.
+func TestFlowAttachedSeesCrashAndRestart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("an engine over HTTP with a real action server; skipped with -short")
+	}
+	bin, err := jsorcBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: local.Options{Executable: bin}}).Engine
+	st, err := e.Load(context.Background(), "textenc", "remote", engine.LoadOptions{Wait: true})
+	if err != nil || st.Remote.PID == 0 {
+		t.Fatalf("remote load: %+v, %v", st, err)
+	}
+	addr, _ := serveAPI(t, e, "127.0.0.1:0")
+	c := attachConsole(t, addr, &lockedBuffer{})
+	c.waitText("Events [", "load textenc")
+	if err := syscall.Kill(st.Remote.PID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	c.waitText("crash textenc", "restart textenc", "keep-alive")
 }

@@ -52,6 +52,22 @@ type column struct {
 // table draws rows of cells with a header, a selected row and scrolling.
 // It renders only the rows that fit, so a long table costs what a short
 // one does.
+//
+// Why not bubbles' table (charm.land/bubbles/v2/table), which the rest of
+// the ecosystem's fingers know: its keys are the same here (↑/↓ j/k, pgup
+// pgdn, g/G, and the console's own 1…8 for sorting), but as of v2.2.1
+//   - a cell is a plain string drawn in one Cell style: the STATUS and
+//     ERRORS columns need a tone per cell, and a string carrying its own
+//     colours breaks the selected row's highlight at the first reset;
+//   - columns have a title and a width only: no right-aligned numbers, no
+//     column that takes the remaining width, none that hides on a narrow
+//     screen (the KIND…URL columns), no sort arrow in the header;
+//   - SetRows takes every row as strings: 1,000 modules are formatted on
+//     each refresh, and each visible cell goes through lipgloss. Measured
+//     with 1,000 modules at 200×60 (`go test -bench`, this machine): 5.9 ms
+//     and 31,000 allocations per refresh, against 1.4 ms and 1,700 here
+//     (statuses joined, sorted and drawn), where rows are cells made on
+//     demand for the lines that show.
 type table struct {
 	c      *common
 	cols   []column
