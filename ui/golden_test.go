@@ -116,14 +116,20 @@ func TestGolden(t *testing.T) {
 				w, h := size[0], size[1]
 				t.Run(fmt.Sprintf("%s/%dx%d/%s", p.name, w, h, theme), func(t *testing.T) {
 					m := testModel(t, newFakeBackend(0, true), theme, w, h)
-					for pp := range m.layout.panes {
-						m.pane(paneID(pp)).SetSize(w, h)
+					screen := p.name == "screen" || p.name == "help" || p.name == "load-dialog" || p.name == "command-line"
+					sizePanes := func() {
+						for pp := range m.layout.panes {
+							m.pane(paneID(pp)).SetSize(w, h)
+						}
 					}
-					if p.name == "screen" || p.name == "help" || p.name == "load-dialog" || p.name == "command-line" {
-						m.resize(w, h)
+					if !screen {
+						sizePanes()
 					}
 					if p.setup != nil {
 						p.setup(m)
+					}
+					if !screen {
+						sizePanes() // a setup may lay the screen out again
 					}
 					out := p.view(m)
 					checkShape(t, out, w, h)

@@ -87,6 +87,9 @@ func (m *model) samplesWanted() int {
 // followSubject shows the graphs of the module whose detail is open, or
 // the engine's, and reads the history of a new subject.
 func (m *model) followSubject() tea.Cmd {
+	if m.layout.dashboard() && m.layout.detail != m.actions.detailOpen() {
+		m.resize(m.c.width, m.c.height)
+	}
 	name := ""
 	if m.actions.detailOpen() {
 		name = m.actions.selected()

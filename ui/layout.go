@@ -47,6 +47,9 @@ type layout struct {
 	// row, left to right.
 	onDash [paneCount]bool
 	dash   [][]paneID
+	// detail says whether a module's description was open when laid out:
+	// on the dashboard it takes more room than the table.
+	detail bool
 }
 
 // tooSmall reports a screen the console cannot lay out.
@@ -135,7 +138,12 @@ func share(w, n, i int) int {
 // resize lays the screen out again for a new size.
 func (m *model) resize(w, h int) {
 	m.c.width, m.c.height = w, h
-	m.layout = computeLayout(w, h, len(m.modules))
+	rows := len(m.modules)
+	if m.actions.detailOpen() {
+		rows = h // a module's description takes the table's whole share
+	}
+	m.layout = computeLayout(w, h, rows)
+	m.layout.detail = m.actions.detailOpen()
 	if m.layout.tooSmall() {
 		return
 	}
