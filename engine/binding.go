@@ -84,12 +84,13 @@ func (b *binding) release() {
 // drained is closed.
 func (b *binding) retire() { b.release() }
 
-// invoke runs one call on this binding and returns the payload bytes it
+// invoke runs one call on this binding, under its deadline (a context
+// from ctxs), and returns the payload bytes it
 // moved (0 in-process, where nothing is serialised).
-func (b *binding) invoke(ctx context.Context, start track.Mono, module string, e *entry, args map[string]any) (any, int, error) {
+func (b *binding) invoke(ctx context.Context, ctxs *callContexts, start track.Mono, module string, e *entry, args map[string]any) (any, int, error) {
 	if b.timeout > 0 {
 		var dc *callContext
-		ctx, dc = withCallDeadline(ctx, b.timeout, start)
+		ctx, dc = ctxs.withCallDeadline(ctx, b.timeout, start)
 		defer dc.release()
 	}
 	if b.mode == ModeModule {

@@ -13,17 +13,18 @@ import (
 // TestCallDeadline checks the call context against what
 // context.WithTimeout would give, armed or not.
 func TestCallDeadline(t *testing.T) {
+	var p callContexts
 	t.Run("a sooner deadline of the caller is kept", func(t *testing.T) {
 		parent, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		ctx, dc := withCallDeadline(parent, time.Minute, track.Now())
+		ctx, dc := p.withCallDeadline(parent, time.Minute, track.Now())
 		if ctx != parent || dc != nil {
 			t.Fatalf("got a new context for a caller whose deadline is sooner")
 		}
 		dc.release() // a nil one releases nothing
 	})
 	t.Run("the deadline passes unwatched", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
+		ctx, dc := p.withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
 		defer dc.release()
 		if d, ok := ctx.Deadline(); !ok || time.Until(d) > 20*time.Millisecond {
 			t.Fatalf("deadline %v %v", d, ok)
@@ -45,7 +46,7 @@ func TestCallDeadline(t *testing.T) {
 		}
 	})
 	t.Run("a waiter sees the deadline", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
+		ctx, dc := p.withCallDeadline(context.Background(), 20*time.Millisecond, track.Now())
 		defer dc.release()
 		start := time.Now()
 		select {
@@ -62,7 +63,7 @@ func TestCallDeadline(t *testing.T) {
 	})
 	t.Run("the caller's cancel ends it", func(t *testing.T) {
 		parent, cancel := context.WithCancel(context.Background())
-		ctx, dc := withCallDeadline(parent, time.Hour, track.Now())
+		ctx, dc := p.withCallDeadline(parent, time.Hour, track.Now())
 		defer dc.release()
 		child, stop := context.WithCancel(ctx) // derived, as an action may
 		defer stop()
@@ -79,14 +80,14 @@ func TestCallDeadline(t *testing.T) {
 	t.Run("values pass through", func(t *testing.T) {
 		type key struct{}
 		parent := context.WithValue(context.Background(), key{}, "v")
-		ctx, dc := withCallDeadline(parent, time.Hour, track.Now())
+		ctx, dc := p.withCallDeadline(parent, time.Hour, track.Now())
 		defer dc.release()
 		if ctx.Value(key{}) != "v" {
 			t.Errorf("Value lost")
 		}
 	})
 	t.Run("derived contexts start no goroutine", func(t *testing.T) {
-		ctx, dc := withCallDeadline(context.Background(), time.Hour, track.Now())
+		ctx, dc := p.withCallDeadline(context.Background(), time.Hour, track.Now())
 		defer dc.release()
 		base := runtime.NumGoroutine()
 		var stops []context.CancelFunc
@@ -100,5 +101,64 @@ func TestCallDeadline(t *testing.T) {
 		for _, stop := range stops {
 			stop()
 		}
+	})
+	t.Run("a context nobody waited on is reused without allocating", func(t *testing.T) {
+		var p callContexts
+		allocs := testing.AllocsPerRun(1000, func() {
+			ctx, dc := p.withCallDeadline(context.Background(), time.Hour, track.Now())
+			if ctx.Err() != nil {
+				t.Error("a fresh call context has ended")
+			}
+			dc.release()
+		})
+		if allocs != 0 {
+			t.Errorf("%v allocations per call, want 0", allocs)
+		}
+	})
+	t.Run("an armed context ends when the call returns and is not reused", func(t *testing.T) {
+		var p callContexts
+		ctx, dc := p.withCallDeadline(context.Background(), time.Hour, track.Now())
+		done := ctx.Done()
+		dc.release()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Done not closed once the call returned")
+		}
+		next, dc2 := p.withCallDeadline(context.Background(), time.Hour, track.Now())
+		defer dc2.release()
+		if next == ctx {
+			t.Fatal("an armed context went back to the pool")
+		}
+		if ctx.Err() == nil {
+			t.Error("the released context's Err is nil")
+		}
+	})
+	t.Run("a context released unarmed is ended if waited on later", func(t *testing.T) {
+		var p callContexts
+		ctx, dc := p.withCallDeadline(context.Background(), time.Hour, track.Now())
+		c := ctx.(*callContext)
+		dc.release()
+		select {
+		case <-c.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatal("a released context is not done")
+		}
+	})
+	t.Run("goroutines of one call arm it once", func(t *testing.T) {
+		var p callContexts
+		ctx, dc := p.withCallDeadline(context.Background(), time.Hour, track.Now())
+		chans := make(chan (<-chan struct{}), 8)
+		for range 8 {
+			go func() { chans <- ctx.Done() }()
+		}
+		first := <-chans
+		for range 7 {
+			if ch := <-chans; ch != first {
+				t.Fatal("two Done channels for one call")
+			}
+		}
+		dc.release()
+		<-first
 	})
 }

@@ -104,6 +104,8 @@ type Engine struct {
 
 	// retried counts the calls retried on a fallback (see Retried).
 	retried atomic.Uint64
+	// callCtxs recycles the contexts giving calls their deadline.
+	callCtxs callContexts
 
 	// stopping ends when the engine begins to stop (see stopWatch).
 	stopping context.Context

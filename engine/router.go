@@ -238,7 +238,7 @@ func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, 
 		args, dropped = actions.PlaceKeywords(ent.spec, args)
 	}
 	start := track.Now()
-	res, n, err := b.invoke(ctx, start, r.m.name, ent, args)
+	res, n, err := b.invoke(ctx, &e.callCtxs, start, r.m.name, ent, args)
 	ent.rec.Record(start.Since(), err == nil, n)
 	if err != nil {
 		err = callError(name, b.mode, err)
