@@ -61,9 +61,12 @@ test: build examples
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
-# Speed and size figures (see the closing notes of the issues).
+# Speed and size figures (see the closing notes of the issues), then the
+# policy testbed's short mode (docs/policies.md; JSORC_TESTBED=long for the
+# long one, JSORC_TESTBED_OUT=DIR to keep its JSON and plots).
 bench: build examples
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.txt
+	$(GO) test -tags testbed -run '^TestPolicyTestbed$$' -v -count 1 -timeout 90m ./internal/testbed | tee -a bench.txt
 
 # Fuzz targets, PACKAGE:FuzzName; each one's seed corpus (testdata/fuzz/)
 # runs with every `make test`. `make fuzz` fuzzes FUZZ_TARGETS for FUZZTIME
