@@ -292,3 +292,7 @@ func (h handlers) actionsDescribe(ctx context.Context, p types.NameParams) (type
 	}
 	return h.e.Describe(ctx, p.Name)
 }
+
+func (h handlers) engineInfo(ctx context.Context, _ types.NoParams) (types.EngineInfoAnswer, error) {
+	return h.e.EngineInfo(ctx), nil
+}

@@ -119,6 +119,7 @@ func (h handlers) routes() []route {
 		bind(types.Reports, h.reports, nil, heavy),
 		bind(types.Logs, h.logs, nil),
 		bind(types.ActionsDescribe, h.actionsDescribe, nil),
+		bind(types.EngineInfo, h.engineInfo, nil),
 		bind(types.History, h.history, nil),
 		bind(types.RecentEvents, h.recentEvents, nil),
 	}

@@ -489,7 +489,7 @@ func TestHealthzAndList(t *testing.T) {
 		"config_delete", "config_exists", "config_get", "config_list", "config_set",
 		"jsorc_actionpolicy_get", "jsorc_actionpolicy_set",
 		"jsorc_actions_config", "jsorc_actions_delete", "jsorc_actions_describe", "jsorc_actions_load", "jsorc_actions_status", "jsorc_actions_unload",
-		"jsorc_benchmark_report", "jsorc_benchmark_start", "jsorc_benchmark_stop",
+		"jsorc_benchmark_report", "jsorc_benchmark_start", "jsorc_benchmark_stop", "jsorc_engine_info",
 		"jsorc_events", "jsorc_history",
 		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_logs", "jsorc_refresh", "jsorc_reports", "jsorc_stats",
 		"jsorc_trackact_start", "jsorc_trackact_stop",

@@ -51,6 +51,7 @@ func (e *Engine) Describe(ctx context.Context, name string) (types.DescribeAnswe
 			d.LogNote = err.Error()
 		}
 	}
+	e.podsOf(&d)
 	if d.Actions == nil {
 		d.Actions = []types.ActionSpec{}
 	}

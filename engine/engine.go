@@ -165,6 +165,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	e.tasks = newTaskQueue(e)
 	e.mail = newMailer(e)
 	e.be.Store(&backendHandle{b: b, client: client})
+	e.adoptEvents(b)
 	e.routes = newRouteTable()
 	if err := e.start(); err != nil {
 		_ = b.Close()

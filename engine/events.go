@@ -36,6 +36,7 @@ const (
 	EventLoadTest = types.EventLoadTest
 	EventConfig   = types.EventConfig
 	EventApps     = types.EventApps
+	EventCluster  = types.EventCluster
 )
 
 // recentEvents is how many of the latest numbered events the engine keeps,

@@ -51,6 +51,7 @@ func (e *Engine) moveBackend(ctx context.Context, why error) (string, error) {
 		copts.DialContext = d.DialContext
 	}
 	h := &backendHandle{b: nb, client: protocol.NewClient(copts)}
+	e.adoptEvents(nb)
 	abandon := func(err error) (string, error) {
 		stopTasks(h.tasks)
 		_ = nb.Close()

@@ -97,6 +97,7 @@ type Config struct {
 type Client struct {
 	rest         *rest.Config
 	namespace    string
+	kubeContext  string
 	fieldManager string
 	logger       *slog.Logger
 
@@ -121,7 +122,7 @@ type Client struct {
 // New builds a client from cfg and checks that the API server answers.
 // It does not start the informers: run [Client.Start] for that.
 func New(ctx context.Context, cfg Config) (*Client, error) {
-	restCfg, namespace, err := loadREST(cfg)
+	restCfg, namespace, kubeContext, err := loadREST(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -148,6 +149,7 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	c := &Client{
 		rest:         restCfg,
 		namespace:    namespace,
+		kubeContext:  kubeContext,
 		fieldManager: cfg.FieldManager,
 		logger:       cfg.Logger,
 		resources:    cfg.Resources,
@@ -185,28 +187,29 @@ func New(ctx context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// loadREST resolves the rest.Config and the namespace the configuration names.
-func loadREST(cfg Config) (*rest.Config, string, error) {
+// loadREST resolves the rest.Config, the namespace and the kubeconfig
+// context the configuration names.
+func loadREST(cfg Config) (*rest.Config, string, string, error) {
 	switch {
 	case cfg.REST != nil:
-		return cfg.REST, "", nil
+		return cfg.REST, "", "", nil
 	case cfg.InCluster && cfg.Kubeconfig != "":
-		return nil, "", errors.New("kube: choose either in-cluster or a kubeconfig, not both")
+		return nil, "", "", errors.New("kube: choose either in-cluster or a kubeconfig, not both")
 	case cfg.InCluster:
 		rc, err := rest.InClusterConfig()
 		if err != nil {
-			return nil, "", fmt.Errorf("kube: in-cluster configuration (is the engine running in a pod?): %w", err)
+			return nil, "", "", fmt.Errorf("kube: in-cluster configuration (is the engine running in a pod?): %w", err)
 		}
 		ns := ""
 		if b, err := os.ReadFile(inClusterNamespaceFile); err == nil {
 			ns = strings.TrimSpace(string(b))
 		}
-		return rc, ns, nil
+		return rc, ns, "in-cluster", nil
 	}
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	if cfg.Kubeconfig != "" {
 		if _, err := os.Stat(cfg.Kubeconfig); err != nil {
-			return nil, "", fmt.Errorf("kube: kubeconfig: %w", err)
+			return nil, "", "", fmt.Errorf("kube: kubeconfig: %w", err)
 		}
 		rules.ExplicitPath = cfg.Kubeconfig
 	}
@@ -214,15 +217,19 @@ func loadREST(cfg Config) (*rest.Config, string, error) {
 	rc, err := loader.ClientConfig()
 	if err != nil {
 		if clientcmd.IsEmptyConfig(err) {
-			return nil, "", errors.New("kube: no Kubernetes configuration found: pass a kubeconfig, set KUBECONFIG, or run in a cluster with in-cluster enabled")
+			return nil, "", "", errors.New("kube: no Kubernetes configuration found: pass a kubeconfig, set KUBECONFIG, or run in a cluster with in-cluster enabled")
 		}
-		return nil, "", fmt.Errorf("kube: kubeconfig: %w", err)
+		return nil, "", "", fmt.Errorf("kube: kubeconfig: %w", err)
 	}
 	ns, _, err := loader.Namespace()
 	if err != nil {
-		return nil, "", fmt.Errorf("kube: kubeconfig namespace: %w", err)
+		return nil, "", "", fmt.Errorf("kube: kubeconfig namespace: %w", err)
 	}
-	return rc, ns, nil
+	name := ""
+	if raw, err := loader.RawConfig(); err == nil {
+		name = raw.CurrentContext
+	}
+	return rc, ns, name, nil
 }
 
 // Namespace is the namespace every object of this client lives in.
@@ -230,6 +237,10 @@ func (c *Client) Namespace() string { return c.namespace }
 
 // FieldManager is the server-side apply field manager the client uses.
 func (c *Client) FieldManager() string { return c.fieldManager }
+
+// Context is the kubeconfig context the client uses ("in-cluster" in a
+// pod, "" when a REST configuration was given).
+func (c *Client) Context() string { return c.kubeContext }
 
 // Host is the API server's address.
 func (c *Client) Host() string { return c.rest.Host }

@@ -43,6 +43,9 @@ func (f *fakeBackend) opsEndpoints() map[string]func(ctx context.Context, params
 			return types.LogsAnswer{Name: p.Name, Kind: types.LogModule, Source: fakeLogSource, ID: "1",
 				Text: string(f.log[off:end]), Offset: off, Next: end, Size: size}, nil
 		}),
+		types.EngineInfo.Name(): types.Bind(types.EngineInfo, func(context.Context, types.NoParams) (types.EngineInfoAnswer, error) {
+			return types.EngineInfoAnswer{Backend: "local"}, nil
+		}),
 		types.ActionsDescribe.Name(): types.Bind(types.ActionsDescribe, func(_ context.Context, p types.NameParams) (types.DescribeAnswer, error) {
 			f.mu.Lock()
 			defer f.mu.Unlock()

@@ -39,6 +39,7 @@ func testModel(tb testing.TB, b Backend, theme string, w, h int) *model {
 	m.Update(m.readAll()())
 	m.Update(m.fetch.history("")())
 	m.Update(m.fetch.keptEvents()())
+	m.Update(m.readWhere()())
 	return m
 }
 

@@ -31,6 +31,8 @@ type overlays struct {
 	// call form waits for.
 	form    *callForm
 	calling string
+	// where is where the engine runs things (jsorc_engine_info).
+	where types.EngineInfoAnswer
 }
 
 // Help section of the overlays' keys.

@@ -205,6 +205,9 @@ func (d *detailView) describeLines() []string {
 		}
 		lines = append(lines, wrapLines(line, max(20, d.w))...)
 	}
+	if dd.Replicas != nil {
+		lines = append(lines, d.podLines(dd)...)
+	}
 	head("History (latest events, oldest first)")
 	if len(dd.History) == 0 && len(dd.Moves) == 0 {
 		add(s.Muted.Render("Nothing since the engine started."))
@@ -225,6 +228,38 @@ func (d *detailView) describeLines() []string {
 	head("Config")
 	for _, l := range strings.Split(prettyJSON(dd.Config), "\n") {
 		lines = append(lines, wrapLines(l, max(20, d.w))...)
+	}
+	return lines
+}
+
+// podLines show the module's workload on a cluster: replicas ready and
+// wanted, each pod with its phase, restarts, node, age, why a container
+// waits and its latest event, and where CPU and memory figures come from.
+func (d *detailView) podLines(dd *types.DescribeAnswer) []string {
+	s := d.c.styles
+	lines := []string{"", s.TableHeader.Render(fmt.Sprintf("Pods (%d/%d ready)", dd.Replicas.Ready, dd.Replicas.Desired))}
+	if len(dd.Pods) == 0 {
+		lines = append(lines, s.Muted.Render("No pod: the workload has none yet (or none is scheduled)."))
+	}
+	now := d.c.now()
+	for _, p := range dd.Pods {
+		ready := s.Warn.Render("not ready")
+		if p.Ready {
+			ready = s.OK.Render("ready")
+		}
+		line := fmt.Sprintf("%s  %s %s  restarts %d  node %s  age %s", s.Bold.Render(p.Name), p.Phase, ready, p.Restarts, orDash(p.Node), fmtDuration(now.Sub(p.Created)))
+		if p.Reason != "" {
+			line += "  " + s.Err.Render(p.Reason)
+		}
+		lines = append(lines, wrapLines(line, max(20, d.w))...)
+		if p.LastEvent != "" {
+			for _, l := range wrapLines("last event: "+p.LastEvent, max(20, d.w-4)) {
+				lines = append(lines, "    "+s.Muted.Render(l))
+			}
+		}
+	}
+	if dd.Metrics != "" {
+		lines = append(lines, wrapLines(s.Muted.Render("CPU and memory: "+dd.Metrics), max(20, d.w))...)
 	}
 	return lines
 }

@@ -28,6 +28,9 @@ type servicesPane struct {
 	// set while the pane is drawn with the focus.
 	cursor  int
 	focused bool
+	// backend is where the services run (local, kube), once the engine
+	// said.
+	backend string
 }
 
 // selected is the name of the selected kept service, "" when none.
@@ -60,10 +63,6 @@ func serviceColumns() []column {
 // it each service takes two or three lines instead, so nothing is left
 // out on a narrow pane.
 const wideServices = 1 + 12 + 17 + 7 + 21 + 15 + 8 + 12 + 6
-
-// serviceBackend is where kept-alive services run: the engine supervises
-// them as local processes.
-const serviceBackend = "local"
 
 func newServicesPane(c *common) *servicesPane {
 	return &servicesPane{c: c, tbl: newTable(c, serviceColumns())}
@@ -205,7 +204,7 @@ func (p *servicesPane) summary(w int) string {
 	if len(p.kept) > 0 {
 		count += fmt.Sprintf(", %d ready", ready)
 	}
-	return strings.Join(flowChips([]string{auto, s.Muted.Render("backend ") + serviceBackend, count}, s.Muted.Render(" · "), w), "\n")
+	return strings.Join(flowChips([]string{auto, s.Muted.Render("backend ") + orDash(p.backend), count}, s.Muted.Render(" · "), w), "\n")
 }
 
 func (p *servicesPane) body(w, h int) string {

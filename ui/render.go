@@ -72,6 +72,7 @@ func (m *model) headerView(w int) string {
 	if m.policyNow.Name != "" {
 		fields = append(fields, field("policy", m.policyNow.Name))
 	}
+	fields = append(fields, m.whereFields(field)...)
 	if m.apiAddr != "" {
 		fields = append(fields, field("API", m.apiAddr))
 	}

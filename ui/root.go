@@ -142,7 +142,7 @@ func (m *model) close() {
 
 // Init starts the refresh tick, the first reads and the event listener.
 func (m *model) Init() tea.Cmd {
-	cmds := []tea.Cmd{m.fetch.subscribe(), m.fetch.history(""), m.fetch.refresh(m.plan(true)), m.readAll()}
+	cmds := []tea.Cmd{m.fetch.subscribe(), m.fetch.history(""), m.fetch.refresh(m.plan(true)), m.readAll(), m.readWhere()}
 	if !m.themeChosen && !m.plain {
 		cmds = append(cmds, tea.RequestBackgroundColor)
 	}
@@ -171,6 +171,8 @@ func (m *model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.handleRan(msg)
 	case engineEventMsg, eventsClosedMsg, subscribedMsg, keptEventsMsg:
 		return m, m.handleEvent(msg)
+	case whereMsg:
+		m.takeWhere(msg)
 	case describedMsg:
 		return m, m.takeDescribe(msg)
 	case logsMsg, logsTickMsg:

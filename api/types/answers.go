@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // The answers of the endpoints. The server adds "success": true to each,
@@ -337,6 +338,12 @@ type DescribeAnswer struct {
 	Backend string `json:"backend"`
 	Log     string `json:"log,omitempty"`
 	LogNote string `json:"log_note,omitempty"`
+	// Replicas and Pods are the module's workload on the kube backend;
+	// Metrics says where its servers' CPU and memory come from, or why
+	// there are none.
+	Replicas *Replicas `json:"replicas,omitempty"`
+	Pods     []PodInfo `json:"pods,omitempty"`
+	Metrics  string    `json:"metrics,omitempty"`
 }
 
 // ActionSpec is one action and its parameters.
@@ -367,4 +374,35 @@ type ParamSpec struct {
 	// any) when known.
 	Type    string `json:"type,omitempty"`
 	Default any    `json:"default,omitempty"`
+}
+
+// EngineInfoAnswer is jsorc_engine_info's answer: where the engine runs
+// its action servers and services — the backend, and on Kubernetes the
+// kubeconfig context, the API server and the namespace.
+type EngineInfoAnswer struct {
+	Backend   string `json:"backend"`
+	Context   string `json:"context,omitempty"`
+	Server    string `json:"server,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// Replicas are the replicas a module's workload has ready and wants.
+type Replicas struct {
+	Ready   int `json:"ready"`
+	Desired int `json:"desired"`
+}
+
+// PodInfo is one pod behind a module's workload (kube backend), from the
+// engine's informer cache.
+type PodInfo struct {
+	Name     string    `json:"name"`
+	Phase    string    `json:"phase"`
+	Ready    bool      `json:"ready"`
+	Restarts int       `json:"restarts"`
+	Node     string    `json:"node,omitempty"`
+	Created  time.Time `json:"created"`
+	// Reason says why a container waits or ended (CrashLoopBackOff,
+	// OOMKilled, ...).
+	Reason    string `json:"reason,omitempty"`
+	LastEvent string `json:"last_event,omitempty"`
 }

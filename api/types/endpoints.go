@@ -75,6 +75,8 @@ var (
 		"the newest stored reports of one kind")
 	ActionsDescribe = admin[NameParams, DescribeAnswer]("jsorc_actions_describe",
 		"one module in full: status, config, actions with their parameters, recent history, log")
+	EngineInfo = admin[NoParams, EngineInfoAnswer]("jsorc_engine_info",
+		"where the engine runs action servers and services: the backend, and on Kubernetes the context, server and namespace")
 	Logs = admin[LogsParams, LogsAnswer]("jsorc_logs",
 		"a piece of the log of a module's action server or of a service, from an offset (follow: ask again from next)")
 	History = admin[HistoryParams, SeriesAnswer]("jsorc_history",
@@ -93,7 +95,7 @@ func Endpoints() []EndpointInfo {
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),
 		BenchmarkStop.Info(), TrackActStart.Info(), TrackActStop.Info(), TrackSysStart.Info(),
 		TrackSysReport.Info(), TrackSysStop.Info(), LoadTest.Info(), LoadTestProgress.Info(),
-		Reports.Info(), Logs.Info(), ActionsDescribe.Info(), History.Info(), RecentEvents.Info(),
+		Reports.Info(), Logs.Info(), ActionsDescribe.Info(), EngineInfo.Info(), History.Info(), RecentEvents.Info(),
 	}
 }
 
@@ -104,7 +106,7 @@ func Reads() []string {
 	return []string{
 		ActionsStatus.Name(), ActionsDescribe.Name(), PolicyGet.Name(), ConfigGet.Name(),
 		Services.Name(), AppList.Name(), EngineStats.Name(), BenchmarkReport.Name(),
-		TrackSysReport.Name(), LoadTestProgress.Name(), Reports.Name(), Logs.Name(),
+		TrackSysReport.Name(), LoadTestProgress.Name(), Reports.Name(), Logs.Name(), EngineInfo.Name(),
 	}
 }
 

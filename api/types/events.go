@@ -44,6 +44,10 @@ const (
 	EventConfig EventType = "config"
 	// EventApps: apps were defined.
 	EventApps EventType = "apps"
+	// EventCluster: an event of the cluster about a module's or a
+	// service's objects (FailedScheduling, BackOff, OOMKilled, ...), on the
+	// kube backend. Name is the module, or "service NAME".
+	EventCluster EventType = "cluster"
 	// EventReset is not an engine event: a client's stream says with it
 	// that events may have been missed (a reconnection, a slow reader), so
 	// what the watcher shows must be read again.

@@ -65,3 +65,52 @@ type LogPiece struct {
 type ScrapeCadence interface {
 	ScrapeInterval() time.Duration
 }
+
+// Where says where a backend runs things: its name and, for a cluster,
+// the kubeconfig context, the API server and the namespace.
+type Where struct {
+	Backend   string
+	Context   string
+	Server    string
+	Namespace string
+}
+
+// Locator is a backend that says where it runs things beyond its name.
+type Locator interface {
+	Where() Where
+}
+
+// Pod is one pod behind a module's or a service's workload.
+type Pod struct {
+	Name      string
+	Phase     string
+	Ready     bool
+	Restarts  int
+	Node      string
+	Created   time.Time
+	Reason    string
+	LastEvent string
+}
+
+// PodLister is a backend whose servers run as pods: it lists an owner's
+// pods from its informer cache, with the replicas ready and desired.
+type PodLister interface {
+	Pods(owner string, service bool) (pods []Pod, ready, desired int)
+}
+
+// ObjectEvent is an event of the place a backend runs things (a
+// Kubernetes event of a module's or service's objects: FailedScheduling,
+// BackOff, OOMKilled...).
+type ObjectEvent struct {
+	Owner   string
+	Service bool
+	Warning bool
+	Text    string
+	At      time.Time
+}
+
+// EventSource is a backend that reports such events to the engine, which
+// passes them to its own event stream.
+type EventSource interface {
+	SetEventSink(sink func(ObjectEvent))
+}

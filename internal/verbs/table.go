@@ -123,6 +123,8 @@ func All() []Verb {
 			Summary:  "stored reports: benchmark, trackact, tracksys or loadtest",
 			Flags:    []Flag{{Name: "limit", Kind: Number, Default: "10", Usage: "how many of the newest"}},
 			Endpoint: types.Reports.Name(), Params: reports},
+		{Path: "engine info", Summary: "where the engine runs action servers and services: backend, cluster, namespace",
+			Endpoint: types.EngineInfo.Name(), Params: noParams},
 		{Path: "logs", Usage: "NAME [-service] [-bytes N] [-f]", Min: 1, Max: 1, Args: ArgModule,
 			Summary: "the log of a module's action server (or, with -service, of a kept-alive service); -f follows it",
 			Flags: []Flag{

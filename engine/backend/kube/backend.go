@@ -92,6 +92,11 @@ type Backend struct {
 	client   *protocol.Client // reads action servers' spec endpoints
 	builtins *actions.Registry
 
+	// observer watches the pods and events behind jsorc's objects; sink
+	// is where their events go.
+	observer *k8s.Observer
+	sink     sinkHolder
+
 	mu        sync.Mutex
 	listeners map[string]func()
 }
@@ -168,6 +173,7 @@ func New(ctx context.Context, opts Options, env backend.Env) (*Backend, error) {
 	}
 	kb.client = protocol.NewClient(protocol.ClientOptions{DialContext: kb.DialContext})
 	kb.keeper = newKeeper(kb)
+	kb.observer = kc.NewObserver(kb.objectEvent)
 	// A service_refresh right after the engine opens is taken up by the
 	// keep-alive loop once it runs.
 	kb.keeper.begin()
@@ -196,6 +202,7 @@ func (kb *Backend) Runnables() []backend.Task {
 		{Name: "kube informers", Runnable: informers{kb}},
 		{Name: "kube events", Runnable: backend.RunnableFunc(kb.dispatchEvents)},
 		{Name: "kube keep-alive", Runnable: backend.RunnableFunc(kb.keeper.run)},
+		{Name: "kube pods and events", Runnable: kb.observer},
 	}
 	if kb.dialer != nil {
 		ts = append(ts, backend.Task{Name: "kube port-forwards", Runnable: backend.RunnableFunc(kb.dialer.Start)})
