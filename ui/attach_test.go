@@ -213,6 +213,38 @@ func TestFlowAttachedEngineDies(t *testing.T) {
 	}
 }
 
+// TestFlowAttachedEngineRestarts: an engine that restarts under an
+// attached console (a new run: its history starts again) leaves the
+// console's graphs with what they showed before, and the new points after.
+func TestFlowAttachedEngineRestarts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("engines over HTTP; skipped with -short")
+	}
+	dir := t.TempDir()
+	first := enginetest.Start(t, engine.Options{DataDir: dir, Backend: local.Options{Executable: "/bin/false"}})
+	addr, stop := serveAPI(t, first.Engine, "127.0.0.1:0")
+	c := attachConsole(t, addr, &lockedBuffer{})
+	time.Sleep(4 * time.Second) // some graph history of the first run
+	c.tm.Send(nudge{})
+	time.Sleep(100 * time.Millisecond)
+	before := c.scr.graphPoints()
+	stop()
+	if err := first.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	c.waitText("engine unreachable since")
+	second := enginetest.Start(t, engine.Options{DataDir: dir, Backend: local.Options{Executable: "/bin/false"}})
+	_, stop2 := serveAPI(t, second.Engine, addr)
+	defer stop2()
+	c.waitFor("the engine back", func(s string) bool { return !strings.Contains(s, "engine unreachable") })
+	time.Sleep(2 * time.Second)
+	c.tm.Send(nudge{})
+	time.Sleep(100 * time.Millisecond)
+	if after := c.scr.graphPoints(); after <= before {
+		t.Errorf("the console held %d points of the first run and %d after the restart; want more", before, after)
+	}
+}
+
 // TestFlowAttachedSeesCrashAndRestart: an action server killed by its PID
 // shows on the attached console's event feed as a crash (caused by the
 // engine) and a restart (by the keep-alive), without a key pressed.

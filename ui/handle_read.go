@@ -19,6 +19,7 @@ const (
 	readLoadTest = "loadtest"
 	readSys      = "tracksys"
 	readHistory  = "history"
+	readEvents   = "events"
 )
 
 // readAll reads everything now (not on the tick), unless a read of
@@ -189,8 +190,13 @@ func (m *model) handleEvent(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case subscribedMsg:
 		if msg.err != nil {
-			m.c.log.Info("no event stream: polling", "err", msg.err)
+			// Once a minute at most, and not while the engine is away.
+			m.logFailure(fetchErrMsg{read: readEvents, what: "the event stream (polling meanwhile)", err: msg.err})
 			return m.fetch.subscribeAfter(resubscribeAfter)
+		}
+		if m.events != nil {
+			msg.cancel() // a second subscription raced the first: one is enough
+			return nil
 		}
 		m.events, m.unsubscribe = msg.events, msg.cancel
 		// A new stream: the engine may have restarted, or the console

@@ -76,13 +76,14 @@ func (p *graphsPane) setHistory(module string, pts []types.Sample) {
 	if module != "" {
 		cur = &p.modPts
 	}
+	if len(pts) == 0 {
+		return // an engine that just started: what is held stays
+	}
 	var older []types.Sample
-	if len(pts) > 0 {
-		first := pts[0].TS
-		for _, q := range *cur {
-			if q.TS.Before(first) {
-				older = append(older, q)
-			}
+	first := pts[0].TS
+	for _, q := range *cur {
+		if q.TS.Before(first) {
+			older = append(older, q)
 		}
 	}
 	*cur = trimPoints(append(older, pts...))
