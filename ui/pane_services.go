@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/x/ansi"
+
 	"github.com/jsorc/jsorc/api/types"
 )
 
@@ -275,7 +277,24 @@ func (p *servicesPane) stacked(w, h int) string {
 		chips = append(chips, s.Muted.Render("probe ")+p.c.toneInk(probeTone).paint(probe))
 		block := flowChips(chips, s.Muted.Render(" · "), w)
 		if e := lastError(in); e != "" {
-			block = append(block, fit("   "+s.Muted.Render("last error ")+s.Err.Render(e), w))
+			// Wrapped under its label on two lines at most, cut at a word
+			// when longer (describe and the log have it whole).
+			parts := strings.Split(wrapText(e, max(10, w-14)), "\n")
+			if len(parts) > 2 {
+				parts = parts[:2]
+				last := ansi.Truncate(parts[1], max(1, w-16), "")
+				if i := strings.LastIndexByte(last, ' '); i > 0 {
+					last = last[:i] // at a word
+				}
+				parts[1] = last + " …"
+			}
+			for j, part := range parts {
+				label := "   " + s.Muted.Render("last error ")
+				if j > 0 {
+					label = strings.Repeat(" ", 14)
+				}
+				block = append(block, fit(label+s.Err.Render(part), w))
+			}
 		}
 		if len(lines)+len(block) > h && i > 0 {
 			lines = append(lines, s.Muted.Render(fmt.Sprintf(" … %d more (a wider pane shows them in a table)", len(p.kept)-i)))
