@@ -36,6 +36,9 @@ type ActionConfig struct {
 	// Timeout bounds one remote call, as a Go duration ("30s"); empty means
 	// the engine's default.
 	Timeout string `json:"timeout,omitempty"`
+	// Replicas bounds how many action servers serve the module in remote
+	// mode; nil means one.
+	Replicas *ReplicaRange `json:"replicas,omitempty"`
 	// Module and LoadedModule are JSORC's names of the Python module (its
 	// ACTION_CONFIGS "module" and "loaded_module"), kept for status.
 	Module       string `json:"module,omitempty"`
@@ -43,6 +46,35 @@ type ActionConfig struct {
 	// WasmModule holds wasm: FILE and its settings, for a module compiled
 	// to WebAssembly.
 	WasmModule
+}
+
+// MaxReplicas bounds a module's replicas: each is a process (or a pod)
+// with its own copy of the module.
+const MaxReplicas = 64
+
+// ReplicaRange is how many replicas of a module's action server may run:
+// at least Min, at most Max; the autoscaler moves between them.
+type ReplicaRange struct {
+	Min int `json:"min"`
+	Max int `json:"max"`
+}
+
+// validate checks the range of module name's replicas.
+func (r *ReplicaRange) validate(name string, c ActionConfig) error {
+	if r == nil {
+		return nil
+	}
+	switch {
+	case r.Min < 1:
+		return errorf(ErrInvalid, "module %q: replicas.min is %d: give at least 1 (a module with no server is unloaded, or in module mode)", name, r.Min)
+	case r.Max < r.Min:
+		return errorf(ErrInvalid, "module %q: replicas.max (%d) is below replicas.min (%d): give max >= min, e.g. {min: %d, max: %d}", name, r.Max, r.Min, r.Min, max(r.Min, 1)*2)
+	case r.Max > MaxReplicas:
+		return errorf(ErrInvalid, "module %q: replicas.max is %d: at most %d", name, r.Max, MaxReplicas)
+	case c.URL != "" && r.Max > 1:
+		return errorf(ErrInvalid, "module %q: replicas: its server is someone else's (url), which jsorc cannot replicate; drop replicas or the url", name)
+	}
+	return nil
 }
 
 // LocalServer is the command the local backend runs to serve a module.
@@ -134,6 +166,9 @@ func (c ActionConfig) validate(name string) error {
 		if _, err := parsePositiveDuration(c.Timeout); err != nil {
 			return errorf(ErrInvalid, "module %q: timeout: %v", name, err)
 		}
+	}
+	if err := c.Replicas.validate(name, c); err != nil {
+		return err
 	}
 	return c.validateWasm(name)
 }
