@@ -71,14 +71,34 @@ func (e *Engine) noteFallback(module string, from, to Mode, reason string) {
 func (e *Engine) Retried() uint64 { return e.retried.Load() }
 
 // serverGone reports whether a remote call failed because its action
-// server is not there: refused, reset or cut off mid-answer, or
-// unreachable as the backend says. The call may have run on the server;
-// it died with it.
+// server is not there: refused, reset or cut off mid-answer, closed under
+// a kept-alive connection just as the call took it, or unreachable as the
+// backend says. The call may have run on the server; it died with it.
 func serverGone(err error) bool {
 	for _, target := range []error{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.EPIPE, io.EOF, io.ErrUnexpectedEOF, backend.ErrUnavailable} {
 		if errors.Is(err, target) {
 			return true
 		}
+	}
+	return closedIdle(err)
+}
+
+// idleClosedText is the text of net/http's error for a request sent on a
+// kept-alive connection that the server closed while it was idle (the
+// server died between two calls). net/http does not export the error, and
+// it retries it only for idempotent methods, so an action call (a POST)
+// sees it.
+const idleClosedText = "http: server closed idle connection"
+
+// closedIdle reports whether the innermost error err wraps is net/http's
+// idle-close error.
+func closedIdle(err error) bool {
+	for err != nil {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			return err.Error() == idleClosedText
+		}
+		err = inner
 	}
 	return false
 }
