@@ -108,9 +108,16 @@ func TestActionStatusShape(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	before := f.admin(t, "jsorc_actions_status", `{"name":"echo"}`)
-	if !strings.Contains(before.raw, `"mode":null`) || !strings.Contains(before.raw, `"requested_mode":null`) ||
-		!strings.Contains(before.raw, `"name":null`) || !strings.Contains(before.raw, `"remote":{"status":null,"url":null}`) {
-		t.Errorf("status before a load: %s", before.raw)
+	isNull := func(obj any, key string) bool {
+		m, _ := obj.(map[string]any)
+		v, ok := m[key]
+		return ok && v == nil
+	}
+	st0 := before.body["action_status"]
+	st0m, _ := st0.(map[string]any)
+	if !isNull(st0, "mode") || !isNull(st0, "requested_mode") || !isNull(st0m["module"], "name") ||
+		!isNull(st0m["module"], "loaded_module") || !isNull(st0m["remote"], "url") || !isNull(st0m["remote"], "status") {
+		t.Errorf("status before a load: %s, want mode, requested_mode, module.name, loaded_module, remote.url and remote.status null", before.raw)
 	}
 	f.loadModule(t, "echo")
 	st, _ := f.admin(t, "jsorc_actions_status", `{"name":"echo"}`).body["action_status"].(map[string]any)

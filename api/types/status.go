@@ -65,7 +65,12 @@ type ModuleStatus struct {
 // MarshalJSON writes an empty name and loaded_module as null, as JSORC did.
 func (m ModuleStatus) MarshalJSON() ([]byte, error) {
 	type plain ModuleStatus
-	return nullEmpty(plain(m), "name", "loaded_module")
+	// The outer fields win over the embedded ones of the same JSON name.
+	return json.Marshal(struct {
+		plain
+		Name         *string `json:"name"`
+		LoadedModule *string `json:"loaded_module"`
+	}{plain(m), orNull(m.Name), orNull(m.LoadedModule)})
 }
 
 // LocalStatus is JSORC's "local" of a status, whose path was always null.
@@ -94,27 +99,20 @@ type RemoteStatus struct {
 // MarshalJSON writes an empty url and status as null, as JSORC did.
 func (r RemoteStatus) MarshalJSON() ([]byte, error) {
 	type plain RemoteStatus
-	return nullEmpty(plain(r), "url", "status")
+	return json.Marshal(struct {
+		plain
+		URL    *string `json:"url"`
+		Status *string `json:"status"`
+	}{plain(r), orNull(r.URL), orNull(r.Status)})
 }
 
-// nullEmpty encodes v, an object, with the named keys null where they
-// hold "". (Decoding null into a string leaves it "", so no decoder is
-// needed.)
-func nullEmpty(v any, keys ...string) ([]byte, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+// orNull is s, or nil (null) when it is empty. (Decoding null into a
+// string leaves it "", so no decoder is needed.)
+func orNull(s string) *string {
+	if s == "" {
+		return nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(b, &obj); err != nil {
-		return nil, err
-	}
-	for _, k := range keys {
-		if string(obj[k]) == `""` {
-			obj[k] = json.RawMessage("null")
-		}
-	}
-	return json.Marshal(obj)
+	return &s
 }
 
 // String renders a status as one line, for logs.
