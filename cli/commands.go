@@ -63,6 +63,7 @@ func cliFlags() map[string]func(fs *flag.FlagSet, o *opts) {
 		"serve":   serveFlags,
 		"serve-action": func(fs *flag.FlagSet, o *opts) {
 			fs.StringVar(&o.addr, "addr", "127.0.0.1:0", "address to listen on (port 0 picks a free one)")
+			fs.StringVar(&o.socket, "socket", "", "also listen on this Unix domain socket (the local backend's engine calls its servers there)")
 			fs.StringVar(&o.name, "name", "", "module name the spec reports (default MODULE, or the file's name)")
 			fs.StringVar(&o.params, "params", "", "JSON object of the module's parameters")
 			fs.StringVar(&o.wasm, "wasm", "", "serve this WebAssembly module (docs/wasm-abi.md) instead of a built-in")

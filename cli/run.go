@@ -49,7 +49,7 @@ type command struct {
 // opts holds every flag value a verb may define.
 type opts struct {
 	server, output       string
-	params, addr         string
+	params, addr, socket string
 	data, name, logLevel string
 	theme, attach        string
 	recover, readOnly    bool

@@ -322,6 +322,7 @@ func runServeAction(ctx context.Context, r *runner, pos []string) error {
 		Builtin:    builtin,
 		Name:       r.o.name,
 		Addr:       r.o.addr,
+		Socket:     r.o.socket,
 		Params:     r.o.params,
 		Logger:     log,
 		Wasm:       r.o.wasm,

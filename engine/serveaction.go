@@ -18,6 +18,9 @@ type ServeActionOptions struct {
 	Name string
 	// Addr is the address to listen on, HOST:PORT (port 0 picks one).
 	Addr string
+	// Socket is a Unix domain socket to listen on as well ("" for none):
+	// the local backend's engine calls its servers there.
+	Socket string
 	// Params is the JSON object of the built-in's parameters.
 	Params string
 	// Ready is called with the bound address once the server listens.
@@ -70,7 +73,7 @@ func serveInstance(ctx context.Context, opts ServeActionOptions, name string, in
 	if ready == nil {
 		ready = func(string) {}
 	}
-	if err := protocol.Serve(ctx, opts.Addr, h, ready); err != nil {
+	if err := protocol.ServeSocket(ctx, opts.Addr, opts.Socket, h, ready); err != nil {
 		return fmt.Errorf("serve-action %s on %s: %w", name, opts.Addr, err)
 	}
 	return nil

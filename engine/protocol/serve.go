@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 )
@@ -26,10 +27,26 @@ const ShutdownTimeout = 5 * time.Second
 // minutes, and answers have no write deadline: an action may take as long as
 // its caller's timeout allows.
 func Serve(ctx context.Context, addr string, h http.Handler, ready func(boundAddr string)) error {
+	return ServeSocket(ctx, addr, "", h, ready)
+}
+
+// ServeSocket is Serve that also listens on the Unix domain socket at path
+// (none when path is ""): the local backend's engine reaches its own action
+// servers there, a shorter hop than TCP loopback, while everyone else keeps
+// the Jaseci protocol over TCP. A file left at path by a server that died
+// is replaced; the socket is removed when the server stops.
+func ServeSocket(ctx context.Context, addr, path string, h http.Handler, ready func(boundAddr string)) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
 	if err != nil {
 		return fmt.Errorf("action server: listening on %s: %w", addr, err)
+	}
+	var uln net.Listener
+	if path != "" {
+		if uln, err = listenUnix(ctx, path); err != nil {
+			_ = ln.Close()
+			return err
+		}
 	}
 	bound := ln.Addr().String()
 	fresh := newFreshConns()
@@ -41,15 +58,32 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(boundAdd
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 	}
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	lns := []net.Listener{ln}
+	if uln != nil {
+		lns = append(lns, uln)
+	}
+	served := make(chan error, len(lns))
+	for _, l := range lns {
+		go func() { served <- srv.Serve(l) }()
+	}
+	// wait collects the listeners' ends after the first.
+	wait := func(from int) error {
+		var errs []error
+		for range len(lns) - from {
+			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs = append(errs, err)
+			}
+		}
+		return errors.Join(errs...)
+	}
 	if ready != nil {
 		ready(bound)
 	}
 
 	select {
 	case err := <-served:
-		return fmt.Errorf("action server on %s: %w", bound, err)
+		closeErr := srv.Close()
+		return fmt.Errorf("action server on %s: %w", bound, errors.Join(err, closeErr, wait(1)))
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
@@ -61,13 +95,32 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(boundAdd
 	fresh.closeAll()
 	if err := srv.Shutdown(sctx); err != nil {
 		closeErr := srv.Close()
-		<-served
+		_ = wait(0)
 		return fmt.Errorf("action server on %s: shutting down: %w", bound, errors.Join(err, closeErr))
 	}
-	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	if err := wait(0); err != nil {
 		return fmt.Errorf("action server on %s: %w", bound, err)
 	}
 	return nil
+}
+
+// listenUnix listens on the Unix domain socket at path, replacing a socket
+// file a dead server left there (but no other kind of file).
+func listenUnix(ctx context.Context, path string) (net.Listener, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != os.ModeSocket {
+			return nil, fmt.Errorf("action server: %s exists and is not a socket: give another --socket path", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("action server: removing the stale socket %s: %w", path, err)
+		}
+	}
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("action server: listening on the socket %s: %w", path, err)
+	}
+	return ln, nil
 }
 
 // freshConns tracks the connections that have not sent a request yet.

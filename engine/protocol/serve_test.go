@@ -5,6 +5,8 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -92,4 +94,61 @@ func waitInFlight(t *testing.T, base string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("the call never started")
+}
+
+// TestServeSocket: a server given a socket answers the protocol on it and
+// on TCP, replaces a socket file a dead server left, refuses to replace any
+// other file, and removes its socket when it stops.
+func TestServeSocket(t *testing.T) {
+	h := protocol.NewHandler(testModule, &testInst{}, protocol.HandlerOptions{})
+	dir := t.TempDir()
+	t.Run("serves on both, and cleans up", func(t *testing.T) {
+		path := filepath.Join(dir, "a.sock")
+		stale, err := net.Listen("unix", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stale.(*net.UnixListener).SetUnlinkOnClose(false)
+		stale.Close() // a dead server's file stays behind
+		ctx, cancel := context.WithCancel(context.Background())
+		bound := make(chan string, 1)
+		done := make(chan error, 1)
+		go func() { done <- protocol.ServeSocket(ctx, "127.0.0.1:0", path, h, func(a string) { bound <- a }) }()
+		var addr string
+		select {
+		case addr = <-bound:
+		case err := <-done:
+			t.Fatalf("ServeSocket returned early: %v", err)
+		}
+		overUnix := protocol.NewClient(protocol.ClientOptions{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", path)
+		}})
+		for name, c := range map[string]*protocol.Client{"unix": overUnix, "tcp": protocol.NewClient(protocol.ClientOptions{})} {
+			if err := c.Healthz(ctx, "http://"+addr); err != nil {
+				t.Errorf("over %s: %v", name, err)
+			}
+			c.CloseIdleConnections()
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("ServeSocket: %v", err)
+		}
+		if _, err := os.Lstat(path); !os.IsNotExist(err) {
+			t.Errorf("the socket outlived the server: %v", err)
+		}
+	})
+	t.Run("another kind of file is kept", func(t *testing.T) {
+		path := filepath.Join(dir, "not-a-socket")
+		if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		err := protocol.ServeSocket(context.Background(), "127.0.0.1:0", path, h, nil)
+		if err == nil || !strings.Contains(err.Error(), "not a socket") {
+			t.Fatalf("ServeSocket over a regular file: %v, want it refused", err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "keep me" {
+			t.Errorf("the file was changed: %q", b)
+		}
+	})
 }

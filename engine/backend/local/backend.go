@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
+	"sync"
+	"time"
 
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/protocol"
@@ -37,6 +40,10 @@ type Backend struct {
 	// client reads the action servers' spec endpoints (readiness).
 	client *protocol.Client
 	svc    *services.Manager
+	// sockets maps the TCP address of each of this backend's action
+	// servers to the Unix domain socket it also listens on.
+	sockets sync.Map
+	dialer  net.Dialer
 }
 
 // New returns the local backend of env's data directory. It starts nothing.
@@ -59,13 +66,18 @@ func New(o Options, env backend.Env) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("local backend: keep-alive: %w", err)
 	}
-	return &Backend{
+	b := &Backend{
 		opts:    o,
 		dataDir: env.DataDir,
 		log:     log,
-		client:  protocol.NewClient(protocol.ClientOptions{}),
 		svc:     mgr,
-	}, nil
+		dialer:  net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
+	}
+	if err := b.prepareSockets(); err != nil {
+		return nil, err
+	}
+	b.client = protocol.NewClient(protocol.ClientOptions{DialContext: b.DialContext})
+	return b, nil
 }
 
 // Name returns "local".

@@ -41,7 +41,7 @@ func serverCommand(spec backend.ServerSpec) ([]string, []string, error) {
 	if spec.Builtin == "" {
 		return nil, nil, backend.Errorf(backend.ErrConflict, "module %q: no way to run its server on the local backend (give local.command or url)", spec.Module)
 	}
-	argv := []string{"{jsorc}", "serve-action", spec.Builtin, "--name", "{name}", "--addr", "{addr}"}
+	argv := []string{"{jsorc}", "serve-action", spec.Builtin, "--name", "{name}", "--addr", "{addr}", "--socket", "{socket}"}
 	if len(spec.Params) > 0 {
 		p, err := json.Marshal(spec.Params)
 		if err != nil {
@@ -61,7 +61,7 @@ func wasmCommand(spec backend.ServerSpec) ([]string, []string, error) {
 		return nil, nil, fmt.Errorf("module %q: encoding its wasm settings: %w", spec.Module, err)
 	}
 	return []string{"{jsorc}", "serve-action", "--wasm", escapeBraces(spec.Wasm.Path), "--wasm-config", escapeBraces(string(cfg)),
-		"--wasm-cache", "{data}/wasm-cache", "--name", "{name}", "--addr", "{addr}"}, nil, nil
+		"--wasm-cache", "{data}/wasm-cache", "--name", "{name}", "--addr", "{addr}", "--socket", "{socket}"}, nil, nil
 }
 
 // escapeBraces keeps literal text intact through the expansion of the
@@ -80,6 +80,9 @@ type server struct {
 
 	mu   sync.Mutex
 	spec map[string][]string // what the last successful probe read
+	// addr is the TCP address of the current start, whose socket the
+	// backend's dialer knows (see Backend.DialContext).
+	addr string
 }
 
 // Start supervises the process until ctx ends, then stops it.
@@ -90,6 +93,7 @@ func (s *server) Start(ctx context.Context) error {
 		Probe:   s.probe,
 		OnState: s.onState,
 	})
+	defer s.forgetSocket()
 	if err := sup.Run(ctx); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("the supervisor of %s ended: %w", name, err)
 	}
@@ -107,19 +111,25 @@ func (s *server) prepare(context.Context) (supervise.Spec, string, error) {
 		return supervise.Spec{}, "", err
 	}
 	addr := net.JoinHostPort(host, strconv.Itoa(port))
+	sock := s.b.socketPath(port)
 	args, err := supervise.Expand(s.argv, map[string]string{
-		"jsorc": s.b.opts.Executable,
-		"addr":  addr,
-		"host":  host,
-		"port":  strconv.Itoa(port),
-		"name":  s.module,
-		"data":  data,
+		"jsorc":  s.b.opts.Executable,
+		"addr":   addr,
+		"host":   host,
+		"port":   strconv.Itoa(port),
+		"name":   s.module,
+		"data":   data,
+		"socket": sock,
 	})
 	if err != nil {
 		return supervise.Spec{}, "", fmt.Errorf("module %q: server command: %w", s.module, err)
 	}
+	s.forgetSocket()
+	if sock != "" && slices.Contains(s.argv, "{socket}") {
+		s.b.sockets.Store(addr, sock)
+	}
 	s.mu.Lock()
-	s.spec = nil
+	s.spec, s.addr = nil, addr
 	s.mu.Unlock()
 	return supervise.Spec{
 		Name:    "action-" + s.module,
@@ -127,6 +137,18 @@ func (s *server) prepare(context.Context) (supervise.Spec, string, error) {
 		Env:     s.env,
 		LogPath: LogPath(data, s.module, false),
 	}, "http://" + addr, nil
+}
+
+// forgetSocket drops the socket of the server's last start from the
+// backend's dialer.
+func (s *server) forgetSocket() {
+	s.mu.Lock()
+	addr := s.addr
+	s.addr = ""
+	s.mu.Unlock()
+	if addr != "" {
+		s.b.sockets.Delete(addr)
+	}
 }
 
 // probe reads the spec endpoint: the server is ready once it answers.
