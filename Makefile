@@ -63,10 +63,15 @@ test-short:
 
 # Speed and size figures (see the closing notes of the issues), then the
 # policy testbed's short mode (docs/policies.md; JSORC_TESTBED=long for the
-# long one, JSORC_TESTBED_OUT=DIR to keep its JSON and plots).
+# long one, JSORC_TESTBED_OUT=DIR to keep its JSON and plots), then the
+# runs of hundreds of modules (200 local servers; 1,000 on the kube test
+# cluster when JSORC_TEST_KUBECONFIG is set, else skipped), and issue 14's
+# figures beside their targets.
 bench: build examples
 	$(GO) test -run '^$$' -bench . -benchmem -count 6 $(PKGS) | tee bench.txt
 	$(GO) test -tags testbed -run '^TestPolicyTestbed$$' -v -count 1 -timeout 90m ./internal/testbed | tee -a bench.txt
+	JSORC_BENCH_SCALE=1 $(GO) test -run '^$$' -bench 'Benchmark(Local200|Kube1000)Modules$$' -benchtime 1x -count 1 -timeout 60m ./engine/backend/local ./engine/backend/kube | tee -a bench.txt
+	@awk -f .ci/bench-figures.awk bench.txt
 
 # Fuzz targets, PACKAGE:FuzzName; each one's seed corpus (testdata/fuzz/)
 # runs with every `make test`. `make fuzz` fuzzes FUZZ_TARGETS for FUZZTIME

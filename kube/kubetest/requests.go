@@ -2,16 +2,21 @@ package kubetest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // RequestCounter counts API requests by kind: LIST, WATCH, GET, DISCOVERY,
-// or the method (PATCH, POST, DELETE, ...). Install it with
+// or the method (PATCH, POST, DELETE, ...), and keeps the latency of each
+// request but watches and port-forwards, which are streams (until its
+// answer's headers). Install it with
 // rest.Config.Wrap(counter.Wrap).
 type RequestCounter struct {
 	mu     sync.Mutex
 	counts map[string]int
+	lat    []time.Duration
 }
 
 // NewRequestCounter returns a counter at zero.
@@ -20,11 +25,41 @@ func NewRequestCounter() *RequestCounter { return &RequestCounter{counts: map[st
 // Wrap counts every request next carries.
 func (rc *RequestCounter) Wrap(next http.RoundTripper) http.RoundTripper {
 	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		kind := Classify(req)
 		rc.mu.Lock()
-		rc.counts[Classify(req)]++
+		rc.counts[kind]++
 		rc.mu.Unlock()
-		return next.RoundTrip(req)
+		start := time.Now()
+		resp, err := next.RoundTrip(req)
+		if kind != "WATCH" && !strings.HasSuffix(req.URL.Path, "/portforward") {
+			d := time.Since(start)
+			rc.mu.Lock()
+			rc.lat = append(rc.lat, d)
+			rc.mu.Unlock()
+		}
+		return resp, err
 	})
+}
+
+// Mark is the number of latencies kept so far, to pass to Quantile.
+func (rc *RequestCounter) Mark() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.lat)
+}
+
+// Quantile is the q-quantile (0..1) of the latencies of the requests but
+// watches and port-forwards made since mark, and how many there were.
+func (rc *RequestCounter) Quantile(mark int, q float64) (time.Duration, int) {
+	rc.mu.Lock()
+	lat := slices.Clone(rc.lat[min(mark, len(rc.lat)):])
+	rc.mu.Unlock()
+	if len(lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(lat)
+	i := min(int(q*float64(len(lat))), len(lat)-1)
+	return lat[i], len(lat)
 }
 
 // Snapshot returns a copy of the counts.
