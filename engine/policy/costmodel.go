@@ -86,6 +86,7 @@ type costModel struct {
 	refRate    float64
 	shiftUntil int
 	shiftAt    int
+	cont       contention
 }
 
 // cmModule is the cost model's memory of one module.
@@ -236,7 +237,7 @@ func (c *costModel) Tick(obs Observation) Decision {
 		return d
 	}
 
-	idle, _ := c.observe(obs, mods)
+	idle, shifted := c.observe(obs, mods)
 	shiftActive := t <= c.shiftUntil
 
 	// Estimates.
@@ -282,11 +283,25 @@ func (c *costModel) Tick(obs Observation) Decision {
 		views[i] = v
 	}
 	overBudget := !b.Fits(curLocal)
-
-	// Locks.
 	penalty := c.vals["min_gain_ms"]
 	z := c.vals["confidence"]
-	cur := predicted(views, func(v cmView) Mode { return v.eff })
+
+	// Contention: what in-process work costs the rest of the request,
+	// learnt from the requests around the model's own moves.
+	if shifted {
+		c.cont.restart() // requests of another workload compare nothing
+	} else if y, n := obs.RequestMean(); n > 0 && !idle {
+		stable, modes := stableModes(obs)
+		c.cont.observe(stable, ms(y), modes, views, noise, math.Pow(0.5, 1/c.vals["half_life"]))
+	}
+	kappa := c.cont.used(z)
+	for i := range views {
+		v := &views[i]
+		v.benefit = v.cpr * (v.remMs - (1+kappa)*v.modMs)
+	}
+
+	// Locks.
+	cur := predicted(views, func(v cmView) Mode { return v.eff }, kappa)
 	threshold := max(penalty, c.vals["min_gain_pct"]/100*cur)
 	dwell := int(c.vals["min_dwell"])
 	for i := range views {
@@ -305,13 +320,13 @@ func (c *costModel) Tick(obs Observation) Decision {
 
 	// Plan.
 	plan := c.solve(views, b, penalty, z, nil)
-	next := predicted(views, func(v cmView) Mode { return plan[v.obs.Name] })
+	next := predicted(views, func(v cmView) Mode { return plan[v.obs.Name] }, kappa)
 	gain := cur - next
 	held := ""
 	if !overBudget && gain < threshold && differs(views, plan) {
 		held = fmt.Sprintf("; a plan saving %.2f ms/request is below the %.2f ms threshold: staying", gain, threshold)
 		plan = c.solve(views, b, penalty, z, func(v cmView) bool { return v.eff != ModeNone })
-		next = predicted(views, func(v cmView) Mode { return plan[v.obs.Name] })
+		next = predicted(views, func(v cmView) Mode { return plan[v.obs.Name] }, kappa)
 		gain = cur - next
 	}
 
@@ -436,7 +451,7 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 			planLocal += v.obs.MemMB
 		}
 	}
-	allRem := predicted(views, func(cmView) Mode { return ModeRemote })
+	allRem := predicted(views, func(cmView) Mode { return ModeRemote }, 0)
 	hopNote := fmt.Sprintf("hop %.2f ms (prior hop_ms; no module measured in both modes yet)", hop)
 	if hopN > 0 {
 		hopNote = fmt.Sprintf("hop %.2f ms (median of %d modules measured in both modes)", hop, hopN)
@@ -469,6 +484,7 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 	if b.CapacityMB() < 0 {
 		s.WriteString("; the runtime base alone exceeds the limit")
 	}
+	s.WriteString(c.cont.note(c.vals["confidence"]))
 	s.WriteString(held)
 	d.Status = s.String()
 	for _, v := range views {
@@ -551,12 +567,13 @@ func (c *costModel) solve(views []cmView, b Budget, penalty, z float64, fixed fu
 }
 
 // predicted is the model's request latency (ms per request) for the
-// placement mode gives.
-func predicted(views []cmView, mode func(cmView) Mode) float64 {
+// placement mode gives, each in-process call charged (1 + kappa) × its
+// latency for what it costs the rest of the request (see contention).
+func predicted(views []cmView, mode func(cmView) Mode, kappa float64) float64 {
 	var sum float64
 	for _, v := range views {
 		if mode(v) == ModeModule {
-			sum += v.cpr * v.modMs
+			sum += v.cpr * v.modMs * (1 + kappa)
 		} else {
 			sum += v.cpr * v.remMs
 		}
@@ -622,6 +639,26 @@ func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement,
 		return fmt.Sprintf("%s: saves only %.2f ± %.2f ms/request in-process, not worth a switch (%.2f ms + %g standard errors)",
 			prefix, v.benefit, v.se, c.vals["min_gain_ms"], c.vals["confidence"])
 	}
+}
+
+// stableModes reports whether one placement ran the whole window (no
+// switch in progress, none ended inside it) and returns it; a module with
+// no mode counts as remote.
+func stableModes(obs Observation) (bool, map[string]Mode) {
+	start := obs.At.Add(-obs.WindowLen())
+	modes := make(map[string]Mode, len(obs.Modules))
+	stable := true
+	for _, m := range obs.Modules {
+		mode := m.Mode
+		if mode == ModeNone {
+			mode = ModeRemote
+		}
+		modes[m.Name] = mode
+		if m.Pending != ModeNone || m.Since.After(start) {
+			stable = false
+		}
+	}
+	return stable, modes
 }
 
 // tvDistance is the total variation distance between two share vectors.
