@@ -15,22 +15,28 @@ import (
 // without the engine: the wasm part of the engine's BenchmarkWasmCall.
 func BenchmarkTokenize(b *testing.B) {
 	for _, ex := range wasmexamples.Textranks {
-		b.Run(ex, func(b *testing.B) {
-			m, err := wasm.Load(context.Background(), wasmexamples.Read(b, ex), wasm.Options{Name: "tr", CacheDir: cacheDir, Instances: 1})
-			if err != nil {
-				b.Fatal(err)
+		for _, un := range []bool{false, true} {
+			name := ex
+			if un {
+				name += "/uninterruptible"
 			}
-			defer m.Close()
-			fn := m.Actions()[0].Fn
-			args := map[string]any{"text": wasmexamples.SmallText}
-			ctx := context.Background()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := fn(ctx, args); err != nil {
+			b.Run(name, func(b *testing.B) {
+				m, err := wasm.Load(context.Background(), wasmexamples.Read(b, ex), wasm.Options{Name: "tr", CacheDir: cacheDir, Instances: 1, Uninterruptible: un})
+				if err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
+				defer m.Close()
+				fn := m.Actions()[0].Fn
+				args := map[string]any{"text": wasmexamples.SmallText}
+				ctx := context.Background()
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := fn(ctx, args); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
 

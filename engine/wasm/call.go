@@ -58,20 +58,35 @@ func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 	}
 	// The module's timeout bounds every call; a caller's earlier deadline
 	// bounds it more.
-	if d, ok := ctx.Deadline(); !ok || time.Until(d) > m.opts.Timeout {
+	now := time.Now()
+	deadline := now.Add(m.opts.Timeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	if !m.instrumented && m.load.Checks == checksWazero {
+		// wazero's checks stop a call when its context is done.
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, m.opts.Timeout)
+		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
-	in, err := m.take(ctx)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", full, err)
+	}
+	in, err := m.take(ctx, deadline)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", full, err)
 	}
-	start := time.Now()
-	status, err := in.invoke(ctx, c.name, bytes.TrimSuffix(ab.buf.Bytes(), []byte{'\n'}))
+	status, stopped, err := m.invoke(ctx, in, deadline, c.name, bytes.TrimSuffix(ab.buf.Bytes(), []byte{'\n'}))
+	if stopped != nil && err == nil {
+		// The call ended as the watchdog stopped it: the answer
+		// stands, the instance (its interrupt global set) goes.
+		res, err := c.outcome(full, status, in.out)
+		m.drop(in)
+		return res, err
+	}
 	if err != nil {
 		m.drop(in)
-		return nil, c.fault(full, err, time.Since(start))
+		return nil, c.fault(full, err, stopped, time.Since(now))
 	}
 	res, err := c.outcome(full, status, in.out)
 	m.put(in)
@@ -174,21 +189,35 @@ func (e *ActionError) Error() string { return e.Action + ": " + e.Msg }
 // Unwrap returns the runtime's error, if any.
 func (e *ActionError) Unwrap() error { return e.Err }
 
-// fault explains an instance that trapped, exited or was interrupted.
-func (c *caller) fault(full string, err error, ran time.Duration) error {
+// fault explains an instance that trapped, exited or was interrupted
+// (stopped says why the watchdog stopped it, if it did).
+func (c *caller) fault(full string, err, stopped error, ran time.Duration) error {
 	var exit *sys.ExitError
-	if errors.As(err, &exit) {
+	switch {
+	case errors.Is(stopped, context.DeadlineExceeded):
+		return deadlineError(full, ran)
+	case errors.Is(stopped, context.Canceled):
+		return canceledError(full)
+	case errors.As(err, &exit):
 		switch exit.ExitCode() {
 		case sys.ExitCodeDeadlineExceeded:
-			return &ActionError{Action: full, Err: context.DeadlineExceeded,
-				Msg: fmt.Sprintf("interrupted at its deadline after %s; the instance was replaced", ran.Round(time.Millisecond))}
+			return deadlineError(full, ran)
 		case sys.ExitCodeContextCanceled:
-			return &ActionError{Action: full, Err: context.Canceled, Msg: "cancelled by the caller; the instance was replaced"}
+			return canceledError(full)
 		default:
 			return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module exited with code %d; the instance was replaced", exit.ExitCode())}
 		}
 	}
 	return &ActionError{Action: full, Err: err, Msg: fmt.Sprintf("the module trapped: %v; the instance was replaced", firstLine(err.Error()))}
+}
+
+func deadlineError(full string, ran time.Duration) error {
+	return &ActionError{Action: full, Err: context.DeadlineExceeded,
+		Msg: fmt.Sprintf("interrupted at its deadline after %s; the instance was replaced", ran.Round(time.Millisecond))}
+}
+
+func canceledError(full string) error {
+	return &ActionError{Action: full, Err: context.Canceled, Msg: "cancelled by the caller; the instance was replaced"}
 }
 
 func firstLine(s string) string {
@@ -198,12 +227,15 @@ func firstLine(s string) string {
 	return s
 }
 
-// take waits for a free slot, then reuses an idle instance or makes one.
-func (m *Module) take(ctx context.Context) (*instance, error) {
+// take waits for a free slot (until deadline), then reuses an idle
+// instance or makes one.
+func (m *Module) take(ctx context.Context, deadline time.Time) (*instance, error) {
 	select {
 	case <-m.tokens:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("waiting for a free instance (all %d busy): %w", m.opts.Instances, ctx.Err())
+	default:
+		if err := m.waitToken(ctx, deadline); err != nil {
+			return nil, err
+		}
 	}
 	m.mu.Lock()
 	if m.closed {
@@ -218,12 +250,26 @@ func (m *Module) take(ctx context.Context) (*instance, error) {
 		return in, nil
 	}
 	m.mu.Unlock()
-	in, err := m.instantiate(context.WithoutCancel(ctx))
+	in, err := m.instantiate(context.WithoutCancel(ctx), deadline)
 	if err != nil {
 		m.tokens <- struct{}{}
 		return nil, err
 	}
 	return in, nil
+}
+
+// waitToken waits for a free slot when every instance is busy.
+func (m *Module) waitToken(ctx context.Context, deadline time.Time) error {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-m.tokens:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for a free instance (all %d busy): %w", m.opts.Instances, ctx.Err())
+	case <-t.C:
+		return fmt.Errorf("waiting for a free instance (all %d busy): %w", m.opts.Instances, context.DeadlineExceeded)
+	}
 }
 
 // put returns an instance to the pool.
@@ -247,13 +293,19 @@ func (m *Module) put(in *instance) {
 // the next call makes a fresh one in its place.
 func (m *Module) drop(in *instance) {
 	m.replaced.Add(1)
+	if !m.forget(in) {
+		m.tokens <- struct{}{}
+	}
+}
+
+// forget closes an instance and takes it out of the pool's sight; it says
+// whether the module is closed.
+func (m *Module) forget(in *instance) (closed bool) {
 	m.byMod.Delete(in.mod)
 	in.close(context.Background())
 	m.mu.Lock()
 	delete(m.live, in)
-	closed := m.closed
+	closed = m.closed
 	m.mu.Unlock()
-	if !closed {
-		m.tokens <- struct{}{}
-	}
+	return closed
 }

@@ -3,6 +3,8 @@ package wasm
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero/api"
 )
@@ -15,6 +17,10 @@ type instance struct {
 	call api.Function
 	spec api.Function
 	abi  api.Function
+	init api.Function // the reactor's initializer, or nil
+	// intr is the interrupt global jsorc's loop checks test (interrupt.go),
+	// nil when the module runs with wazero's checks or none.
+	intr api.MutableGlobal
 
 	// The call in progress: what input hands the module, what output
 	// received.
@@ -25,6 +31,13 @@ type instance struct {
 	// size is the linear memory's size after the last call, read by Size
 	// under the module's lock.
 	size int64
+
+	// What the watchdog sees of the call in flight (watchdog.go): its
+	// context and deadline (watchCtx nil: none), and why it stopped it.
+	watchMu  sync.Mutex
+	watchCtx context.Context
+	deadline time.Time
+	stopped  error
 }
 
 // hostModule instantiates jsorc's import module: input and output.
@@ -80,9 +93,9 @@ func (m *Module) instanceOf(mod api.Module) *instance {
 	return v.(*instance)
 }
 
-// instantiate makes a new instance (running its reactor initializer) and
-// checks its ABI version.
-func (m *Module) instantiate(ctx context.Context) (*instance, error) {
+// instantiate makes a new instance, runs its reactor initializer (under
+// the watchdog, bounded by deadline) and checks its ABI version.
+func (m *Module) instantiate(ctx context.Context, deadline time.Time) (*instance, error) {
 	mod, err := m.rt.InstantiateModule(ctx, m.compiled, m.modCfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiating: %w", err)
@@ -93,28 +106,60 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 		call: mod.ExportedFunction(ExportCall),
 		spec: mod.ExportedFunction(ExportSpec),
 		abi:  mod.ExportedFunction(ExportABIVersion),
+		init: mod.ExportedFunction(exportInitialize),
+	}
+	if m.instrumented {
+		g, ok := mod.ExportedGlobal(interruptExport).(api.MutableGlobal)
+		if !ok {
+			_ = mod.Close(ctx)
+			return nil, fmt.Errorf("instantiating: the interrupt global %q is missing", interruptExport)
+		}
+		in.intr = g
 	}
 	m.byMod.Store(mod, in)
-	res, err := in.abi.Call(ctx)
-	if err != nil {
-		in.close(ctx)
-		return nil, fmt.Errorf("%s: %w", ExportABIVersion, err)
-	}
-	if v := int32(res[0]); v != ABIVersion {
-		in.close(ctx)
-		return nil, fmt.Errorf("it speaks ABI version %d; this jsorc speaks version %d (rebuild it against docs/wasm-abi.md)", v, ABIVersion)
-	}
-	size := int64(in.mem.Size())
 	m.mu.Lock()
 	if m.closed {
 		m.mu.Unlock()
 		in.close(ctx)
 		return nil, errClosed
 	}
-	in.size = size
 	m.live[in] = struct{}{}
 	m.mu.Unlock()
+	if err := m.initialize(ctx, in, deadline); err != nil {
+		m.forget(in)
+		return nil, err
+	}
+	in.size = int64(in.mem.Size())
 	return in, nil
+}
+
+// initialize runs the reactor's initializer, if any, and checks the ABI
+// version.
+func (m *Module) initialize(ctx context.Context, in *instance, deadline time.Time) error {
+	if in.init != nil {
+		var stopped error
+		if m.instrumented {
+			m.beginWatch(ctx, in, deadline)
+		}
+		_, err := in.init.Call(ctx)
+		if m.instrumented {
+			stopped = m.endWatch(in)
+		}
+		if stopped != nil {
+			return fmt.Errorf("%s: interrupted: %w", exportInitialize, stopped)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", exportInitialize, err)
+		}
+	}
+	res, err := in.abi.Call(ctx)
+	if err != nil {
+		return fmt.Errorf("%s: %w", ExportABIVersion, err)
+	}
+	if v := int32(res[0]); v != ABIVersion {
+		return fmt.Errorf("it speaks ABI version %d; this jsorc speaks version %d (rebuild it against docs/wasm-abi.md)", v, ABIVersion)
+	}
+	return nil
 }
 
 // readSpec calls jsorc_spec and parses what it hands over.
@@ -132,16 +177,24 @@ func (in *instance) readSpec(ctx context.Context) (Spec, error) {
 
 // invoke runs one call: the module reads action and args through input and
 // hands its output over through output. An error is a trap, an exit or an
-// interrupted deadline: the instance is unusable afterwards.
-func (in *instance) invoke(ctx context.Context, action string, args []byte) (Status, error) {
+// interrupted deadline: the instance is unusable afterwards; stopped says
+// why the watchdog stopped the call, if it did (the instance is unusable
+// then too).
+func (m *Module) invoke(ctx context.Context, in *instance, deadline time.Time, action string, args []byte) (st Status, stopped, err error) {
 	in.action, in.args, in.out = action, args, in.out[:0]
 	in.stack[0], in.stack[1] = uint64(len(action)), uint64(len(args))
-	err := in.call.CallWithStack(ctx, in.stack[:])
-	in.args = nil
-	if err != nil {
-		return 0, err
+	if m.instrumented {
+		m.beginWatch(ctx, in, deadline)
 	}
-	return Status(uint32(in.stack[0])), nil
+	err = in.call.CallWithStack(ctx, in.stack[:])
+	if m.instrumented {
+		stopped = m.endWatch(in)
+	}
+	in.args = nil
+	if err != nil || stopped != nil {
+		return 0, stopped, err
+	}
+	return Status(uint32(in.stack[0])), nil, nil
 }
 
 // close ends the instance; its memory goes with it.

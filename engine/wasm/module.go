@@ -36,6 +36,10 @@ type Module struct {
 	spec     Spec
 	acts     []actions.Action
 	load     LoadStats
+	// instrumented: the module runs with jsorc's loop checks, stopped by
+	// the watchdog (interrupt.go, watchdog.go); otherwise with wazero's
+	// checks (WithCloseOnContextDone) or, uninterruptible, none.
+	instrumented bool
 
 	// tokens holds one token per instance allowed to serve at once.
 	tokens chan struct{}
@@ -49,6 +53,13 @@ type Module struct {
 	closed bool
 
 	replaced atomic.Int64
+
+	// The watchdog: started by the first watched call, woken when calls
+	// begin after a quiet spell, stopped by Close.
+	watchOnce sync.Once
+	busy      atomic.Int64
+	wake      chan struct{}
+	quit      chan struct{}
 }
 
 // LoadStats says what loading a module took.
@@ -60,6 +71,11 @@ type LoadStats struct {
 	// Instantiate is how long making the first instance and reading its
 	// spec took.
 	Instantiate time.Duration `json:"instantiate_ns"`
+	// Checks says how a call is stopped at its deadline: "jsorc" (a flag
+	// tested at every loop head, set by a watchdog), "wazero" (wazero's
+	// WithCloseOnContextDone, for a module jsorc's rewriting does not
+	// understand) or "none" (uninterruptible).
+	Checks string `json:"checks"`
 	// ModuleBytes is the size of the .wasm file; CodeBytes that of its
 	// compiled code.
 	ModuleBytes int64 `json:"module_bytes"`
@@ -80,6 +96,8 @@ func Load(ctx context.Context, wasmBytes []byte, opts Options) (*Module, error) 
 		sha:    Digest(wasmBytes),
 		tokens: make(chan struct{}, opts.Instances),
 		live:   map[*instance]struct{}{},
+		wake:   make(chan struct{}, 1),
+		quit:   make(chan struct{}),
 	}
 	for range opts.Instances {
 		m.tokens <- struct{}{}
@@ -92,17 +110,74 @@ func Load(ctx context.Context, wasmBytes []byte, opts Options) (*Module, error) 
 	return m, nil
 }
 
-// cacheDir is where this module's compiled code is cached ("" for none).
+// The values of LoadStats.Checks.
+const (
+	checksJsorc  = "jsorc"
+	checksWazero = "wazero"
+	checksNone   = "none"
+)
+
+// cacheDir is where this module's compiled code is cached ("" for none):
+// one directory per module, one below it per kind of checks.
 func (m *Module) cacheDir() string {
 	if m.opts.CacheDir == "" {
 		return ""
 	}
-	return filepath.Join(m.opts.CacheDir, m.sha[:32])
+	return filepath.Join(m.opts.CacheDir, m.sha[:32], m.load.Checks)
 }
 
 func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
+	code := wasmBytes
+	m.load.Checks = checksNone
+	if !m.opts.Uninterruptible {
+		m.load.Checks = checksWazero
+		if b, err := instrumentLoops(wasmBytes); err == nil {
+			code, m.instrumented, m.load.Checks = b, true, checksJsorc
+		}
+	}
+	err := m.compile(ctx, code)
+	if err != nil && m.instrumented {
+		// A rewriting the runtime refuses is jsorc's bug, not the
+		// module's: run it with wazero's checks instead.
+		m.closeRuntime()
+		m.instrumented, m.load.Checks = false, checksWazero
+		err = m.compile(ctx, wasmBytes)
+	}
+	if err != nil {
+		return err
+	}
+	if err := checkInterface(m.compiled); err != nil {
+		return err
+	}
+	m.load.CodeBytes = dirBytes(m.cacheDir())
+	m.modCfg = m.moduleConfig()
+
+	start := time.Now()
+	in, err := m.instantiate(ctx, start.Add(m.opts.Timeout))
+	if err != nil {
+		return err
+	}
+	spec, err := in.readSpec(ctx)
+	if err != nil {
+		m.forget(in)
+		return err
+	}
+	m.load.Instantiate = time.Since(start)
+	m.spec = spec
+	m.acts = m.actionsOf(spec)
+	// The first instance serves the first call; its token is in the pool.
+	m.mu.Lock()
+	m.idle = append(m.idle, in)
+	m.mu.Unlock()
+	return nil
+}
+
+// compile makes the runtime (with wazero's termination checks unless the
+// module is instrumented or uninterruptible), its host modules, and
+// compiles code — or reads its compiled code back from the cache.
+func (m *Module) compile(ctx context.Context, code []byte) error {
 	rc := wazero.NewRuntimeConfig().
-		WithCloseOnContextDone(!m.opts.Uninterruptible).
+		WithCloseOnContextDone(m.load.Checks == checksWazero).
 		WithMemoryLimitPages(m.opts.memoryLimitPages())
 	if dir := m.cacheDir(); dir != "" {
 		m.load.Cached = dirBytes(dir) > 0
@@ -122,42 +197,37 @@ func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 	}
 	start := time.Now()
 	// Functions compile in parallel, one worker per CPU jsorc uses.
-	compiled, err := m.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), wasmBytes)
+	compiled, err := m.rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), code)
 	if err != nil {
 		return fmt.Errorf("compiling: %w", err)
 	}
 	m.load.Compile = time.Since(start)
 	m.compiled = compiled
-	if err := checkInterface(compiled); err != nil {
-		return err
-	}
-	m.load.CodeBytes = dirBytes(m.cacheDir())
-	m.modCfg = m.moduleConfig(compiled)
-
-	start = time.Now()
-	in, err := m.instantiate(ctx)
-	if err != nil {
-		return err
-	}
-	spec, err := in.readSpec(ctx)
-	if err != nil {
-		in.close(ctx)
-		return err
-	}
-	m.load.Instantiate = time.Since(start)
-	m.spec = spec
-	m.acts = m.actionsOf(spec)
-	// The first instance serves the first call; its token is in the pool.
-	m.mu.Lock()
-	m.idle = append(m.idle, in)
-	m.mu.Unlock()
 	return nil
+}
+
+// closeRuntime releases the runtime and the cache.
+func (m *Module) closeRuntime() error {
+	ctx := context.Background()
+	var errs []error
+	if m.rt != nil {
+		errs = append(errs, m.rt.Close(ctx))
+		m.rt = nil
+	}
+	if m.cache != nil {
+		errs = append(errs, m.cache.Close(ctx))
+		m.cache = nil
+	}
+	return errors.Join(errs...)
 }
 
 // moduleConfig is what each instance is made with: real clocks and
 // randomness, the configured env and args, the granted directories
 // read-only and nothing else of the host.
-func (m *Module) moduleConfig(compiled wazero.CompiledModule) wazero.ModuleConfig {
+//
+// The reactor's initializer is not a start function: instantiate runs it,
+// under the watchdog.
+func (m *Module) moduleConfig() wazero.ModuleConfig {
 	cfg := wazero.NewModuleConfig().
 		WithName("").
 		WithStartFunctions().
@@ -165,9 +235,6 @@ func (m *Module) moduleConfig(compiled wazero.CompiledModule) wazero.ModuleConfi
 		WithRandSource(rand.Reader).
 		WithStdout(m.opts.Output).WithStderr(m.opts.Output).
 		WithArgs(append([]string{m.opts.Name}, m.opts.Args...)...)
-	if _, ok := compiled.ExportedFunctions()[exportInitialize]; ok {
-		cfg = cfg.WithStartFunctions(exportInitialize)
-	}
 	for _, k := range sortedKeys(m.opts.Env) {
 		cfg = cfg.WithEnv(k, m.opts.Env[k])
 	}
@@ -315,15 +382,8 @@ func (m *Module) Close() error {
 	m.closed = true
 	m.idle = nil
 	m.mu.Unlock()
-	ctx := context.Background()
-	var errs []error
-	if m.rt != nil {
-		errs = append(errs, m.rt.Close(ctx))
-	}
-	if m.cache != nil {
-		errs = append(errs, m.cache.Close(ctx))
-	}
-	return errors.Join(errs...)
+	close(m.quit)
+	return m.closeRuntime()
 }
 
 // dirBytes is the size of the regular files under dir (0 when it is
@@ -374,10 +434,22 @@ func Digest(wasmBytes []byte) string {
 
 // CachedCodeBytes is the size of the compiled code the cache in cacheDir
 // holds for the module of digest sum (0 when it holds none): what the
-// module will cost in code once loaded, known without loading it.
+// module will cost in code once loaded, known without loading it. Code
+// compiled with different checks is kept apart; the largest counts.
 func CachedCodeBytes(cacheDir, sum string) int64 {
 	if cacheDir == "" || len(sum) < 32 {
 		return 0
 	}
-	return dirBytes(filepath.Join(cacheDir, sum[:32]))
+	dir := filepath.Join(cacheDir, sum[:32])
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	var most int64
+	for _, e := range entries {
+		if n := dirBytes(filepath.Join(dir, e.Name())); n > most {
+			most = n
+		}
+	}
+	return most
 }
