@@ -46,9 +46,9 @@ type WasmSettings struct {
 	Env  map[string]string `json:"env,omitempty"`
 	Args []string          `json:"args,omitempty"`
 	Dirs map[string]string `json:"dirs,omitempty"`
-	// Uninterruptible drops the termination checks that let a deadline
-	// stop a runaway loop: loops run several times faster, but a call
-	// that never returns is never stopped. Only for modules you trust
+	// Uninterruptible drops the loop checks that let a deadline stop a
+	// runaway loop: loops run a little faster, but a call that never
+	// returns is never stopped. Only for modules you trust
 	// (docs/wasm-abi.md).
 	Uninterruptible bool `json:"uninterruptible,omitempty"`
 }

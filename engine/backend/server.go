@@ -93,8 +93,8 @@ type WasmServer struct {
 	MemoryLimitMB int `json:"memory_limit_mb,omitempty"`
 	// Timeout bounds one call, as a Go duration ("" for the default).
 	Timeout string `json:"timeout,omitempty"`
-	// Uninterruptible drops the termination checks (a trusted module's
-	// loops run faster; a runaway one is never stopped).
+	// Uninterruptible drops the loop checks (a trusted module's loops run
+	// a little faster; a runaway one is never stopped).
 	Uninterruptible bool `json:"uninterruptible,omitempty"`
 }
 

@@ -2,6 +2,7 @@ package wasm_test
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -74,6 +75,8 @@ func BenchmarkColdLoad(b *testing.B) {
 		inst += st.Instantiate
 		m.Close()
 	}
+	wasmexamples.Target(b, "cold load of the 5 MB module from the compiled cache", float64((compile+inst).Microseconds())/1000/float64(b.N), "ms", true, 50)
+	b.Logf("FIGURE first load (compile) of the same module: %d ms", first.Milliseconds())
 	b.ReportMetric(float64(first.Milliseconds()), "first-compile-ms")
 	b.ReportMetric(float64(compile.Microseconds())/1000/float64(b.N), "from-cache-ms")
 	b.ReportMetric(float64(inst.Microseconds())/1000/float64(b.N), "instantiate-ms")
@@ -128,6 +131,7 @@ func BenchmarkPool(b *testing.B) {
 	b.ReportMetric(calls/one.Seconds(), "one-instance-calls/s")
 	b.ReportMetric(calls/many.Seconds(), "pool-calls/s")
 	b.ReportMetric(one.Seconds()/many.Seconds(), "pool/one")
+	wasmexamples.Target(b, fmt.Sprintf("16 callers, pool of %d instances vs 1, throughput", runtime.GOMAXPROCS(0)), one.Seconds()/many.Seconds(), "x", false, 1.8)
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "instances")
 	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }

@@ -12,7 +12,8 @@
 // docs/wasm-abi.md; abi.go holds its names and codes.
 //
 // Every call has a deadline: a module caught in a loop is interrupted when
-// it passes (the runtime closes the instance), a trap fails the call, and
+// it passes (jsorc adds a cheap check at every loop head and a watchdog
+// trips it; interrupt.go, watchdog.go), a trap fails the call, and
 // in both cases the instance is dropped and a fresh one takes its place at
 // the next call; the engine lives on. Each instance's linear memory is
 // capped. Size reports what the module costs in memory, measured: its

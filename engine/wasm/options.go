@@ -45,13 +45,13 @@ type Options struct {
 	// Output receives what the module writes to its stdout and stderr; nil
 	// discards it.
 	Output io.Writer
-	// Uninterruptible compiles the module without termination checks. The
-	// checks make a runaway loop stoppable at its deadline, at a price:
-	// each loop iteration leaves the compiled code to let the Go runtime
-	// look (tens of nanoseconds). Without them loops run several times
-	// faster, but a call that does not return cannot be stopped: its
-	// caller waits, and its instance spins, until the module is unloaded
-	// and the process ends. Only for modules you trust.
+	// Uninterruptible compiles the module without loop checks. The
+	// checks (interrupt.go) make a runaway loop stoppable at its deadline
+	// and let the Go runtime preempt a long call, for a nanosecond or two
+	// per loop iteration. Without them a call that does not return cannot
+	// be stopped: its caller waits, and its instance spins, until the
+	// module is unloaded and the process ends; a garbage collection waits
+	// for a long call to end. Only for modules you trust.
 	Uninterruptible bool
 }
 

@@ -101,3 +101,20 @@ func LoadAvg() float64 {
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
 }
+
+// Target prints a benchmark's figure beside the target for it,
+// saying whether it is met, with the load average at the time (the
+// machine is shared: absolute times grow with the load).
+func Target(b *testing.B, what string, figure float64, unit string, atMost bool, target float64) {
+	b.Helper()
+	met := figure >= target
+	rel := "≥"
+	if atMost {
+		met, rel = figure <= target, "≤"
+	}
+	verdict := "MISSED"
+	if met {
+		verdict = "met"
+	}
+	b.Logf("FIGURE %s: %.3g %s (target %s %.3g %s): %s at load %.1f", what, figure, unit, rel, target, unit, verdict, LoadAvg())
+}

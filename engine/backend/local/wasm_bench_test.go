@@ -80,6 +80,8 @@ func benchWasmCall(b *testing.B, ex, extra, action string, args map[string]any) 
 	b.ReportMetric(in, "inproc-ns/call")
 	b.ReportMetric(rem, "remote-ns/call")
 	b.ReportMetric(rem/in, "remote/inproc")
+	wasmexamples.Target(b, "in-process call, router and tracking included", in/1000, "µs", true, 5)
+	wasmexamples.Target(b, "remote on loopback / in-process", rem/in, "x", false, 20)
 	b.ReportMetric(wasmexamples.LoadAvg(), "load1")
 }
 
