@@ -76,6 +76,8 @@ type LoadStats struct {
 	// WithCloseOnContextDone, for a module jsorc's rewriting does not
 	// understand) or "none" (uninterruptible).
 	Checks string `json:"checks"`
+	// Rewrite is how long adding jsorc's loop checks took.
+	Rewrite time.Duration `json:"rewrite_ns"`
 	// ModuleBytes is the size of the .wasm file; CodeBytes that of its
 	// compiled code.
 	ModuleBytes int64 `json:"module_bytes"`
@@ -131,7 +133,10 @@ func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 	m.load.Checks = checksNone
 	if !m.opts.Uninterruptible {
 		m.load.Checks = checksWazero
-		if b, err := instrumentLoops(wasmBytes); err == nil {
+		start := time.Now()
+		b, err := instrumentLoops(wasmBytes)
+		m.load.Rewrite = time.Since(start)
+		if err == nil {
 			code, m.instrumented, m.load.Checks = b, true, checksJsorc
 		}
 	}
