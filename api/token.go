@@ -19,9 +19,6 @@ const TokenFileName = "api-token"
 // digits.
 const tokenBytes = 32
 
-// maxTokenFile bounds what a token file may hold.
-const maxTokenFile = 4096
-
 // TokenPath returns where the engine on dataDir keeps its token.
 func TokenPath(dataDir string) string { return filepath.Join(dataDir, TokenFileName) }
 
@@ -71,24 +68,37 @@ func EnsureToken(dataDir string) (token string, created bool, err error) {
 // ReadTokenFile reads a token from path: its first line, trimmed. A missing
 // file is an error matching fs.ErrNotExist; an empty one is an error too.
 func ReadTokenFile(path string) (string, error) {
-	f, err := os.Open(path)
+	tok, err := readFirstLine(path, "API token", "the token")
 	if err != nil {
-		return "", fmt.Errorf("API token: %w", err)
+		return "", err
 	}
-	defer f.Close()
-	buf, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
-	if err != nil {
-		return "", fmt.Errorf("API token: reading %s: %w", path, err)
-	}
-	if len(buf) > maxTokenFile {
-		return "", fmt.Errorf("API token: %s is larger than %d bytes; it should hold the token alone", path, maxTokenFile)
-	}
-	line, _, _ := strings.Cut(string(buf), "\n")
-	tok := strings.TrimSpace(line)
 	if err := CheckToken(tok); err != nil {
 		return "", fmt.Errorf("API token: %s: %w", path, err)
 	}
 	return tok, nil
+}
+
+// maxSmallFile bounds what the token and URL files may hold.
+const maxSmallFile = 4096
+
+// readFirstLine reads the first line of the small file at path, trimmed.
+// what names the file in errors, holds what it should hold alone; a
+// missing file is an error matching fs.ErrNotExist.
+func readFirstLine(path, what, holds string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	defer f.Close()
+	buf, err := io.ReadAll(io.LimitReader(f, maxSmallFile+1))
+	if err != nil {
+		return "", fmt.Errorf("%s: reading %s: %w", what, path, err)
+	}
+	if len(buf) > maxSmallFile {
+		return "", fmt.Errorf("%s: %s is larger than %d bytes; it should hold %s alone", what, path, maxSmallFile, holds)
+	}
+	line, _, _ := strings.Cut(string(buf), "\n")
+	return strings.TrimSpace(line), nil
 }
 
 // CheckToken refuses a token that is empty or that cannot travel in an HTTP

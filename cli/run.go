@@ -74,6 +74,9 @@ type runner struct {
 	path string
 	// tokenSource says which token the client sent (clientToken).
 	tokenSource string
+	// serverSource is the URL file the engine's address was read from,
+	// "" when it came from --server, $JSORC_SERVER or the default.
+	serverSource string
 }
 
 // ErrUsage marks a mistake in the command line; main exits with status 2.

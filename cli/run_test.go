@@ -83,16 +83,21 @@ type result struct {
 }
 
 // run runs the command line with an environment of env, which holds
-// JSORC_TOKEN=testToken unless env names JSORC_TOKEN.
+// JSORC_TOKEN=testToken unless env names JSORC_TOKEN, and a data directory
+// of the test's unless env names one (so the user's own, where a running
+// engine records its address, is never read).
 func run(t *testing.T, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errOut syncBuffer
+	env = maps.Clone(env)
+	if env == nil {
+		env = map[string]string{}
+	}
 	if _, ok := env["JSORC_TOKEN"]; !ok {
-		env = maps.Clone(env)
-		if env == nil {
-			env = map[string]string{}
-		}
 		env["JSORC_TOKEN"] = testToken
+	}
+	if env["JSORC_DATA"] == "" && env["XDG_DATA_HOME"] == "" {
+		env["XDG_DATA_HOME"] = t.TempDir()
 	}
 	err := cli.Run(context.Background(), args, cli.Env{
 		Stdout:  &out,

@@ -173,11 +173,19 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("API address %s: %w", o.Addr, err)
 	}
+	var removeURL func() error
 	as := &apiServer{
 		ln:  ln,
 		srv: srv,
 		ready: func(addr string) {
 			o.Logger.Info("engine API listening", "addr", addr, "tls", srv.TLS(), "data", o.DataDir, "backend", e.Backend())
+			// A CLI or console given this data directory finds the API
+			// there, as it finds the token.
+			if rm, err := api.WriteURLFile(o.DataDir, api.ClientURL(addr, srv.TLS())); err != nil {
+				o.Logger.Warn("the CLI will not find this engine from its data directory (give it --server)", "err", err)
+			} else {
+				removeURL = rm
+			}
 			// promon scrapes the engine's /metrics there.
 			e.SetAPIAddr(addr)
 			if o.Ready != nil {
@@ -189,7 +197,13 @@ func ServeEngine(ctx context.Context, o ServeOptions) error {
 		_ = ln.Close()
 		return err
 	}
-	return g.Run(ctx)
+	err = g.Run(ctx)
+	if removeURL != nil { // set by the API server's start, which g.Run waited for
+		if rerr := removeURL(); rerr != nil {
+			o.Logger.Warn("removing the API URL file", "err", rerr)
+		}
+	}
+	return err
 }
 
 // apiShutdownTimeout bounds the wait for in-flight API requests at

@@ -94,12 +94,24 @@ func (r *runner) tlsClientConfig() (*tls.Config, error) {
 	return &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: pool}, nil
 }
 
-// client returns a client of the engine named by --server, JSORC_SERVER or
-// the default loopback address, with the token and the TLS trust found.
+// client returns a client of the engine named by --server, JSORC_SERVER,
+// the URL file of the data directory (written by the engine running on it)
+// or the default loopback address, with the token and the TLS trust found.
 func (r *runner) client() (*client.Client, error) {
 	s := r.o.server
 	if s == "" {
 		s = r.env.Getenv("JSORC_SERVER")
+	}
+	if s == "" {
+		if dir, err := DataDir(r.o.data, r.env.Getenv); err == nil {
+			u, err := api.ReadURLFile(dir)
+			switch {
+			case err == nil:
+				s, r.serverSource = u, api.URLPath(dir)
+			case !errors.Is(err, fs.ErrNotExist):
+				return nil, err
+			}
+		}
 	}
 	if s == "" {
 		s = types.DefaultAddr
@@ -137,6 +149,11 @@ func (r *runner) explain(err error) error {
 	var apiErr *client.Error
 	if errors.As(err, &apiErr) && apiErr.Status == 401 && r.tokenSource != "" {
 		return fmt.Errorf("%w\n(this CLI sent %s)", err, r.tokenSource)
+	}
+	// No answer at all (not an engine's 503): the recorded address may be
+	// stale.
+	if r.serverSource != "" && errors.Is(err, types.ErrUnavailable) && !errors.As(err, &apiErr) {
+		return fmt.Errorf("%w\n(the address is from %s, written by the engine last started on that data directory; if it was killed, delete the file)", err, r.serverSource)
 	}
 	return err
 }

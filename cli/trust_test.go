@@ -17,6 +17,15 @@ import (
 // ends, and returns the API's URL.
 func serveIn(t *testing.T, dir string, o cli.ServeOptions) string {
 	t.Helper()
+	url, stop := serveUntilStopped(t, dir, o)
+	t.Cleanup(stop)
+	return url
+}
+
+// serveUntilStopped runs ServeEngine on dir until stop is called (at most
+// once), and returns the API's URL.
+func serveUntilStopped(t *testing.T, dir string, o cli.ServeOptions) (url string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	addrc := make(chan string, 1)
 	done := make(chan error, 1)
@@ -24,19 +33,61 @@ func serveIn(t *testing.T, dir string, o cli.ServeOptions) string {
 	o.Addr, o.DataDir, o.Logger = "127.0.0.1:0", dir, newLogger(&logs)
 	o.Ready = func(_ *engine.Engine, addr string) { addrc <- addr }
 	go func() { done <- cli.ServeEngine(ctx, o) }()
-	t.Cleanup(func() {
+	stop = func() {
 		cancel()
 		<-done
-	})
+	}
 	select {
 	case addr := <-addrc:
-		return "http://" + addr
+		return "http://" + addr, stop
 	case err := <-done:
 		t.Fatalf("ServeEngine: %v", err)
 	case <-time.After(30 * time.Second):
+		stop()
 		t.Fatal("ServeEngine never became ready")
 	}
-	return ""
+	return "", stop
+}
+
+// TestAddressFromTheDataDirectory: a running engine records its API's URL
+// in its data directory, so a CLI given only that directory reaches it on
+// a port other than the default; --server still wins; the file goes when
+// the engine stops.
+func TestAddressFromTheDataDirectory(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	url, stop := serveUntilStopped(t, dir, cli.ServeOptions{})
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
+	if got, err := api.ReadURLFile(dir); err != nil || got != url {
+		t.Fatalf("URL file: %q, %v; want %q", got, err, url)
+	}
+	env := map[string]string{"JSORC_TOKEN": "", "JSORC_SERVER": ""}
+	if r := run(t, env, "actions", "status", "--data", dir); r.err != nil || !strings.Contains(r.stdout, "textenc") {
+		t.Errorf("CLI with --data only: err %v, stdout %q", r.err, r.stdout)
+	}
+	// --server wins over the file: a port where nothing listens.
+	if r := run(t, env, "actions", "status", "--data", dir, "--server", "http://127.0.0.1:1"); r.err == nil || !strings.Contains(r.err.Error(), "no engine at http://127.0.0.1:1") || strings.Contains(r.err.Error(), api.URLFileName) {
+		t.Errorf("--server beside the file: err %v", r.err)
+	}
+	stop()
+	stopped = true
+	if _, err := os.Stat(api.URLPath(dir)); !os.IsNotExist(err) {
+		t.Errorf("URL file after the engine stopped: %v, want it removed", err)
+	}
+
+	// A file left by a killed engine: the CLI says where the address came from.
+	if _, err := api.WriteURLFile(dir, "http://127.0.0.1:1"); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, env, "actions", "status", "--data", dir)
+	if r.err == nil || !strings.Contains(r.err.Error(), api.URLPath(dir)) {
+		t.Errorf("stale URL file: err %v; want it named", r.err)
+	}
 }
 
 // TestTokenFromTheDataDirectory: the engine writes its token into its data
