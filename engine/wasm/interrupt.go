@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // How a module is made stoppable at a deadline, cheaply.
@@ -56,6 +57,7 @@ var errNotInstrumentable = errors.New("cannot add jsorc's loop checks")
 const (
 	secCustom = 0
 	secImport = 2
+	secMemory = 5
 	secGlobal = 6
 	secExport = 7
 	secCode   = 10
@@ -86,6 +88,7 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 		body []byte
 	}
 	var secs []section
+	seen := map[byte]bool{}
 	r := &reader{b: mod, pos: 8}
 	for r.pos < len(r.b) {
 		id := r.byte()
@@ -94,21 +97,33 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, r.err)
 		}
-		if id == secCustom && droppedCustom(body) {
+		if id != secCustom {
+			// The sections are found by id: a second one would be
+			// mistaken for the first (wazero refuses it anyway).
+			if seen[id] {
+				return nil, fmt.Errorf("%w: section %d twice", errNotInstrumentable, id)
+			}
+			seen[id] = true
+		} else if drop, err := droppedCustom(body); err != nil {
+			return nil, err
+		} else if drop {
 			continue
 		}
 		secs = append(secs, section{id, body})
 	}
-	importedGlobals := 0
+	importedGlobals, memories := 0, 0
 	var globals, exports, code []byte
 	for _, s := range secs {
 		switch s.id {
 		case secImport:
-			n, err := countImportedGlobals(s.body)
+			g, mems, err := countImports(s.body)
 			if err != nil {
 				return nil, err
 			}
-			importedGlobals = n
+			importedGlobals, memories = g, memories+mems
+		case secMemory:
+			mr := &reader{b: s.body}
+			memories += int(mr.u32())
 		case secGlobal:
 			globals = s.body
 		case secExport:
@@ -119,6 +134,10 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 	}
 	if code == nil {
 		return nil, fmt.Errorf("%w: no code", errNotInstrumentable)
+	}
+	if memories == 0 {
+		// The loop check's trip into Go is a memory.grow.
+		return nil, fmt.Errorf("%w: no memory", errNotInstrumentable)
 	}
 	definedGlobals := uint32(0)
 	if globals != nil {
@@ -137,8 +156,8 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 	exp := appendName(nil, interruptExport)
 	exp = append(exp, 0x03) // a global
 	exp = appendU32(exp, g)
-	if exports != nil && strings.Contains(string(exports), interruptExport) {
-		return nil, fmt.Errorf("%w: the module exports %q itself", errNotInstrumentable, interruptExport)
+	if err := checkExports(exports, g); err != nil {
+		return nil, err
 	}
 	newExports, err := appendToVector(exports, exp)
 	if err != nil {
@@ -177,19 +196,53 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 	return out, nil
 }
 
-// droppedCustom says whether a custom section refers to code offsets.
-func droppedCustom(body []byte) bool {
+// droppedCustom says whether a custom section refers to code offsets (and
+// is dropped). One whose name is malformed is refused, not dropped: the
+// module is malformed, and dropping the section would mend it.
+func droppedCustom(body []byte) (bool, error) {
 	r := &reader{b: body}
 	n := r.u32()
-	name := string(r.bytes(int(n)))
-	return r.err != nil || strings.HasPrefix(name, ".debug_") || strings.HasPrefix(name, "metadata.code.") ||
-		name == "sourceMappingURL" || name == "external_debug_info"
+	name := r.bytes(int(n))
+	if r.err != nil || !utf8.Valid(name) {
+		return false, fmt.Errorf("%w: a custom section's name is malformed", errNotInstrumentable)
+	}
+	s := string(name)
+	return strings.HasPrefix(s, ".debug_") || strings.HasPrefix(s, "metadata.code.") ||
+		s == "sourceMappingURL" || s == "external_debug_info", nil
 }
 
-// countImportedGlobals counts the globals among a module's imports.
-func countImportedGlobals(body []byte) (int, error) {
+// checkExports refuses a module that exports the interrupt global's name
+// itself, or exports a global at index g or beyond (invalid, but the
+// added global would make it valid).
+func checkExports(body []byte, g uint32) error {
+	if body == nil {
+		return nil
+	}
 	r := &reader{b: body}
-	globals := 0
+	for n := r.u32(); n > 0 && r.err == nil; n-- {
+		name := r.bytes(int(r.u32()))
+		kind := r.byte()
+		x := r.u32()
+		if r.err != nil {
+			break
+		}
+		if string(name) == interruptExport {
+			return fmt.Errorf("%w: the module exports %q itself", errNotInstrumentable, interruptExport)
+		}
+		if kind == 0x03 && x >= g {
+			return fmt.Errorf("%w: the module exports global %d of %d", errNotInstrumentable, x, g)
+		}
+	}
+	if r.err != nil {
+		return fmt.Errorf("%w: exports: %v", errNotInstrumentable, r.err)
+	}
+	return nil
+}
+
+// countImports counts the globals and the memories among a module's
+// imports.
+func countImports(body []byte) (globals, memories int, err error) {
+	r := &reader{b: body}
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
 		r.bytes(int(r.u32())) // module
 		r.bytes(int(r.u32())) // name
@@ -201,6 +254,7 @@ func countImportedGlobals(body []byte) (int, error) {
 			r.limits()
 		case 0x02: // memory: limits
 			r.limits()
+			memories++
 		case 0x03: // global: value type, mutability
 			r.byte()
 			r.byte()
@@ -209,13 +263,13 @@ func countImportedGlobals(body []byte) (int, error) {
 			r.byte()
 			r.u32()
 		default:
-			return 0, fmt.Errorf("%w: import kind %#x", errNotInstrumentable, kind)
+			return 0, 0, fmt.Errorf("%w: import kind %#x", errNotInstrumentable, kind)
 		}
 	}
 	if r.err != nil {
-		return 0, fmt.Errorf("%w: imports: %v", errNotInstrumentable, r.err)
+		return 0, 0, fmt.Errorf("%w: imports: %v", errNotInstrumentable, r.err)
 	}
-	return globals, nil
+	return globals, memories, nil
 }
 
 // appendToVector returns a vector section's body with one more entry
@@ -228,6 +282,10 @@ func appendToVector(vec, entry []byte) ([]byte, error) {
 		n = r.u32()
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, r.err)
+		}
+		if int64(n) > int64(len(vec)) {
+			// Each entry takes a byte at least: the module is malformed.
+			return nil, fmt.Errorf("%w: %d entries in %d bytes", errNotInstrumentable, n, len(vec))
 		}
 		rest = vec[r.pos:]
 	}
@@ -274,6 +332,14 @@ func instrumentCode(body []byte, g uint32) ([]byte, error) {
 		mark := f.pos
 		for f.pos < len(f.b) && f.err == nil {
 			op := f.byte()
+			if op == 0x23 || op == 0x24 { // global.get, global.set
+				// The added global takes the first free index: a
+				// reference to it would mend an invalid module.
+				if x := f.u32(); x >= g && f.err == nil {
+					return nil, fmt.Errorf("%w: function %d refers to global %d of %d", errNotInstrumentable, i, x, g)
+				}
+				continue
+			}
 			if err := f.immediates(op); err != nil {
 				return nil, fmt.Errorf("%w: function %d at byte %d: %v", errNotInstrumentable, i, start+f.pos, err)
 			}
@@ -292,6 +358,11 @@ func instrumentCode(body []byte, g uint32) ([]byte, error) {
 	}
 	if r.err != nil {
 		return nil, fmt.Errorf("%w: code: %v", errNotInstrumentable, r.err)
+	}
+	if r.pos != len(body) {
+		// Bytes past the last function would be dropped, mending the
+		// module.
+		return nil, fmt.Errorf("%w: code: %d bytes after the last function", errNotInstrumentable, len(body)-r.pos)
 	}
 	return out, nil
 }

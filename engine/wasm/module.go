@@ -76,8 +76,10 @@ type LoadStats struct {
 	// WithCloseOnContextDone, for a module jsorc's rewriting does not
 	// understand) or "none" (uninterruptible).
 	Checks string `json:"checks"`
-	// Rewrite is how long adding jsorc's loop checks took.
-	Rewrite time.Duration `json:"rewrite_ns"`
+	// Rewrite is how long adding jsorc's loop checks took, RewriteCached
+	// whether the rewriting was read back from the cache instead.
+	Rewrite       time.Duration `json:"rewrite_ns"`
+	RewriteCached bool          `json:"rewrite_cached"`
 	// ModuleBytes is the size of the .wasm file; CodeBytes that of its
 	// compiled code.
 	ModuleBytes int64 `json:"module_bytes"`
@@ -134,8 +136,8 @@ func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 	if !m.opts.Uninterruptible {
 		m.load.Checks = checksWazero
 		start := time.Now()
-		b, err := instrumentLoops(wasmBytes)
-		m.load.Rewrite = time.Since(start)
+		b, cached, err := m.instrumentedCode(wasmBytes)
+		m.load.Rewrite, m.load.RewriteCached = time.Since(start), cached
 		if err == nil {
 			code, m.instrumented, m.load.Checks = b, true, checksJsorc
 		}
@@ -144,6 +146,7 @@ func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
 	if err != nil && m.instrumented {
 		// A rewriting the runtime refuses is jsorc's bug, not the
 		// module's: run it with wazero's checks instead.
+		m.forgetRewritten()
 		m.closeRuntime()
 		m.instrumented, m.load.Checks = false, checksWazero
 		err = m.compile(ctx, wasmBytes)
@@ -452,6 +455,9 @@ func CachedCodeBytes(cacheDir, sum string) int64 {
 	}
 	var most int64
 	for _, e := range entries {
+		if !e.IsDir() {
+			continue // the rewriting kept beside the code
+		}
 		if n := dirBytes(filepath.Join(dir, e.Name())); n > most {
 			most = n
 		}
