@@ -143,10 +143,10 @@ func (c *caller) outcome(full string, st Status, out []byte) (any, error) {
 	}
 }
 
-// decodeJSON decodes exactly one JSON value, its numbers as json.Number:
-// a number keeps its literal through jsorc, as it does when the module
-// answers remotely (package protocol decodes the same way).
-func decodeJSON(b []byte) (any, error) {
+// decodeJSONStd decodes exactly one JSON value, its numbers as
+// json.Number, with encoding/json: the reference decodeJSON matches, and
+// its errors.
+func decodeJSONStd(b []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
