@@ -257,3 +257,37 @@ func TestServicesLayouts(t *testing.T) {
 		}
 	}
 }
+
+// TestServicesAutomationSummary: the summary says automation is on only
+// when every kept service is automated, and names the ones only observed
+// (the engine's own task service is always automated, so it alone must
+// not make the line say "on" over observed promon and redis).
+func TestServicesAutomationSummary(t *testing.T) {
+	m := testModel(t, newFakeBackend(0, false), "high-contrast", 200, 60)
+	svc := func(name string, auto, kept bool) types.ServiceInfo {
+		return types.ServiceInfo{Name: name, Automation: auto, Enabled: kept}
+	}
+	for _, tc := range []struct {
+		name string
+		info []types.ServiceInfo
+		want string
+	}{
+		{"all automated", []types.ServiceInfo{svc("redis", true, true), svc("task", true, true)}, "automation on ·"},
+		{"none automated", []types.ServiceInfo{svc("promon", false, true), svc("redis", false, true)}, "automation off (only observed)"},
+		{"mixed", []types.ServiceInfo{svc("promon", false, true), svc("redis", false, true), svc("task", true, true)}, "automation off for promon, redis (only observed)"},
+		{"nothing kept, automation on", []types.ServiceInfo{svc("redis", true, false)}, "automation on ·"},
+		{"nothing kept, automation off", []types.ServiceInfo{svc("redis", false, false)}, "automation off (only observed)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			info := map[string]types.ServiceInfo{}
+			for _, in := range tc.info {
+				info[in.Name] = in
+			}
+			m.services.setInfo(info)
+			got := strings.Join(strings.Fields(ansi.Strip(m.services.summary(200))), " ")
+			if !strings.Contains(got, tc.want) {
+				t.Errorf("summary %q, want %q in it", got, tc.want)
+			}
+		})
+	}
+}

@@ -192,9 +192,20 @@ func (p *servicesPane) viewFramed(focused bool) string {
 // many are kept alive and ready.
 func (p *servicesPane) summary(w int) string {
 	s := p.c.styles
+	var observed []string
+	for _, in := range p.kept {
+		if !in.Automation {
+			observed = append(observed, in.Name)
+		}
+	}
+	// The engine's own services (task, mail) are always run by it; say
+	// "on" only when every kept service is, and name the exceptions.
 	auto := s.OK.Render("automation on")
-	if !p.automation {
+	switch {
+	case len(p.kept) == 0 && !p.automation, len(p.kept) > 0 && len(observed) == len(p.kept):
 		auto = s.Warn.Render("automation off") + s.Muted.Render(" (only observed)")
+	case len(observed) > 0:
+		auto = s.Warn.Render("automation off for "+strings.Join(observed, ", ")) + s.Muted.Render(" (only observed)")
 	}
 	ready := 0
 	for _, in := range p.kept {
