@@ -39,6 +39,13 @@ type binding struct {
 	client *protocol.Client
 	// timeout bounds each call unless the caller's deadline is sooner.
 	timeout time.Duration
+	// reps are the ready replicas of a remote binding whose backend runs
+	// replicas (nil: calls go to url); keep is how many replicas the
+	// module keeps (those of higher index are leaving), rr turns ties
+	// between replicas round. See replicas.go.
+	reps atomic.Pointer[[]*replica]
+	keep atomic.Int64
+	rr   atomic.Uint64
 }
 
 // entry is one action of a binding with the recorder its calls feed.
@@ -96,6 +103,9 @@ func (b *binding) invoke(ctx context.Context, ctxs *callContexts, start track.Mo
 	if b.mode == ModeModule {
 		res, err := callInProcess(ctx, module, e, args)
 		return res, 0, err
+	}
+	if reps := b.reps.Load(); reps != nil {
+		return b.callReplicas(ctx, *reps, e, args)
 	}
 	return b.client.CallSized(ctx, b.url, e.name, args)
 }

@@ -52,6 +52,9 @@ func (e *Engine) Describe(ctx context.Context, name string) (types.DescribeAnswe
 		}
 	}
 	e.podsOf(&d)
+	if r := d.Status.Remote; d.Replicas == nil && r.ReplicasDesired > 0 {
+		d.Replicas = &types.Replicas{Ready: r.ReplicasReady, Desired: r.ReplicasDesired}
+	}
 	if d.Actions == nil {
 		d.Actions = []types.ActionSpec{}
 	}

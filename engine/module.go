@@ -86,6 +86,10 @@ type module struct {
 	// cause is who asked for the desired mode: the cause of the moves that
 	// follow from it.
 	cause Cause
+	// replicas is how many replicas of its action server the module asks
+	// for (0: the config's replicas.min, else 1); scaleMu orders scalings.
+	replicas int
+	scaleMu  sync.Mutex
 }
 
 func newModule(e *Engine, name string, cfg ConfiguredAction) *module {
@@ -212,6 +216,8 @@ func (m *module) reconcile(ctx context.Context) {
 			cur := m.cur.Load()
 			if serving != ModeRemote || cur == nil || cur.url != rs.URL {
 				m.swap(m.e.remoteBinding(m, cfg.ActionConfig, rs, server), "")
+			} else {
+				cur.setReplicas(rs.Replicas) // replicas come and go under the same binding
 			}
 			m.stopLeaving(ctx)
 			return
@@ -365,7 +371,10 @@ type serverRun struct {
 // startServer launches the module's remote action server and starts it.
 func (m *module) startServer(cfg ActionConfig) error {
 	sr := &serverRun{}
-	srv, err := m.e.launch(m.name, cfg, func(st backend.State) { m.onServerState(sr, st) })
+	m.mu.Lock()
+	n := m.replicasLocked()
+	m.mu.Unlock()
+	srv, err := m.e.launch(m.name, cfg, n, func(st backend.State) { m.onServerState(sr, st) })
 	if err != nil {
 		return err
 	}
@@ -544,6 +553,10 @@ func (e *Engine) remoteBinding(m *module, cfg ActionConfig, rs backend.State, sr
 	b.server = sr
 	b.client = e.be.Load().client
 	b.timeout = e.callTimeout(cfg)
+	m.mu.Lock()
+	b.keep.Store(int64(m.replicasLocked()))
+	m.mu.Unlock()
+	b.setReplicas(rs.Replicas)
 	for full, params := range rs.Spec {
 		_, act, err := actions.SplitName(full)
 		if err != nil {

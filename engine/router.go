@@ -198,6 +198,11 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	if b.mode != ModeRemote || !serverGone(err) {
 		return nil, dropped, err
 	}
+	if b.readyReplicas() > 0 {
+		// One replica went down under the call, which may have run on it:
+		// it is not sent again; the other replicas take the next calls.
+		return nil, dropped, retryLater("%s: a replica of the action server of %q went down under the call: %w", name, m.name, err)
+	}
 	next, werr := m.awaitFallback(ctx, b)
 	if werr != nil {
 		return nil, dropped, retryLater("%s: the action server of %q is down and the module has no fallback now (%v): %w", name, m.name, werr, err)

@@ -27,13 +27,14 @@ func serverSpec(name string, cfg ActionConfig) backend.ServerSpec {
 // launch prepares the module's remote action server on the engine's
 // backend or, when its config names a url, the follower of that external
 // server (on every backend).
-func (e *Engine) launch(name string, cfg ActionConfig, report func(backend.State)) (backend.Server, error) {
+func (e *Engine) launch(name string, cfg ActionConfig, replicas int, report func(backend.State)) (backend.Server, error) {
 	var l backend.Launcher = e.backend()
 	if cfg.URL != "" {
 		l = e.external
 	}
 	spec := serverSpec(name, cfg)
 	spec.Wasm = e.wasmServer(name, cfg)
+	spec.Replicas = replicas
 	srv, err := l.Launch(spec, report)
 	return srv, fromBackend(err)
 }

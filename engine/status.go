@@ -48,6 +48,10 @@ func (m *module) status() ActionStatus {
 		st.InFlight += d.inFlight(false)
 	}
 	st.Module.LocalMemRequirement, st.Module.SizeBytes = m.e.memRequirement(m, m.cfg.ActionConfig)
+	if m.server != nil && !m.rstate.External {
+		st.Remote.ReplicasReady = m.rstate.ReadyReplicas()
+		st.Remote.ReplicasDesired = max(m.rstate.Desired, 1)
+	}
 	if st.Remote.URL == "" && m.cfg.URL != "" {
 		st.Remote.URL = m.cfg.URL
 	}

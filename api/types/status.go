@@ -94,6 +94,10 @@ type RemoteStatus struct {
 	Restarts  int    `json:"restarts,omitempty"`
 	External  bool   `json:"external,omitempty"`
 	LastError string `json:"last_error,omitempty"`
+	// ReplicasReady and ReplicasDesired count the replicas of a server
+	// the engine runs (jsorc's addition; absent when no server runs).
+	ReplicasReady   int `json:"replicas_ready,omitempty"`
+	ReplicasDesired int `json:"replicas_desired,omitempty"`
 }
 
 // MarshalJSON writes an empty url and status as null, as JSORC did.

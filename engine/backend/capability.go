@@ -13,9 +13,11 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
-// Scaler is a Server whose replicas can change while it runs. No backend
-// implements it yet: replicas per module (issue 14) plug in here, with the
-// state of each replica reported through the same callback.
+// Scaler is a Server whose replicas can change while it runs, the state
+// of each replica reported through the same callback (State.Replicas).
+// Scale sets how many replicas run (at least 1); scaling down removes the
+// replicas of the highest indexes at once: the engine has already stopped
+// sending them calls and let the calls in flight on them return.
 type Scaler interface {
 	Scale(ctx context.Context, replicas int) error
 }

@@ -47,6 +47,42 @@ type State struct {
 	Spec map[string][]string
 	// Since is when the phase last changed.
 	Since time.Time
+	// Replicas are the server's replicas, by index, when the backend runs
+	// more than one process per module (nil: one, at URL). Phase, URL,
+	// PID and Spec above are then those of the first ready replica (or
+	// replica 0 when none is), Restarts their sum.
+	Replicas []Replica
+	// Desired is how many replicas the backend is asked to run (0: one).
+	Desired int
+}
+
+// Replica is one replica of a module's action server.
+type Replica struct {
+	// Index numbers the replica from 0; scaling down removes the highest.
+	Index int
+	Phase Phase
+	// URL is where the replica takes calls (its own port).
+	URL      string
+	PID      int
+	Restarts int
+}
+
+// ReadyReplicas counts the replicas that are READY (for a server without
+// replicas: 1 when it is READY).
+func (s State) ReadyReplicas() int {
+	if s.Replicas == nil {
+		if s.Phase == PhaseReady {
+			return 1
+		}
+		return 0
+	}
+	n := 0
+	for _, r := range s.Replicas {
+		if r.Phase == PhaseReady {
+			n++
+		}
+	}
+	return n
 }
 
 // ServerSpec is what a backend needs to run a module's action server: the
@@ -68,6 +104,8 @@ type ServerSpec struct {
 	Port      int
 	// URL is an action server someone else runs.
 	URL string
+	// Replicas is how many replicas a Scaler starts with (0: one).
+	Replicas int
 	// Wasm is the WebAssembly module `jsorc serve-action --wasm` serves,
 	// when the module is one.
 	Wasm *WasmServer

@@ -1,0 +1,121 @@
+package local_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jsorc/jsorc/engine"
+)
+
+// waitReplicas waits until module name has want replicas ready of want
+// desired, as its status says.
+func waitReplicas(t *testing.T, e *engine.Engine, name string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := e.Status(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Remote.ReplicasReady == want && st.Remote.ReplicasDesired == want && len(e.ReplicaCalls(name)) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("module %s: replicas %d ready of %d desired, routed to %d; want %d", name, st.Remote.ReplicasReady, st.Remote.ReplicasDesired, len(e.ReplicaCalls(name)), want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestScaleUnderLoad scales a remote module 1 → 4 → 1 while callers keep
+// calling it: no call fails, and every replica serves calls.
+func TestScaleUnderLoad(t *testing.T) {
+	e := newEngine(t)
+	src := []byte("echo:\n  builtin: echo\n  replicas: {min: 1, max: 4}\n")
+	if _, err := e.ConfigureActions(ctxT(t), "echo", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	st := load(t, e, "echo", "remote")
+	if st.Remote.ReplicasReady != 1 || st.Remote.ReplicasDesired != 1 {
+		t.Fatalf("after load: replicas %d/%d, want 1/1", st.Remote.ReplicasReady, st.Remote.ReplicasDesired)
+	}
+
+	ctx, stop := context.WithCancel(ctxT(t))
+	var calls, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				_, err := e.Call(ctx, "echo.sleep", map[string]any{"ms": 2})
+				if err != nil && ctx.Err() == nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err)
+				}
+				calls.Add(1)
+			}
+		})
+	}
+	time.Sleep(200 * time.Millisecond)
+	if _, err := e.Scale(ctxT(t), "echo", 4); err != nil {
+		t.Fatal(err)
+	}
+	waitReplicas(t, e, "echo", 4)
+	at4 := calls.Load()
+	time.Sleep(time.Second)
+	served := e.ReplicaCalls("echo")
+	if _, err := e.Scale(ctxT(t), "echo", 1); err != nil {
+		t.Fatal(err)
+	}
+	waitReplicas(t, e, "echo", 1)
+	time.Sleep(300 * time.Millisecond)
+	stop()
+	wg.Wait()
+
+	if n := failed.Load(); n != 0 {
+		t.Errorf("%d of %d calls failed while scaling; first: %v", n, calls.Load(), firstErr.Load())
+	}
+	if calls.Load() <= at4 {
+		t.Errorf("no calls after scaling to 4 (%d in all)", calls.Load())
+	}
+	for i := range 4 {
+		if served[i] == 0 {
+			t.Errorf("replica %d served no call (served: %v)", i, served)
+		}
+	}
+	t.Logf("%d calls, 0 failed; served at 4 replicas: %v", calls.Load(), served)
+}
+
+// TestScaleOutsideRange refuses a count outside the config's range, and
+// any scaling of a module without one.
+func TestScaleOutsideRange(t *testing.T) {
+	e := newEngine(t)
+	for name, src := range map[string]string{
+		"echo":  "echo:\n  builtin: echo\n  replicas: {min: 2, max: 3}\n",
+		"plain": "plain:\n  builtin: echo\n",
+	} {
+		if _, err := e.ConfigureActions(ctxT(t), name, "test", []byte(src)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		module string
+		n      int
+	}{
+		{"below min", "echo", 1},
+		{"above max", "echo", 4},
+		{"no range", "plain", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := e.Scale(ctxT(t), tc.module, tc.n)
+			if !errors.Is(err, engine.ErrInvalid) {
+				t.Fatalf("Scale(%s, %d) = %v, want ErrInvalid", tc.module, tc.n, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jsorc/jsorc/engine/backend"
+)
+
+// replicasLocked is how many replicas the module asks for: the last
+// scaling's, else its config's replicas.min, else 1. Call with mu held.
+func (m *module) replicasLocked() int {
+	if m.replicas > 0 {
+		return m.replicas
+	}
+	if r := m.cfg.Replicas; r != nil && r.Min > 0 {
+		return r.Min
+	}
+	return 1
+}
+
+// drainPoll is how often a scale-down looks whether the calls on the
+// replicas it removes have returned.
+const drainPoll = 5 * time.Millisecond
+
+// Scale sets how many replicas of its action server module name runs,
+// within its config's replicas range (1 without one). The module must be
+// in remote mode on a backend that runs replicas. Scaling down is
+// make-before-break in reverse: the replicas removed take no more calls,
+// the calls on them return, and only then does the backend stop them.
+func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) {
+	m, err := e.module(name)
+	if err != nil {
+		return "", err
+	}
+	m.scaleMu.Lock()
+	defer m.scaleMu.Unlock()
+	m.mu.Lock()
+	lo, hi := 1, 1
+	if r := m.cfg.Replicas; r != nil {
+		lo, hi = r.Min, r.Max
+	}
+	sr, from := m.server, m.replicasLocked()
+	m.mu.Unlock()
+	if n < lo || n > hi {
+		if hi == 1 {
+			return "", errorf(ErrInvalid, "module %q: %d replicas: its config has no replicas range, so it runs 1 (give it `replicas: {min: 1, max: N}`)", name, n)
+		}
+		return "", errorf(ErrInvalid, "module %q: %d replicas: its config allows %d to %d", name, n, lo, hi)
+	}
+	if sr == nil {
+		return "", errorf(ErrConflict, "module %q has no action server running: load it in remote mode first", name)
+	}
+	sc, ok := sr.srv.(backend.Scaler)
+	if !ok {
+		return "", errorf(ErrConflict, "module %q: the %s backend does not run replicas of its server", name, e.backend().Name())
+	}
+	m.mu.Lock()
+	m.replicas = n
+	m.mu.Unlock()
+	m.keepReplicas(n)
+	if n < from {
+		if err := m.drainLeaving(ctx); err != nil {
+			return "", err
+		}
+	}
+	if err := sc.Scale(ctx, n); err != nil {
+		return "", fromBackend(err)
+	}
+	return fmt.Sprintf("module %s: %d → %d replicas", name, from, n), nil
+}
+
+// keepReplicas marks the replicas of index n and above leaving in every
+// binding of the module.
+func (m *module) keepReplicas(n int) {
+	m.mu.Lock()
+	bs := append([]*binding{m.cur.Load()}, m.draining...)
+	m.mu.Unlock()
+	for _, b := range bs {
+		if b != nil {
+			b.keepReplicas(n)
+		}
+	}
+}
+
+// drainLeaving waits until no call is left on a leaving replica.
+func (m *module) drainLeaving(ctx context.Context) error {
+	t := time.NewTicker(drainPoll)
+	defer t.Stop()
+	for {
+		m.mu.Lock()
+		bs := append([]*binding{m.cur.Load()}, m.draining...)
+		m.mu.Unlock()
+		var busy int64
+		for _, b := range bs {
+			if b != nil {
+				busy += b.leavingBusy()
+			}
+		}
+		if busy == 0 {
+			return nil
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return errorf(ErrUnavailable, "module %q: %d calls still on the replicas being removed: %w", m.name, busy, ctx.Err())
+		}
+	}
+}
