@@ -198,9 +198,10 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	if b.mode != ModeRemote || !serverGone(err) {
 		return nil, dropped, err
 	}
-	if b.readyReplicas() > 0 {
-		// One replica went down under the call, which may have run on it:
-		// it is not sent again; the other replicas take the next calls.
+	if b.readyReplicas() > 1 {
+		// One of several replicas went down under the call, which may have
+		// run on it: it is not sent again; the others take the next calls.
+		// (A module's only replica going down falls back as below.)
 		return nil, dropped, retryLater("%s: a replica of the action server of %q went down under the call: %w", name, m.name, err)
 	}
 	next, werr := m.awaitFallback(ctx, b)
