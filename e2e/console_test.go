@@ -64,6 +64,34 @@ func (s *tmuxSession) waitScreen(what string, cond func(string) bool) string {
 	return screen
 }
 
+// startTmux runs the shell command of format and args in a 120×40 session
+// of a private tmux server, followed by a line with its exit status; the
+// server is killed at the end, and the console's log of dataDir shown if
+// the test failed. Without tmux the test fails under CI and is skipped,
+// loudly, elsewhere.
+func startTmux(t *testing.T, dataDir, format string, args ...any) *tmuxSession {
+	t.Helper()
+	tmuxBin, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed; CI must install it (.ci/run does)")
+		}
+		t.Skip("!!! tmux is not installed: the console's real-terminal test DID NOT RUN (apt-get install tmux) !!!")
+	}
+	s := &tmuxSession{t: t, bin: tmuxBin, socket: filepath.Join(t.TempDir(), "tmux.sock"), name: "console"}
+	script := fmt.Sprintf(format, args...) + "; echo \"console exited with status $?\"; sleep 60"
+	s.must("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", "sh", "-c", script)
+	t.Cleanup(func() {
+		if t.Failed() {
+			if log, err := os.ReadFile(filepath.Join(dataDir, "console.log")); err == nil {
+				t.Logf("console.log:\n%s", log)
+			}
+		}
+		_, _ = s.run("kill-server")
+	})
+	return s
+}
+
 // moduleRow is the table line of module name, "" when absent.
 func moduleRow(screen, name string) string {
 	for _, l := range strings.Split(screen, "\n") {
@@ -95,26 +123,9 @@ func childPIDs(pid int) []int {
 // and its action server are gone.
 func TestConsoleInTmux(t *testing.T) {
 	slow(t)
-	tmuxBin, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed; CI must install it (.ci/run does)")
-		}
-		t.Skip("!!! tmux is not installed: the console's real-terminal test DID NOT RUN (apt-get install tmux) !!!")
-	}
 	dir := t.TempDir()
 	addr := freeAddr(t)
-	s := &tmuxSession{t: t, bin: tmuxBin, socket: filepath.Join(t.TempDir(), "tmux.sock"), name: "console"}
-	script := fmt.Sprintf("JSORC_DATA=%s %s console --addr %s; echo \"console exited with status $?\"; sleep 60", dir, jsorcBin, addr)
-	s.must("new-session", "-d", "-s", s.name, "-x", "120", "-y", "40", "sh", "-c", script)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if log, err := os.ReadFile(filepath.Join(dir, "console.log")); err == nil {
-				t.Logf("console.log:\n%s", log)
-			}
-		}
-		_, _ = s.run("kill-server")
-	})
+	s := startTmux(t, dir, "JSORC_DATA=%s %s console --addr %s", dir, jsorcBin, addr)
 
 	s.waitScreen("the three built-in modules", func(sc string) bool {
 		return strings.Contains(sc, "Actions [3]") && moduleRow(sc, "textenc") != ""
