@@ -88,6 +88,8 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 		body []byte
 	}
 	var secs []section
+	// tail stands in for a dropped last section (see endingCustom).
+	var tail []byte
 	seen := map[byte]bool{}
 	r := &reader{b: mod, pos: 8}
 	for r.pos < len(r.b) {
@@ -97,6 +99,7 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, r.err)
 		}
+		tail = nil
 		if id != secCustom {
 			// The sections are found by id: a second one would be
 			// mistaken for the first (wazero refuses it anyway).
@@ -104,9 +107,10 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 				return nil, fmt.Errorf("%w: section %d twice", errNotInstrumentable, id)
 			}
 			seen[id] = true
-		} else if drop, err := droppedCustom(body); err != nil {
+		} else if drop, empty, err := droppedCustom(body); err != nil {
 			return nil, err
 		} else if drop {
+			tail = endingCustom(empty)
 			continue
 		}
 		secs = append(secs, section{id, body})
@@ -193,22 +197,43 @@ func instrumentLoops(mod []byte) ([]byte, error) {
 		}
 		emit(s.id, s.body)
 	}
+	if tail != nil {
+		emit(secCustom, tail)
+	}
 	return out, nil
 }
 
+// endingCustom is the custom section that replaces a dropped one ending
+// the module. wazero refuses a module whose last section is a custom
+// section with nothing after its name (and accepts one anywhere else), so
+// the module must end as it did: dropping the section would expose the
+// one before it (wazero would refuse a module it compiled), or mend the
+// module (it would compile one it refused). The stand-in holds nothing
+// after its name when the dropped section held nothing, one byte
+// otherwise.
+func endingCustom(empty bool) []byte {
+	b := appendName(nil, "jsorc.dropped")
+	if !empty {
+		b = append(b, 0)
+	}
+	return b
+}
+
 // droppedCustom says whether a custom section refers to code offsets (and
-// is dropped). One whose name is malformed is refused, not dropped: the
-// module is malformed, and dropping the section would mend it.
-func droppedCustom(body []byte) (bool, error) {
+// is dropped), and whether it holds nothing after its name. One whose
+// name is malformed is refused, not dropped: the module is malformed, and
+// dropping the section would mend it.
+func droppedCustom(body []byte) (drop, empty bool, err error) {
 	r := &reader{b: body}
 	n := r.u32()
 	name := r.bytes(int(n))
 	if r.err != nil || !utf8.Valid(name) {
-		return false, fmt.Errorf("%w: a custom section's name is malformed", errNotInstrumentable)
+		return false, false, fmt.Errorf("%w: a custom section's name is malformed", errNotInstrumentable)
 	}
 	s := string(name)
-	return strings.HasPrefix(s, ".debug_") || strings.HasPrefix(s, "metadata.code.") ||
-		s == "sourceMappingURL" || s == "external_debug_info", nil
+	drop = strings.HasPrefix(s, ".debug_") || strings.HasPrefix(s, "metadata.code.") ||
+		s == "sourceMappingURL" || s == "external_debug_info"
+	return drop, r.pos == len(body), nil
 }
 
 // checkExports refuses a module that exports the interrupt global's name
