@@ -93,6 +93,16 @@ func (h handlers) actionsDelete(ctx context.Context, p types.ActionsDeleteParams
 	return types.MessageAnswer{Message: msg}, err
 }
 
+func (h handlers) actionsScale(ctx context.Context, p types.ActionsScaleParams) (types.MessageAnswer, error) {
+	if err := required("name", p.Name); err != nil {
+		return types.MessageAnswer{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, unloadBudget)
+	defer cancel()
+	msg, err := h.e.Scale(ctx, p.Name, p.Replicas)
+	return types.MessageAnswer{Message: msg}, err
+}
+
 func (h handlers) actionsCall(ctx context.Context, p types.CallParams) (types.CallAnswer, error) {
 	if err := required("name", p.Name); err != nil {
 		return types.CallAnswer{}, err

@@ -88,6 +88,7 @@ func (h handlers) routes() []route {
 		bind(types.ActionsStatus, h.actionsStatus, nil),
 		bind(types.ActionsUnload, h.actionsUnload, nil, within(unloadBudget)),
 		bind(types.ActionsDelete, h.actionsDelete, nil, within(unloadBudget)),
+		bind(types.ActionsScale, h.actionsScale, nil, within(unloadBudget)),
 		bind(types.ActionsCall, h.actionsCall, nil, within(callBudget), large, numbers),
 		bind(types.PolicySet, h.policySet, nil),
 		bind(types.PolicyGet, h.policyGet, nil),

@@ -160,6 +160,8 @@ func TestActionsStatus(t *testing.T) {
 					t.Errorf("actions = %v, want echo among them", acts)
 				}
 			}},
+		{name: "scale outside the range", endpoint: "jsorc_actions_scale", body: `{"name":"synth","replicas":2}`, code: 400},
+		{name: "scale an unknown module", endpoint: "jsorc_actions_scale", body: `{"name":"nosuch","replicas":1}`, code: 404},
 		{name: "one unloaded has null mode", endpoint: "jsorc_actions_status", body: `{"name":"synth"}`, code: 200,
 			check: func(t *testing.T, f *fixture, a answer) {
 				st, _ := a.body["action_status"].(map[string]any)
@@ -488,7 +490,7 @@ func TestHealthzAndList(t *testing.T) {
 		"actions_call", "actions_list", "actions_module_list", "app_config", "app_list",
 		"config_delete", "config_exists", "config_get", "config_list", "config_set",
 		"jsorc_actionpolicy_get", "jsorc_actionpolicy_set",
-		"jsorc_actions_config", "jsorc_actions_delete", "jsorc_actions_describe", "jsorc_actions_load", "jsorc_actions_status", "jsorc_actions_unload",
+		"jsorc_actions_config", "jsorc_actions_delete", "jsorc_actions_describe", "jsorc_actions_load", "jsorc_actions_scale", "jsorc_actions_status", "jsorc_actions_unload",
 		"jsorc_benchmark_report", "jsorc_benchmark_start", "jsorc_benchmark_stop", "jsorc_engine_info",
 		"jsorc_events", "jsorc_history",
 		"jsorc_loadtest", "jsorc_loadtest_status", "jsorc_logs", "jsorc_refresh", "jsorc_reports", "jsorc_stats",

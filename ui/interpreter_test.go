@@ -122,7 +122,7 @@ func TestComplete(t *testing.T) {
 		want       []string
 	}{
 		{"act", "", []string{"actionpolicy", "actions"}},
-		{"actions ", "actions ", []string{"call", "config", "delete", "describe", "list", "load", "module", "status", "unload"}},
+		{"actions ", "actions ", []string{"call", "config", "delete", "describe", "list", "load", "module", "scale", "status", "unload"}},
 		{"actions lo", "actions ", []string{"load"}},
 		{"actions load ", "actions load ", []string{"echo", "synth", "textenc", "tfm_ner"}},
 		{"actions load t", "actions load ", []string{"textenc", "tfm_ner"}},

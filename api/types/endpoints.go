@@ -15,6 +15,8 @@ var (
 		"unload a module, retiring its remote server unless told not to")
 	ActionsDelete = admin[ActionsDeleteParams, MessageAnswer]("jsorc_actions_delete",
 		"forget a module's config; force unloads a loaded one and retires its server first")
+	ActionsScale = admin[ActionsScaleParams, MessageAnswer]("jsorc_actions_scale",
+		"set how many replicas of its remote action server a module runs, within its config's replicas range")
 	ActionsCall = admin[CallParams, CallAnswer]("actions_call",
 		"call one action with a JSON object of arguments")
 	PolicySet = admin[PolicySetParams, MessageAnswer]("jsorc_actionpolicy_set",
@@ -89,7 +91,7 @@ var (
 func Endpoints() []EndpointInfo {
 	return []EndpointInfo{
 		ActionsConfig.Info(), ActionsLoad.Info(), ActionsStatus.Info(), ActionsUnload.Info(),
-		ActionsDelete.Info(), ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
+		ActionsDelete.Info(), ActionsScale.Info(), ActionsCall.Info(), PolicySet.Info(), PolicyGet.Info(), ConfigSet.Info(), ConfigGet.Info(),
 		ConfigList.Info(), ConfigExists.Info(), ConfigDelete.Info(), ActionsList.Info(), ModuleList.Info(), JsorcRefresh.Info(),
 		ServiceRefresh.Info(), Services.Info(), ServiceConfig.Info(), AppConfig.Info(),
 		AppList.Info(), AppRun.Info(), EngineStats.Info(), BenchmarkStart.Info(), BenchmarkReport.Info(),

@@ -83,6 +83,13 @@ type ActionsDeleteParams struct {
 	Force bool   `json:"force,omitempty"`
 }
 
+// ActionsScaleParams are jsorc_actions_scale's parameters: the module and
+// how many replicas of its action server it runs.
+type ActionsScaleParams struct {
+	Name     string `json:"name"`
+	Replicas int    `json:"replicas"`
+}
+
 // CallParams are actions_call's and app_run's parameters: the action or app
 // name and the JSON object of arguments (ctx).
 type CallParams struct {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 
 	// go.yaml.in's v2, not sigs.k8s.io/yaml: the console imports this
@@ -117,6 +118,14 @@ func actionsUnload(in Input) (any, error) {
 
 func actionsDelete(in Input) (any, error) {
 	return types.ActionsDeleteParams{Name: in.Args[0], Force: in.Flags.Bool("force")}, nil
+}
+
+func actionsScale(in Input) (any, error) {
+	n, err := strconv.Atoi(in.Args[1])
+	if err != nil || n < 1 {
+		return nil, fmt.Errorf("%w: replicas %q: give a whole number, at least 1 (e.g. actions scale %s 3)", ErrUsage, in.Args[1], in.Args[0])
+	}
+	return types.ActionsScaleParams{Name: in.Args[0], Replicas: n}, nil
 }
 
 func actionsCall(in Input) (any, error) {

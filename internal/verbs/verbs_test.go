@@ -75,8 +75,11 @@ func sampleInput(t *testing.T, v *verbs.Verb) verbs.Input {
 	for i := 0; i < v.Min; i++ {
 		args = append(args, "x")
 	}
-	if v.Path == "actions load" {
+	switch v.Path {
+	case "actions load":
 		args = append(args, "-mode", "module")
+	case "actions scale":
+		args[1] = "2"
 	}
 	in, err := v.Parse(args)
 	if err != nil {
@@ -165,6 +168,9 @@ func TestParams(t *testing.T) {
 		{line: "actions config all mod.wasm", wantErr: "a .wasm source configures one module"},
 		{line: "actions load echo", wantErr: "-mode"},
 		{line: "actions unload echo -retire_svc false", want: types.ActionsUnloadParams{Name: "echo", Mode: "auto", RetireSvc: &retire}},
+		{line: "actions scale echo 3", want: types.ActionsScaleParams{Name: "echo", Replicas: 3}},
+		{line: "actions scale echo many", wantErr: `replicas "many": give a whole number, at least 1`},
+		{line: "actions scale echo 0", wantErr: `replicas "0": give a whole number, at least 1`},
 		{line: `actions call echo.echo -ctx {"value":1.0}`, want: types.CallParams{Name: "echo.echo", Ctx: map[string]any{"value": json.Number("1.0")}}},
 		{line: `actions call echo.echo -ctx {value:1}`, wantErr: "double quotes"},
 		{line: `actions call echo.echo -ctx {"a":1}{"b":2}`, wantErr: "more than one JSON value"},
