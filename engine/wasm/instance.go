@@ -129,7 +129,10 @@ func (m *Module) instantiate(ctx context.Context, deadline time.Time) (*instance
 		m.forget(in)
 		return nil, err
 	}
-	in.size = int64(in.mem.Size())
+	size := int64(in.mem.Size())
+	m.mu.Lock() // Size reads every live instance's size under m.mu
+	in.size = size
+	m.mu.Unlock()
 	return in, nil
 }
 
