@@ -99,7 +99,18 @@ func (h handlers) actionsScale(ctx context.Context, p types.ActionsScaleParams) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, unloadBudget)
 	defer cancel()
-	msg, err := h.e.Scale(ctx, p.Name, p.Replicas)
+	var msg string
+	var err error
+	switch {
+	case p.Auto && p.Replicas != 0:
+		err = fmt.Errorf("%w: give replicas (a count, which pins them) or auto (the autoscaler sets them), not both", errBadRequest)
+	case p.Auto:
+		msg, err = h.e.ScaleAuto(ctx, p.Name)
+	case p.Replicas < 1:
+		err = fmt.Errorf("%w: replicas %d: give a count of at least 1, or auto: true to let the autoscaler set them", errBadRequest, p.Replicas)
+	default:
+		msg, err = h.e.Scale(ctx, p.Name, p.Replicas)
+	}
 	return types.MessageAnswer{Message: msg}, err
 }
 

@@ -37,6 +37,7 @@ const (
 	EventConfig   = types.EventConfig
 	EventApps     = types.EventApps
 	EventCluster  = types.EventCluster
+	EventScale    = types.EventScale
 )
 
 // recentEvents is how many of the latest numbered events the engine keeps,

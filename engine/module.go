@@ -87,8 +87,11 @@ type module struct {
 	// follow from it.
 	cause Cause
 	// replicas is how many replicas of its action server the module asks
-	// for (0: the config's replicas.min, else 1); scaleMu orders scalings.
+	// for (0: the config's replicas.min, else 1); pinned says a scaling by
+	// hand set it, which the autoscaler leaves alone. scaleMu orders
+	// scalings.
 	replicas int
+	pinned   bool
 	scaleMu  sync.Mutex
 }
 

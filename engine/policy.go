@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/api/types"
+	"github.com/jsorc/jsorc/engine/measure"
 	"github.com/jsorc/jsorc/engine/policy"
 	"github.com/jsorc/jsorc/engine/track"
 	"github.com/jsorc/jsorc/store"
@@ -35,15 +36,20 @@ type (
 type policyRunner struct {
 	ticks chan policyTick
 
+	// scaler belongs to the policy loop's goroutine.
+	scaler autoscaler
+
 	mu    sync.Mutex
 	p     policy.Policy
 	state PolicyState
 }
 
-// policyTick is one window of measurements handed to the policy.
+// policyTick is one window of measurements handed to the policy: the
+// calls' and the action servers' (replica 0's process of each module).
 type policyTick struct {
-	now    time.Time
-	deltas map[string]track.Snapshot
+	now     time.Time
+	deltas  map[string]track.Snapshot
+	servers map[string]measure.ProcStats
 }
 
 func newPolicyRunner() *policyRunner {
@@ -197,14 +203,15 @@ func (e *Engine) policyLoop(ctx context.Context) error {
 
 // offerTick hands a window to the policy loop, dropping it if the loop is
 // still busy with the previous one.
-func (e *Engine) offerTick(now time.Time, deltas map[string]track.Snapshot) {
+func (e *Engine) offerTick(now time.Time, deltas map[string]track.Snapshot, servers map[string]measure.ProcStats) {
 	select {
-	case e.pol.ticks <- policyTick{now: now, deltas: deltas}:
+	case e.pol.ticks <- policyTick{now: now, deltas: deltas, servers: servers}:
 	default:
 	}
 }
 
-// runPolicy observes, asks the policy, and applies its moves in order.
+// runPolicy observes, asks the policy, applies its moves in order, then
+// lets the autoscaler scale the remote modules' replicas.
 func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 	obs := e.observe(t)
 	r := e.pol
@@ -231,8 +238,10 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 		r.state.Phase, r.state.Status, r.state.NextAt, r.state.Estimates = d.Phase, d.Status, d.NextAt, d.Estimates
 	}
 	r.mu.Unlock()
+	moved := applied
+	applied = append(applied, e.autoscale(ctx, t, p.Params())...)
 	e.recordMoves(applied)
-	for _, pm := range applied {
+	for _, pm := range moved {
 		msg := fmt.Sprintf("moved %s from %s to %s: %s", pm.Module, dashIfEmpty(pm.From), pm.To, pm.Reason)
 		if pm.Error != "" {
 			msg = fmt.Sprintf("could not move %s to %s: %s", pm.Module, pm.To, pm.Error)

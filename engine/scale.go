@@ -24,11 +24,13 @@ func (m *module) replicasLocked() int {
 // replicas it removes have returned.
 const drainPoll = 5 * time.Millisecond
 
-// Scale sets how many replicas of its action server module name runs,
-// within its config's replicas range (1 without one). The module must be
-// in remote mode on a backend that runs replicas. Scaling down is
-// make-before-break in reverse: the replicas removed take no more calls,
-// the calls on them return, and only then does the backend stop them.
+// Scale sets by hand how many replicas of its action server module name
+// runs, within its config's replicas range (1 without one). The module
+// must be in remote mode on a backend that runs replicas. The count is
+// pinned: the autoscaler leaves the module alone until ScaleAuto hands it
+// back. Scaling down is make-before-break in reverse: the replicas removed
+// take no more calls, the calls on them return, and only then does the
+// backend stop them.
 func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) {
 	m, err := e.module(name)
 	if err != nil {
@@ -36,6 +38,58 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	}
 	m.scaleMu.Lock()
 	defer m.scaleMu.Unlock()
+	from, err := m.scaleLocked(ctx, n)
+	if err != nil {
+		return "", err
+	}
+	m.mu.Lock()
+	ranged := m.autoscaledLocked()
+	m.pinned = ranged
+	m.mu.Unlock()
+	msg := fmt.Sprintf("module %s: %d → %d replicas", name, from, n)
+	if ranged {
+		msg += fmt.Sprintf(", pinned: the autoscaler leaves them until `actions scale %s auto`", name)
+	}
+	e.publish(causeOf(ctx), EventScale, name, msg)
+	return msg, nil
+}
+
+// ScaleAuto hands module name's replicas back to the autoscaler after a
+// Scale by hand pinned them; it changes no replica now (the autoscaler
+// decides at its next tick). Its config must give a replicas range.
+func (e *Engine) ScaleAuto(ctx context.Context, name string) (string, error) {
+	m, err := e.module(name)
+	if err != nil {
+		return "", err
+	}
+	m.scaleMu.Lock()
+	defer m.scaleMu.Unlock()
+	m.mu.Lock()
+	ranged, was, n := m.autoscaledLocked(), m.pinned, m.replicasLocked()
+	m.pinned = false
+	m.mu.Unlock()
+	if !ranged {
+		return "", errorf(ErrInvalid, "module %q: its config gives no replicas range to scale in (give it `replicas: {min: 1, max: N}` with N > 1)", name)
+	}
+	msg := fmt.Sprintf("module %s: replicas scaled automatically again (now %d; the autoscaler decides at its next tick)", name, n)
+	if !was {
+		msg = fmt.Sprintf("module %s: replicas were already scaled automatically (now %d)", name, n)
+	}
+	e.publish(causeOf(ctx), EventScale, name, msg)
+	return msg, nil
+}
+
+// autoscaledLocked reports whether the module's config gives the
+// autoscaler a range (max > min). Call with mu held.
+func (m *module) autoscaledLocked() bool {
+	r := m.cfg.Replicas
+	return r != nil && r.Max > r.Min
+}
+
+// scaleLocked sets the module's replicas to n and returns how many it had.
+// Call with scaleMu held.
+func (m *module) scaleLocked(ctx context.Context, n int) (int, error) {
+	e, name := m.e, m.name
 	m.mu.Lock()
 	lo, hi := 1, 1
 	if r := m.cfg.Replicas; r != nil {
@@ -45,16 +99,16 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	m.mu.Unlock()
 	if n < lo || n > hi {
 		if hi == 1 {
-			return "", errorf(ErrInvalid, "module %q: %d replicas: its config has no replicas range, so it runs 1 (give it `replicas: {min: 1, max: N}`)", name, n)
+			return 0, errorf(ErrInvalid, "module %q: %d replicas: its config has no replicas range, so it runs 1 (give it `replicas: {min: 1, max: N}`)", name, n)
 		}
-		return "", errorf(ErrInvalid, "module %q: %d replicas: its config allows %d to %d", name, n, lo, hi)
+		return 0, errorf(ErrInvalid, "module %q: %d replicas: its config allows %d to %d", name, n, lo, hi)
 	}
 	if sr == nil {
-		return "", errorf(ErrConflict, "module %q has no action server running: load it in remote mode first", name)
+		return 0, errorf(ErrConflict, "module %q has no action server running: load it in remote mode first", name)
 	}
 	sc, ok := sr.srv.(backend.Scaler)
 	if !ok {
-		return "", errorf(ErrConflict, "module %q: the %s backend does not run replicas of its server", name, e.backend().Name())
+		return 0, errorf(ErrConflict, "module %q: the %s backend does not run replicas of its server", name, e.backend().Name())
 	}
 	m.mu.Lock()
 	m.replicas = n
@@ -62,13 +116,13 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	m.keepReplicas(n)
 	if n < from {
 		if err := m.drainLeaving(ctx); err != nil {
-			return "", err
+			return 0, err
 		}
 	}
 	if err := sc.Scale(ctx, n); err != nil {
-		return "", fromBackend(err)
+		return 0, fromBackend(err)
 	}
-	return fmt.Sprintf("module %s: %d → %d replicas", name, from, n), nil
+	return from, nil
 }
 
 // keepReplicas marks the replicas of index n and above leaving in every

@@ -105,7 +105,7 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 		}
 	}
 	e.hist.add(smp, moduleSamples(now, deltas, servers, source))
-	e.offerTick(now, deltas)
+	e.offerTick(now, deltas, servers)
 	st.services = e.watchServices(st.services)
 	st.mu.Lock()
 	defer st.mu.Unlock()

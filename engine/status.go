@@ -51,6 +51,16 @@ func (m *module) status() ActionStatus {
 	if m.server != nil && !m.rstate.External {
 		st.Remote.ReplicasReady = m.rstate.ReadyReplicas()
 		st.Remote.ReplicasDesired = max(m.rstate.Desired, 1)
+		if _, ok := m.server.srv.(backend.Scaler); ok {
+			// What the engine asked for, even before its backend says so.
+			st.Remote.ReplicasDesired = m.replicasLocked()
+		}
+		if m.autoscaledLocked() {
+			st.Remote.ReplicasScaling = types.ScalingAuto
+			if m.pinned {
+				st.Remote.ReplicasScaling = types.ScalingManual
+			}
+		}
 	}
 	if st.Remote.URL == "" && m.cfg.URL != "" {
 		st.Remote.URL = m.cfg.URL

@@ -222,7 +222,7 @@ func (d *detailView) describeLines() []string {
 	}
 	for _, mv := range dd.Moves {
 		at := mv.At.In(d.c.loc).Format("15:04:05")
-		line := fmt.Sprintf("%s policy  %s → %s: %s", at, orDash(mv.From), orDash(mv.To), mv.Reason)
+		line := fmt.Sprintf("%s policy  %s: %s", at, mv.Change(), mv.Reason)
 		lines = append(lines, wrapLines(line, max(20, d.w))...)
 	}
 	head("Config")

@@ -87,7 +87,7 @@ func (p *policyPane) body(w, h int) string {
 	}
 	for i := len(ps.Decisions) - 1; i >= 0 && i >= len(ps.Decisions)-maxDecisions; i-- {
 		d := ps.Decisions[i]
-		move := fmt.Sprintf("%s %s → %s", d.Module, orDash(d.From), orDash(d.To))
+		move := d.Module + " " + d.Change()
 		line := " " + s.Muted.Render(d.At.In(p.c.loc).Format("15:04:05")) + " " + move
 		lines = append(lines, line)
 		if d.Error != "" {

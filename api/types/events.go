@@ -48,6 +48,10 @@ const (
 	// service's objects (FailedScheduling, BackOff, OOMKilled, ...), on the
 	// kube backend. Name is the module, or "service NAME".
 	EventCluster EventType = "cluster"
+	// EventScale: a module's replicas changed, by hand or by the
+	// autoscaler (Cause policy). Name is the module; Message says from
+	// how many to how many and why.
+	EventScale EventType = "scale"
 	// EventReset is not an engine event: a client's stream says with it
 	// that events may have been missed (a reconnection, a slow reader), so
 	// what the watcher shows must be read again.

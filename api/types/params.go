@@ -84,10 +84,13 @@ type ActionsDeleteParams struct {
 }
 
 // ActionsScaleParams are jsorc_actions_scale's parameters: the module and
-// how many replicas of its action server it runs.
+// how many replicas of its action server it runs, which pins them (the
+// autoscaler leaves the module alone), or Auto to hand them back to the
+// autoscaler. Give one of Replicas and Auto.
 type ActionsScaleParams struct {
 	Name     string `json:"name"`
-	Replicas int    `json:"replicas"`
+	Replicas int    `json:"replicas,omitempty"`
+	Auto     bool   `json:"auto,omitempty"`
 }
 
 // CallParams are actions_call's and app_run's parameters: the action or app

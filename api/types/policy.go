@@ -1,6 +1,9 @@
 package types
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // DefaultPolicy is the policy that changes nothing automatically.
 const DefaultPolicy = "default"
@@ -33,6 +36,30 @@ type PolicyMove struct {
 	Reason string    `json:"reason"`
 	// Error is set when the engine could not apply the move.
 	Error string `json:"error,omitempty"`
+	// Kind is MoveScale for the autoscaler's change of a remote module's
+	// replicas (From and To are then both "remote", ReplicasFrom and
+	// ReplicasTo the counts), empty for a change of mode.
+	Kind         string `json:"kind,omitempty"`
+	ReplicasFrom int    `json:"replicas_from,omitempty"`
+	ReplicasTo   int    `json:"replicas_to,omitempty"`
+}
+
+// MoveScale is the Kind of a PolicyMove that changed replicas.
+const MoveScale = "scale"
+
+// Change renders what the move changed: "remote → module", or for a
+// scaling "remote ×1 → ×4"; a missing mode shows as "—".
+func (m PolicyMove) Change() string {
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
+	}
+	if m.Kind == MoveScale {
+		return fmt.Sprintf("%s ×%d → ×%d", dash(m.From), m.ReplicasFrom, m.ReplicasTo)
+	}
+	return dash(m.From) + " → " + dash(m.To)
 }
 
 // Estimate is a policy's view of one module, for the console's policy pane

@@ -98,7 +98,18 @@ type RemoteStatus struct {
 	// the engine runs (jsorc's addition; absent when no server runs).
 	ReplicasReady   int `json:"replicas_ready,omitempty"`
 	ReplicasDesired int `json:"replicas_desired,omitempty"`
+	// ReplicasScaling says who sets the replicas of a module whose config
+	// gives a range (max > min): ScalingAuto (the autoscaler) or
+	// ScalingManual (`actions scale NAME N` pinned them until `actions
+	// scale NAME auto`); empty without a range.
+	ReplicasScaling string `json:"replicas_scaling,omitempty"`
 }
+
+// Who sets a module's replicas (RemoteStatus.ReplicasScaling).
+const (
+	ScalingAuto   = "auto"
+	ScalingManual = "manual"
+)
 
 // MarshalJSON writes an empty url and status as null, as JSORC did.
 func (r RemoteStatus) MarshalJSON() ([]byte, error) {

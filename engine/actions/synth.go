@@ -26,6 +26,10 @@ const (
 	MaxSynthResponseBytes = 64 << 20
 	// MaxSynthCPUMs bounds cpu_ms (one minute of CPU per call).
 	MaxSynthCPUMs = 60_000
+	// MaxSynthWaitMs bounds wait_ms (one minute per call).
+	MaxSynthWaitMs = 60_000
+	// MaxSynthSlots bounds slots.
+	MaxSynthSlots = 1 << 16
 )
 
 // synthPage is the stride at which loaded memory is touched.
@@ -43,6 +47,14 @@ type SynthParams struct {
 	MemMB int
 	// CPUMs is the thread CPU time, in milliseconds, each call burns.
 	CPUMs float64
+	// WaitMs is how long, in milliseconds, each call then waits without
+	// using the CPU: a model waiting on an accelerator, a disk or another
+	// service.
+	WaitMs float64
+	// Slots is how many calls one instance serves at once (0: no limit);
+	// the others wait their turn, so an instance queues as a server with
+	// one accelerator does.
+	Slots int
 	// ResponseBytes is the length of the payload string of each answer.
 	ResponseBytes int
 	// Actions names the module's actions; each behaves the same.
@@ -55,14 +67,15 @@ func DefaultSynthParams() SynthParams {
 	return SynthParams{ResponseBytes: 64, Actions: []string{"infer"}}
 }
 
-// ParseSynthParams reads a synth config: mem_mb (int ≥ 0), cpu_ms
-// (number ≥ 0) and response_bytes (int ≥ 0), each up to its Max constant,
+// ParseSynthParams reads a synth config: mem_mb (int ≥ 0), cpu_ms and
+// wait_ms (numbers ≥ 0), slots and response_bytes (ints ≥ 0), each up to
+// its Max constant,
 // and actions (a non-empty list of distinct identifiers). Every key is
 // optional and falls back to DefaultSynthParams; unknown keys and values of
 // the wrong type or range are errors.
 func ParseSynthParams(params map[string]any) (SynthParams, error) {
 	p := DefaultSynthParams()
-	if err := checkConfigKeys("synth", params, "mem_mb", "cpu_ms", "response_bytes", "actions"); err != nil {
+	if err := checkConfigKeys("synth", params, "mem_mb", "cpu_ms", "wait_ms", "slots", "response_bytes", "actions"); err != nil {
 		return p, err
 	}
 	var err error
@@ -70,6 +83,12 @@ func ParseSynthParams(params map[string]any) (SynthParams, error) {
 		return p, fmt.Errorf("synth config: %w", err)
 	}
 	if p.CPUMs, err = Float(params, "cpu_ms", p.CPUMs); err != nil {
+		return p, fmt.Errorf("synth config: %w", err)
+	}
+	if p.WaitMs, err = Float(params, "wait_ms", p.WaitMs); err != nil {
+		return p, fmt.Errorf("synth config: %w", err)
+	}
+	if p.Slots, err = Int(params, "slots", p.Slots); err != nil {
 		return p, fmt.Errorf("synth config: %w", err)
 	}
 	if p.ResponseBytes, err = Int(params, "response_bytes", p.ResponseBytes); err != nil {
@@ -95,6 +114,10 @@ func (p SynthParams) Validate() error {
 		return fmt.Errorf("synth config: mem_mb is %d, want 0..%d", p.MemMB, MaxSynthMemMB)
 	case math.IsNaN(p.CPUMs) || p.CPUMs < 0 || p.CPUMs > MaxSynthCPUMs:
 		return fmt.Errorf("synth config: cpu_ms is %v, want 0..%d", p.CPUMs, MaxSynthCPUMs)
+	case math.IsNaN(p.WaitMs) || p.WaitMs < 0 || p.WaitMs > MaxSynthWaitMs:
+		return fmt.Errorf("synth config: wait_ms is %v, want 0..%d", p.WaitMs, MaxSynthWaitMs)
+	case p.Slots < 0 || p.Slots > MaxSynthSlots:
+		return fmt.Errorf("synth config: slots is %d, want 0..%d (0: no limit)", p.Slots, MaxSynthSlots)
 	case p.ResponseBytes < 0 || p.ResponseBytes > MaxSynthResponseBytes:
 		return fmt.Errorf("synth config: response_bytes is %d, want 0..%d", p.ResponseBytes, MaxSynthResponseBytes)
 	case len(p.Actions) == 0:
@@ -132,6 +155,9 @@ type synth struct {
 	actions []Action
 	// work is the read-only buffer hashed to burn CPU.
 	work []byte
+	// slots holds a token per call being served when the config limits
+	// them (nil: no limit).
+	slots chan struct{}
 
 	mu sync.Mutex
 	// mem is the resident memory held while loaded; nil after Close. It is
@@ -168,6 +194,9 @@ func NewSynth(p SynthParams) (Instance, error) {
 		return nil, fmt.Errorf("synth load: mem_mb %d exceeds the machine's %d MiB of memory", p.MemMB, total>>20)
 	}
 	s := &synth{params: p, work: make([]byte, synthChunk)}
+	if p.Slots > 0 {
+		s.slots = make(chan struct{}, p.Slots)
+	}
 	for i := range s.work {
 		s.work[i] = byte(i * 131)
 	}
@@ -212,11 +241,23 @@ func (s *synth) Close() error {
 	return nil
 }
 
-// call returns the function of the action called name: burn the configured
-// CPU time, then answer the digest of the JSON of data and a payload.
+// call returns the function of the action called name: take a slot when
+// they are limited, burn the configured CPU time, wait the configured
+// time, then answer the digest of the JSON of data and a payload.
 func (s *synth) call(name string) Func {
 	return func(ctx context.Context, args map[string]any) (any, error) {
+		if s.slots != nil {
+			select {
+			case s.slots <- struct{}{}:
+				defer func() { <-s.slots }()
+			case <-ctx.Done():
+				return nil, fmt.Errorf("synth.%s: waiting for a free slot: %w", name, ctx.Err())
+			}
+		}
 		if err := s.burn(ctx); err != nil {
+			return nil, fmt.Errorf("synth.%s: %w", name, err)
+		}
+		if err := s.wait(ctx); err != nil {
 			return nil, fmt.Errorf("synth.%s: %w", name, err)
 		}
 		raw, err := json.Marshal(args["data"])
@@ -241,6 +282,22 @@ func synthPayload(digest string, n int) string {
 		b.WriteString(digest[:min(len(digest), n-b.Len())])
 	}
 	return b.String()
+}
+
+// wait waits the configured wait_ms on a timer, or until ctx ends.
+func (s *synth) wait(ctx context.Context) error {
+	d := time.Duration(s.params.WaitMs * float64(time.Millisecond))
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait interrupted: %w", ctx.Err())
+	}
 }
 
 // burn hashes the work buffer on a locked OS thread until that thread's CPU

@@ -49,6 +49,15 @@ func TestParseSynthParams(t *testing.T) {
 		{name: "negative cpu", params: map[string]any{"cpu_ms": -0.1}, wantErr: "cpu_ms"},
 		{name: "huge cpu", params: map[string]any{"cpu_ms": 1e9}, wantErr: "cpu_ms"},
 		{name: "bool cpu", params: map[string]any{"cpu_ms": true}, wantErr: "cpu_ms"},
+		{
+			name:   "a waiting server with one slot",
+			params: map[string]any{"wait_ms": 20, "slots": 1},
+			want:   actions.SynthParams{WaitMs: 20, Slots: 1, ResponseBytes: 64, Actions: []string{"infer"}},
+		},
+		{name: "negative wait", params: map[string]any{"wait_ms": -1}, wantErr: "wait_ms"},
+		{name: "huge wait", params: map[string]any{"wait_ms": 1e9}, wantErr: "wait_ms"},
+		{name: "negative slots", params: map[string]any{"slots": -1}, wantErr: "slots"},
+		{name: "fractional slots", params: map[string]any{"slots": 1.5}, wantErr: "slots"},
 		{name: "negative response", params: map[string]any{"response_bytes": -5}, wantErr: "response_bytes"},
 		{name: "huge response", params: map[string]any{"response_bytes": 1 << 30}, wantErr: "response_bytes"},
 		{name: "no actions", params: map[string]any{"actions": []any{}}, wantErr: "actions"},
@@ -332,6 +341,46 @@ func TestSynthConcurrentCalls(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestSynthSlotsQueue: with one slot, concurrent calls of wait_ms each
+// are served one after the other, so the last ends no sooner than their
+// sum; a call waiting for a slot gives up when its context ends.
+func TestSynthSlotsQueue(t *testing.T) {
+	const n, waitMs = 4, 30
+	inst := load(t, "synth", map[string]any{"wait_ms": waitMs, "slots": 1})
+	a := action(t, inst, "infer")
+	start := time.Now()
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := a.Fn(context.Background(), map[string]any{"data": 1})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d := time.Since(start); d < n*waitMs*time.Millisecond {
+		t.Errorf("%d calls of %d ms on one slot took %v: they did not queue", n, waitMs, d)
+	}
+
+	hold := make(chan error, 1)
+	go func() {
+		_, err := a.Fn(context.Background(), map[string]any{"data": 1})
+		hold <- err
+	}()
+	time.Sleep(5 * time.Millisecond) // let it take the slot (if it has not, the call below just runs)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	if _, err := a.Fn(ctx, map[string]any{"data": 1}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a call whose deadline passed: %v, want a deadline error", err)
+	}
+	if err := <-hold; err != nil {
+		t.Fatal(err)
 	}
 }
 

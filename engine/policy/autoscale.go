@@ -52,6 +52,10 @@ type AutoscaleParams struct {
 	// replicas before one is removed (default 3); removals go one replica
 	// at a time, additions at once.
 	DownTicks int
+	// DownUtil is how full the replicas left after a removal may be, as a
+	// fraction of PerReplica (default 0.75): a load just under a whole
+	// number of replicas does not remove one only to add it back.
+	DownUtil float64
 	// FreeMemMB is the memory budget left for new replicas.
 	FreeMemMB float64
 }
@@ -62,6 +66,7 @@ const (
 	DefaultUpSlowdown   = 1.5
 	DefaultDownSlowdown = 1.2
 	DefaultDownTicks    = 3
+	DefaultDownUtil     = 0.75
 )
 
 func (p AutoscaleParams) withDefaults() AutoscaleParams {
@@ -77,6 +82,9 @@ func (p AutoscaleParams) withDefaults() AutoscaleParams {
 	p.DownSlowdown = min(p.DownSlowdown, p.UpSlowdown)
 	if p.DownTicks <= 0 {
 		p.DownTicks = DefaultDownTicks
+	}
+	if p.DownUtil <= 0 || p.DownUtil > 1 {
+		p.DownUtil = DefaultDownUtil
 	}
 	return p
 }
@@ -164,7 +172,8 @@ func (a *Autoscaler) decide(l ReplicaLoad, p AutoscaleParams, free *float64) (Sc
 			d.Reason += fmt.Sprintf(", %d within the memory budget (%.0f MB per replica)", d.To, l.MemPerReplicaMB)
 		}
 		return d, true
-	case need < l.Replicas && (slow == 0 || slow < p.DownSlowdown):
+	case need < l.Replicas && (slow == 0 || slow < p.DownSlowdown) &&
+		l.Outstanding <= p.DownUtil*p.PerReplica*float64(l.Replicas-1):
 		a.low[l.Module]++
 		if n := a.low[l.Module]; n < p.DownTicks {
 			return d, false

@@ -63,6 +63,11 @@ func TestAutoscaleTicks(t *testing.T) {
 			want: []int{4, 4, 4, 4, 4, 3},
 		},
 		{
+			name: "a load just under the replicas left stays", params: policy.AutoscaleParams{DownTicks: 1},
+			start: 2, ticks: []policy.ReplicaLoad{replicaLoad(0, 0.9, 10*ms), replicaLoad(0, 0.9, 10*ms), replicaLoad(0, 0.7, 10*ms)},
+			want: []int{2, 2, 1},
+		},
+		{
 			name: "never below min", params: policy.AutoscaleParams{DownTicks: 1},
 			start: 1, ticks: []policy.ReplicaLoad{replicaLoad(0, 0, 0), replicaLoad(0, 0, 0)},
 			want: []int{1, 1},

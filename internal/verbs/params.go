@@ -121,9 +121,12 @@ func actionsDelete(in Input) (any, error) {
 }
 
 func actionsScale(in Input) (any, error) {
+	if strings.EqualFold(in.Args[1], "auto") {
+		return types.ActionsScaleParams{Name: in.Args[0], Auto: true}, nil
+	}
 	n, err := strconv.Atoi(in.Args[1])
 	if err != nil || n < 1 {
-		return nil, fmt.Errorf("%w: replicas %q: give a whole number, at least 1 (e.g. actions scale %s 3)", ErrUsage, in.Args[1], in.Args[0])
+		return nil, fmt.Errorf("%w: replicas %q: give a whole number, at least 1 (e.g. actions scale %s 3), or auto", ErrUsage, in.Args[1], in.Args[0])
 	}
 	return types.ActionsScaleParams{Name: in.Args[0], Replicas: n}, nil
 }

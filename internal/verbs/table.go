@@ -52,8 +52,9 @@ func All() []Verb {
 			Summary:  "forget a module's config (-force unloads a loaded one and retires its server first)",
 			Flags:    []Flag{{Name: "force", Kind: Bool, Default: "false", Usage: "unload the module and retire its action server if it is loaded"}},
 			Endpoint: types.ActionsDelete.Name(), Params: actionsDelete},
-		{Path: "actions scale", Usage: "NAME REPLICAS", Min: 2, Max: 2, Args: ArgModule,
-			Summary:  "set how many replicas of its remote action server a module runs (within its config's replicas: {min, max})",
+		{Path: "actions scale", Usage: "NAME REPLICAS|auto", Min: 2, Max: 2, Args: ArgModule,
+			Summary: "set how many replicas of its remote action server a module runs (within its config's replicas: {min, max}); " +
+				"a count set by hand is pinned: the autoscaler leaves the module alone until `actions scale NAME auto` hands it back",
 			Endpoint: types.ActionsScale.Name(), Params: actionsScale},
 		{Path: "actions call", Usage: "MODULE.ACTION [-ctx JSON]", Min: 1, Max: 1, Args: ArgAction,
 			Summary:  "call one action with a JSON object of arguments",

@@ -170,6 +170,7 @@ func TestParams(t *testing.T) {
 		{line: "actions unload echo -retire_svc false", want: types.ActionsUnloadParams{Name: "echo", Mode: "auto", RetireSvc: &retire}},
 		{line: "actions scale echo 3", want: types.ActionsScaleParams{Name: "echo", Replicas: 3}},
 		{line: "actions scale echo many", wantErr: `replicas "many": give a whole number, at least 1`},
+		{line: "actions scale echo auto", want: types.ActionsScaleParams{Name: "echo", Auto: true}},
 		{line: "actions scale echo 0", wantErr: `replicas "0": give a whole number, at least 1`},
 		{line: `actions call echo.echo -ctx {"value":1.0}`, want: types.CallParams{Name: "echo.echo", Ctx: map[string]any{"value": json.Number("1.0")}}},
 		{line: `actions call echo.echo -ctx {value:1}`, wantErr: "double quotes"},

@@ -3,6 +3,7 @@ package local_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -117,5 +118,9 @@ func TestScaleOutsideRange(t *testing.T) {
 				t.Fatalf("Scale(%s, %d) = %v, want ErrInvalid", tc.module, tc.n, err)
 			}
 		})
+	}
+	// Nothing to hand back to the autoscaler without a range.
+	if _, err := e.ScaleAuto(ctxT(t), "plain"); !errors.Is(err, engine.ErrInvalid) || !strings.Contains(err.Error(), "replicas: {min: 1, max: N}") {
+		t.Errorf("ScaleAuto of a module without a range: %v, want ErrInvalid saying what to give", err)
 	}
 }
