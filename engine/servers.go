@@ -34,7 +34,9 @@ func (e *Engine) launch(name string, cfg ActionConfig, replicas int, report func
 	}
 	spec := serverSpec(name, cfg)
 	spec.Wasm = e.wasmServer(name, cfg)
-	spec.Replicas = replicas
+	if cfg.Replicas != nil {
+		spec.Replicas = replicas // else the backend's own count (a manifest's)
+	}
 	srv, err := l.Launch(spec, report)
 	return srv, fromBackend(err)
 }

@@ -51,7 +51,7 @@ func (m *module) status() ActionStatus {
 	if m.server != nil && !m.rstate.External {
 		st.Remote.ReplicasReady = m.rstate.ReadyReplicas()
 		st.Remote.ReplicasDesired = max(m.rstate.Desired, 1)
-		if _, ok := m.server.srv.(backend.Scaler); ok {
+		if _, ok := m.server.srv.(backend.Scaler); ok && m.cfg.Replicas != nil {
 			// What the engine asked for, even before its backend says so.
 			st.Remote.ReplicasDesired = m.replicasLocked()
 		}

@@ -54,6 +54,10 @@ type State struct {
 	Replicas []Replica
 	// Desired is how many replicas the backend is asked to run (0: one).
 	Desired int
+	// Ready counts the ready replicas behind URL when the backend
+	// balances calls among them itself (Kubernetes: the Service) and
+	// Replicas is nil; 0 otherwise.
+	Ready int
 }
 
 // Replica is one replica of a module's action server.
@@ -68,9 +72,12 @@ type Replica struct {
 }
 
 // ReadyReplicas counts the replicas that are READY (for a server without
-// replicas: 1 when it is READY).
+// replicas: Ready, else 1 when it is READY).
 func (s State) ReadyReplicas() int {
 	if s.Replicas == nil {
+		if s.Ready > 0 {
+			return s.Ready
+		}
 		if s.Phase == PhaseReady {
 			return 1
 		}
@@ -104,7 +111,9 @@ type ServerSpec struct {
 	Port      int
 	// URL is an action server someone else runs.
 	URL string
-	// Replicas is how many replicas a Scaler starts with (0: one).
+	// Replicas is how many replicas a Scaler starts with; 0 when the
+	// module's config gives no range: one on the local backend, the
+	// manifests' own count on Kubernetes.
 	Replicas int
 	// Wasm is the WebAssembly module `jsorc serve-action --wasm` serves,
 	// when the module is one.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -68,6 +69,8 @@ type kubeEngine struct {
 	counter *kubetest.RequestCounter
 	// dir is the data directory; empty means a fresh one.
 	dir string
+	// dial, when set, reaches in-cluster addresses (kubebackend.Options.Dial).
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // testMeta is a META_CONFIG for namespace ns: automation off, nothing kept
@@ -115,7 +118,7 @@ func (c *kubeCluster) open(o kubeEngine) (*enginetest.Engine, error) {
 	}
 	return enginetest.Open(c.t, engine.Options{
 		DataDir: o.dir,
-		Backend: recordingOpener{Options: kubebackend.Options{REST: rc, Image: testImage}, got: o.opened},
+		Backend: recordingOpener{Options: kubebackend.Options{REST: rc, Image: testImage, Dial: o.dial}, got: o.opened},
 		Logger:  testLogger(c.t),
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"sync"
 	"time"
 
 	"github.com/jsorc/jsorc/engine/actions"
@@ -195,6 +196,13 @@ type server struct {
 
 	wake chan struct{}
 
+	// objsMu guards plan.objs (replaced whole by Scale) and replicas, the
+	// Deployment's count when the module's config gives a range (0: the
+	// manifests' own); it is held across an apply, so the last apply is
+	// of the latest definition.
+	objsMu   sync.Mutex
+	replicas int
+
 	// The fields below belong to the run goroutine.
 	last    backend.State
 	seen    bool // the Deployment has been in the cache since the last apply
@@ -216,7 +224,10 @@ func (kb *Backend) Launch(spec backend.ServerSpec, report func(backend.State)) (
 	if err != nil {
 		return nil, err
 	}
-	return &server{kb: kb, owner: spec.Module, plan: p, report: report, fallback: fallback, wake: make(chan struct{}, 1)}, nil
+	if spec.Replicas > 0 {
+		p.objs = withReplicas(p.objs, p.deployment, spec.Replicas)
+	}
+	return &server{kb: kb, owner: spec.Module, plan: p, report: report, fallback: fallback, wake: make(chan struct{}, 1), replicas: spec.Replicas}, nil
 }
 
 // Retire deletes the owner's objects, in foreground, and waits until they
@@ -298,6 +309,8 @@ func (s *server) applyUntilDone(ctx context.Context) bool {
 // apply writes the objects and prunes what an older definition left.
 func (s *server) apply(ctx context.Context) error {
 	kc := s.kb.kc
+	s.objsMu.Lock()
+	defer s.objsMu.Unlock()
 	if err := kc.Apply(ctx, s.owner, s.plan.objs); err != nil {
 		return err
 	}
@@ -325,7 +338,7 @@ func (s *server) observe(ctx context.Context) time.Duration {
 	if s.seen {
 		// Only once the cache has shown the objects: right after an apply
 		// it may not have them yet, and that is not drift.
-		d, err := kc.Diff(ctx, s.owner, s.plan.objs)
+		d, err := kc.Diff(ctx, s.owner, s.definition())
 		if err == nil && (d.NeedsApply() || prunable(d.Extra)) {
 			s.kb.log.Info("repairing kube action server", "module", s.owner, "missing", d.Missing, "changed", d.Changed, "extra", d.Extra)
 			if err := s.apply(ctx); err != nil {
@@ -340,8 +353,12 @@ func (s *server) observe(ctx context.Context) time.Duration {
 			ready, want, exists = kc.DeploymentReady(s.owner, s.plan.deployment)
 		}
 	}
-	if !exists || want <= 0 || ready < want {
-		s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: s.last.LastError})
+	// READY once every replica is; after that, while one is: a scaling
+	// starts or stops pods beside those that serve.
+	serving := s.last.Phase == backend.PhaseReady && ready > 0
+	if !exists || want <= 0 || (ready < want && !serving) {
+		s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: s.last.LastError,
+			Desired: int(want), Ready: int(ready)})
 		return 0
 	}
 	if s.spec == nil {
@@ -362,11 +379,13 @@ func (s *server) observe(ctx context.Context) time.Duration {
 				return 0
 			}
 			s.retry = min(max(2*s.retry, 250*time.Millisecond), 5*time.Second)
-			s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: err.Error()})
+			s.emit(backend.State{Phase: backend.PhaseStarting, URL: s.plan.url, Restarts: s.repairs, LastError: err.Error(),
+				Desired: int(want), Ready: int(ready)})
 			return s.retry
 		}
 	}
-	s.emit(backend.State{Phase: backend.PhaseReady, URL: s.plan.url, Restarts: s.repairs, Spec: s.spec, LastError: s.note})
+	s.emit(backend.State{Phase: backend.PhaseReady, URL: s.plan.url, Restarts: s.repairs, Spec: s.spec, LastError: s.note,
+		Desired: int(want), Ready: int(ready)})
 	return 0
 }
 
@@ -385,7 +404,8 @@ func (s *server) probe(ctx context.Context) (map[string][]string, error) {
 // emit hands a state to the engine when it differs from the last one.
 func (s *server) emit(st backend.State) {
 	l := s.last
-	if l.Phase == st.Phase && l.URL == st.URL && l.Restarts == st.Restarts && l.LastError == st.LastError && (l.Spec == nil) == (st.Spec == nil) {
+	if l.Phase == st.Phase && l.URL == st.URL && l.Restarts == st.Restarts && l.LastError == st.LastError && (l.Spec == nil) == (st.Spec == nil) &&
+		l.Desired == st.Desired && l.Ready == st.Ready {
 		return
 	}
 	st.Since = l.Since
