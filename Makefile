@@ -85,7 +85,7 @@ FUZZ_TARGETS := \
 	./themes:FuzzParse \
 	./engine/services:FuzzParseDefinitions \
 	./engine/actions:FuzzActionArgs ./engine/actions:FuzzSynthParams \
-	./engine/protocol:FuzzActionServer ./engine/wasm:FuzzInstrumentLoops ./engine/wasm:FuzzDecodeJSON \
+	./engine/protocol:FuzzActionServer ./engine/protocol:FuzzFrameServer ./engine/wasm:FuzzInstrumentLoops ./engine/wasm:FuzzDecodeJSON \
 	./engine:FuzzParseActionConfigs ./engine:FuzzParseApps ./engine:FuzzParseMeta \
 	./api:FuzzAPIParams ./api:FuzzRequestHeaders
 FUZZ_K8S_TARGETS := ./cli:FuzzCommandLine

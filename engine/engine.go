@@ -14,7 +14,6 @@ import (
 	"github.com/jsorc/jsorc/engine/actions"
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/backend/external"
-	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/engine/track"
 	"github.com/jsorc/jsorc/internal/run"
 	"github.com/jsorc/jsorc/store"
@@ -140,11 +139,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 		_ = st.Close()
 		return nil, fromBackend(err)
 	}
-	copts := protocol.ClientOptions{Timeout: opts.CallTimeout}
-	if d, ok := b.(backend.Dialer); ok {
-		copts.DialContext = d.DialContext
-	}
-	client := protocol.NewClient(copts)
+	client := newClient(b, opts.CallTimeout)
 	e := &Engine{
 		opts:     opts,
 		log:      opts.Logger,

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/policy"
+	"github.com/jsorc/jsorc/engine/protocol"
 )
 
 // A module in remote mode whose action server goes down (killed, crashed,
@@ -91,8 +92,12 @@ func serverGone(err error) bool {
 const idleClosedText = "http: server closed idle connection"
 
 // closedIdle reports whether the innermost error err wraps is net/http's
-// idle-close error.
+// idle-close error, or whether err is the frame protocol's sign of a call
+// its server closed the connection on without reading.
 func closedIdle(err error) bool {
+	if errors.Is(err, protocol.ErrNotRead) {
+		return true
+	}
 	for err != nil {
 		inner := errors.Unwrap(err)
 		if inner == nil {

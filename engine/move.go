@@ -24,6 +24,21 @@ type backendHandle struct {
 	tasks  []*run.Task
 }
 
+// newClient is the protocol client for b's action servers: through b's
+// dialer (the kube backend's port-forwards) and on its servers' frame
+// sockets (the local backend's), where it has them; every call bounded by
+// timeout unless its context ends sooner.
+func newClient(b Backend, timeout time.Duration) *protocol.Client {
+	copts := protocol.ClientOptions{Timeout: timeout}
+	if d, ok := b.(backend.Dialer); ok {
+		copts.DialContext = d.DialContext
+	}
+	if f, ok := b.(backend.FrameSockets); ok {
+		copts.FrameSocket = f.FrameSocket
+	}
+	return protocol.NewClient(copts)
+}
+
 // backend returns the engine's current backend.
 func (e *Engine) backend() Backend { return e.be.Load().b }
 
@@ -46,11 +61,7 @@ func (e *Engine) moveBackend(ctx context.Context, why error) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s: opening it: %w; the engine keeps working where it was", why, fromBackend(err))
 	}
-	copts := protocol.ClientOptions{Timeout: e.opts.CallTimeout}
-	if d, ok := nb.(backend.Dialer); ok {
-		copts.DialContext = d.DialContext
-	}
-	h := &backendHandle{b: nb, client: protocol.NewClient(copts)}
+	h := &backendHandle{b: nb, client: newClient(nb, e.opts.CallTimeout)}
 	e.adoptEvents(nb)
 	abandon := func(err error) (string, error) {
 		stopTasks(h.tasks)

@@ -13,6 +13,14 @@ type Dialer interface {
 	DialContext(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
+// FrameSockets is a backend whose own action servers also answer jsorc's
+// frame protocol on a Unix domain socket: the engine's protocol client
+// calls them there (protocol.ClientOptions.FrameSocket), a shorter hop
+// than HTTP over TCP loopback.
+type FrameSockets interface {
+	FrameSocket(hostport string) (path string, ok bool)
+}
+
 // Scaler is a Server whose replicas can change while it runs, the state
 // of each replica reported through the same callback (State.Replicas).
 // Scale sets how many replicas run (at least 1); scaling down removes the

@@ -84,6 +84,11 @@ type ClientOptions struct {
 	// instead of a plain TCP dialer; the Kubernetes backend uses it to reach
 	// in-cluster servers through port-forwards from outside the cluster.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// FrameSocket, when set, names the Unix socket on which the action
+	// server at a host:port also answers the frame protocol (frame.go);
+	// the client calls it there instead of over HTTP. The local backend
+	// sets it for its own action servers.
+	FrameSocket func(hostport string) (path string, ok bool)
 }
 
 // Client calls action servers. It holds one pool of keep-alive connections,
@@ -91,6 +96,7 @@ type ClientOptions struct {
 type Client struct {
 	hc      *http.Client
 	tr      *http.Transport
+	frames  *frameTransport // nil without ClientOptions.FrameSocket
 	timeout time.Duration
 	maxResp int64
 	bufs    sync.Pool // of *jsonBuffer
@@ -127,12 +133,22 @@ func NewClient(opts ClientOptions) *Client {
 		DisableCompression: true,
 	}
 	c.hc = &http.Client{Transport: c.tr}
+	if opts.FrameSocket != nil {
+		c.frames = newFrameTransport(opts.FrameSocket, c.tr, perHost)
+		c.hc.Transport = c.frames
+	}
 	c.bufs.New = func() any { return newJSONBuffer() }
 	return c
 }
 
 // CloseIdleConnections closes the pooled connections not in use.
-func (c *Client) CloseIdleConnections() { c.tr.CloseIdleConnections() }
+func (c *Client) CloseIdleConnections() {
+	if c.frames != nil {
+		c.frames.CloseIdleConnections() // and the HTTP ones
+		return
+	}
+	c.tr.CloseIdleConnections()
+}
 
 // Call runs action (its short name, as Jaseci's client sends it) on the
 // action server at baseURL with named arguments and returns the decoded

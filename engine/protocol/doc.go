@@ -45,4 +45,14 @@
 // client — checks the status: a 422 comes back as an *actions.ArgsError, a
 // 404 as an error matching ErrUnknownAction, any other failure as a
 // *StatusError with the detail and, from a jsorc server, the class.
+//
+// # Frames
+//
+// Between the local engine and its own action servers the same requests
+// and answers travel as frames on a Unix domain socket (frame.go): a
+// length, the method, the caller's deadline and the path; the status, the
+// error class and the body back. ServeSocket answers them with the HTTP
+// handler; a Client given ClientOptions.FrameSocket sends them on the
+// calling goroutine over kept-alive connections, and falls back to HTTP
+// over TCP when the socket does not answer or speaks something else.
 package protocol

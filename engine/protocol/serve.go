@@ -30,11 +30,12 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(boundAdd
 	return ServeSocket(ctx, addr, "", h, ready)
 }
 
-// ServeSocket is Serve that also listens on the Unix domain socket at path
-// (none when path is ""): the local backend's engine reaches its own action
-// servers there, a shorter hop than TCP loopback, while everyone else keeps
-// the Jaseci protocol over TCP. A file left at path by a server that died
-// is replaced; the socket is removed when the server stops.
+// ServeSocket is Serve that also answers the frame protocol (frame.go) on
+// the Unix domain socket at path (none when path is ""): the local
+// backend's engine reaches its own action servers there, a shorter hop
+// than HTTP over TCP loopback, while everyone else keeps the Jaseci
+// protocol over TCP. Both serve h. A file left at path by a server that
+// died is replaced; the socket is removed when the server stops.
 func ServeSocket(ctx context.Context, addr, path string, h http.Handler, ready func(boundAddr string)) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", addr)
@@ -58,18 +59,28 @@ func ServeSocket(ctx context.Context, addr, path string, h http.Handler, ready f
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    1 << 20,
 	}
-	lns := []net.Listener{ln}
+	nserve := 1
+	served := make(chan error, 2)
+	go func() { served <- srv.Serve(ln) }()
+	var frames *frameServer
 	if uln != nil {
-		lns = append(lns, uln)
+		nserve++
+		frames = newFrameServer(h, nil)
+		go func() { served <- frames.serve(uln) }()
 	}
-	served := make(chan error, len(lns))
-	for _, l := range lns {
-		go func() { served <- srv.Serve(l) }()
+	// stopFrames closes the socket and ends the frame connections, the
+	// calls in flight given until ctx is done.
+	stopFrames := func(ctx context.Context) error {
+		if frames == nil {
+			return nil
+		}
+		_ = uln.Close()
+		return frames.shutdown(ctx)
 	}
 	// wait collects the listeners' ends after the first.
 	wait := func(from int) error {
 		var errs []error
-		for range len(lns) - from {
+		for range nserve - from {
 			if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 				errs = append(errs, err)
 			}
@@ -83,7 +94,9 @@ func ServeSocket(ctx context.Context, addr, path string, h http.Handler, ready f
 	select {
 	case err := <-served:
 		closeErr := srv.Close()
-		return fmt.Errorf("action server on %s: %w", bound, errors.Join(err, closeErr, wait(1)))
+		ctx, cancel := context.WithCancel(ctx)
+		cancel()
+		return fmt.Errorf("action server on %s: %w", bound, errors.Join(err, closeErr, stopFrames(ctx), wait(1)))
 	case <-ctx.Done():
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
@@ -93,7 +106,13 @@ func ServeSocket(ctx context.Context, addr, path string, h http.Handler, ready f
 	// so close them first, as no call can be lost on them.
 	srv.SetKeepAlivesEnabled(false)
 	fresh.closeAll()
-	if err := srv.Shutdown(sctx); err != nil {
+	framesDone := make(chan error, 1)
+	go func() { framesDone <- stopFrames(sctx) }()
+	err = srv.Shutdown(sctx)
+	if ferr := <-framesDone; ferr != nil && err == nil {
+		err = ferr
+	}
+	if err != nil {
 		closeErr := srv.Close()
 		_ = wait(0)
 		return fmt.Errorf("action server on %s: shutting down: %w", bound, errors.Join(err, closeErr))

@@ -96,8 +96,8 @@ func waitInFlight(t *testing.T, base string) {
 	t.Fatal("the call never started")
 }
 
-// TestServeSocket: a server given a socket answers the protocol on it and
-// on TCP, replaces a socket file a dead server left, refuses to replace any
+// TestServeSocket: a server given a socket answers the protocol on it (as
+// frames) and on TCP, replaces a socket file a dead server left, refuses to replace any
 // other file, and removes its socket when it stops.
 func TestServeSocket(t *testing.T) {
 	h := protocol.NewHandler(testModule, &testInst{}, protocol.HandlerOptions{})
@@ -120,12 +120,15 @@ func TestServeSocket(t *testing.T) {
 		case err := <-done:
 			t.Fatalf("ServeSocket returned early: %v", err)
 		}
-		overUnix := protocol.NewClient(protocol.ClientOptions{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", path)
-		}})
+		overUnix := protocol.NewClient(protocol.ClientOptions{FrameSocket: func(string) (string, bool) { return path, true }})
+		// The socket's client is given a closed TCP port: only the
+		// socket can answer it.
 		for name, c := range map[string]*protocol.Client{"unix": overUnix, "tcp": protocol.NewClient(protocol.ClientOptions{})} {
-			if err := c.Healthz(ctx, "http://"+addr); err != nil {
+			url := "http://" + addr
+			if name == "unix" {
+				url = "http://127.0.0.1:1"
+			}
+			if err := c.Healthz(ctx, url); err != nil {
 				t.Errorf("over %s: %v", name, err)
 			}
 			c.CloseIdleConnections()

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"sync"
-	"time"
 
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/protocol"
@@ -43,7 +41,6 @@ type Backend struct {
 	// sockets maps the TCP address of each of this backend's action
 	// servers to the Unix domain socket it also listens on.
 	sockets sync.Map
-	dialer  net.Dialer
 }
 
 // New returns the local backend of env's data directory. It starts nothing.
@@ -71,12 +68,11 @@ func New(o Options, env backend.Env) (*Backend, error) {
 		dataDir: env.DataDir,
 		log:     log,
 		svc:     mgr,
-		dialer:  net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
 	}
 	if err := b.prepareSockets(); err != nil {
 		return nil, err
 	}
-	b.client = protocol.NewClient(protocol.ClientOptions{DialContext: b.DialContext})
+	b.client = protocol.NewClient(protocol.ClientOptions{FrameSocket: b.FrameSocket})
 	return b, nil
 }
 

@@ -1,9 +1,7 @@
 package local
 
 import (
-	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -34,16 +32,15 @@ func (b *Backend) prepareSockets() error {
 	return nil
 }
 
-// DialContext opens the engine's connections to action servers: to one of
-// this backend's own servers through its Unix domain socket — a shorter
-// hop than TCP loopback — and to any other address, or a server whose
-// socket does not answer, over TCP. The Jaseci protocol is the same on
-// both; only the engine's own calls take the socket.
-func (b *Backend) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	if p, ok := b.sockets.Load(addr); ok && (network == "tcp" || network == "tcp4") {
-		if c, err := b.dialer.DialContext(ctx, "unix", p.(string)); err == nil {
-			return c, nil
-		}
+// FrameSocket names the Unix domain socket on which this backend's action
+// server at hostport answers the frame protocol: the engine calls its own
+// servers there, a shorter hop than HTTP over TCP loopback, while everyone
+// else (and the engine, for any other server, or when the socket does not
+// answer) keeps the Jaseci protocol over TCP.
+func (b *Backend) FrameSocket(hostport string) (string, bool) {
+	p, ok := b.sockets.Load(hostport)
+	if !ok {
+		return "", false
 	}
-	return b.dialer.DialContext(ctx, network, addr)
+	return p.(string), true
 }
