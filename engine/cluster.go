@@ -47,9 +47,21 @@ func (e *Engine) podsOf(d *types.DescribeAnswer) {
 	}
 	pods, ready, desired := pl.Pods(d.Name, false)
 	d.Replicas = &types.Replicas{Ready: ready, Desired: desired}
+	st := e.stats
+	st.mu.Lock()
+	usage, source, note := st.pods, st.podsSource, st.serversNote
+	st.mu.Unlock()
+	measured := 0
 	for _, p := range pods {
-		d.Pods = append(d.Pods, types.PodInfo{Name: p.Name, Phase: p.Phase, Ready: p.Ready, Restarts: p.Restarts,
-			Node: p.Node, Created: p.Created, Reason: p.Reason, LastEvent: p.LastEvent})
+		pi := types.PodInfo{Name: p.Name, Phase: p.Phase, Ready: p.Ready, Restarts: p.Restarts,
+			Node: p.Node, Created: p.Created, Reason: p.Reason, LastEvent: p.LastEvent}
+		if u, ok := usage[p.Name]; ok {
+			pi.Usage = &u
+			measured++
+		}
+		d.Pods = append(d.Pods, pi)
 	}
-	d.Metrics = "no metrics source: this engine does not read metrics.k8s.io or the action servers' own metrics for kube pods yet"
+	if _, ok := e.backend().(backend.UsageReader); ok {
+		d.Metrics = metricsLine(source, note, measured)
+	}
 }

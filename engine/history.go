@@ -33,6 +33,7 @@ const (
 	sysProc
 	sysPrometheus
 	sysOther
+	sysMetricsAPI
 )
 
 func sysCode(source string) uint8 {
@@ -43,6 +44,8 @@ func sysCode(source string) uint8 {
 		return sysProc
 	case measure.SourcePrometheus:
 		return sysPrometheus
+	case types.SourceMetricsAPI:
+		return sysMetricsAPI
 	}
 	return sysOther
 }
@@ -53,6 +56,8 @@ func sysName(code uint8) string {
 		return measure.SourceProc
 	case sysPrometheus:
 		return measure.SourcePrometheus
+	case sysMetricsAPI:
+		return types.SourceMetricsAPI
 	case sysOther:
 		return "other"
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -25,8 +26,11 @@ type measuring struct {
 	acts  *measure.ActionTracker
 	sys   *measure.SysTracker
 
-	mu   sync.Mutex // guards proc: it keeps the previous reading per PID
+	mu   sync.Mutex // guards proc (it keeps the previous reading per PID) and prom
 	proc *measure.ProcSampler
+	// prom queries the kept-alive Prometheus at promURL.
+	prom    *measure.PromSource
+	promURL string
 
 	// runMu serialises the sampler's ticks with starts, stops and saves,
 	// so a stored report and the progress saved hold the same entries.
@@ -111,22 +115,56 @@ func (e *Engine) rateWindow() time.Duration {
 // nil when promon is not running or does not answer in time, and tracksys
 // then falls back to /proc and says so.
 func (e *Engine) promStats(ctx context.Context, now time.Time) (map[string]measure.ProcStats, string) {
-	url := e.ServiceURL("promon")
-	if url == "" || !e.ServiceInfo()["promon"].Verified {
-		return nil, ""
-	}
-	src, err := measure.NewPromSource(url)
-	if err != nil {
-		return nil, ""
-	}
-	ctx, cancel := context.WithTimeout(ctx, 800*time.Millisecond)
-	defer cancel()
-	stats, err := src.With(measure.LocalQueries("job")).Query(ctx, now, e.rateWindow())
-	if err != nil || len(stats) == 0 {
-		e.log.Debug("tracksys: Prometheus did not answer, using /proc", "err", err)
+	stats, _ := e.promServers(ctx, now)
+	if stats == nil {
 		return nil, ""
 	}
 	return stats, measure.SourcePrometheus
+}
+
+// promServers is promStats with the reason it has nothing: promon is not
+// kept alive, or it did not answer (the error).
+func (e *Engine) promServers(ctx context.Context, now time.Time) (map[string]measure.ProcStats, string) {
+	url := e.ServiceURL("promon")
+	if url == "" || !e.ServiceInfo()["promon"].Verified {
+		return nil, "jsorc's Prometheus (promon) is not kept alive"
+	}
+	src, err := e.promSource(url)
+	if err != nil {
+		return nil, "jsorc's Prometheus: " + err.Error()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 800*time.Millisecond)
+	defer cancel()
+	stats, err := src.Query(ctx, now, e.rateWindow())
+	switch {
+	case err != nil:
+		e.log.Debug("Prometheus did not answer", "err", err)
+		return nil, "jsorc's Prometheus (promon) does not answer: " + err.Error()
+	case len(stats) == 0:
+		return nil, "jsorc's Prometheus (promon) has no process metrics of the action servers yet"
+	}
+	return stats, ""
+}
+
+// promSource is the source of the kept-alive Prometheus at url, made once
+// per url (its connections are kept), dialling through the backend's
+// dialer when it has one, as the engine's calls to action servers do.
+func (e *Engine) promSource(url string) (*measure.PromSource, error) {
+	e.meas.mu.Lock()
+	defer e.meas.mu.Unlock()
+	if e.meas.prom != nil && e.meas.promURL == url {
+		return e.meas.prom, nil
+	}
+	var dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	if d, ok := e.backend().(backend.Dialer); ok {
+		dial = d.DialContext
+	}
+	src, err := measure.NewPromSourceVia(url, dial)
+	if err != nil {
+		return nil, err
+	}
+	e.meas.prom, e.meas.promURL = src.With(measure.LocalQueries("job")), url
+	return e.meas.prom, nil
 }
 
 // actionTotals merges the per-mode recorders of each action into one

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync"
 	"time"
@@ -39,14 +40,26 @@ type statsState struct {
 	// services is what the sampler last saw of the services, to tell of
 	// their changes (watchServices); it belongs to the sampler alone.
 	services map[string]services.Info
+	// promRetry is when the sampler may ask Prometheus again for the
+	// pods' figures after it failed, promWhy why it failed (usage.go);
+	// the sampler's alone.
+	promRetry time.Time
+	promWhy   string
 
 	mu   sync.Mutex
 	last map[string]CallStats
 	// servers is the resource use of each module's action server at the
 	// last sample.
 	servers map[string]measure.ProcStats
-	series  []Sample // ring, oldest at head once full
-	head    int
+	// serversSource says where servers come from; pods are each pod's
+	// figures (kube backend, metrics API), podsSource where the pods'
+	// figures come from and serversNote why they have none.
+	serversSource string
+	pods          map[string]measure.ProcStats
+	podsSource    string
+	serversNote   string
+	series        []Sample // ring, oldest at head once full
+	head          int
 }
 
 func newStatsState() *statsState {
@@ -95,9 +108,20 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 		smp.CPUCores += p.CPUCores
 		smp.MemBytes += p.MemBytes
 	}
+	pu, _ := e.readPodUsage(ctx, now)
+	for name, p := range pu.servers {
+		if e.routes.get(name) != nil {
+			smp.CPUCores += p.CPUCores
+			smp.MemBytes += p.MemBytes
+		}
+	}
 	servers, source := e.measureTick(ctx, now, cur, procs)
 	if servers == nil {
 		servers, source = procs, measure.SourceProc
+		if len(pu.servers) > 0 {
+			servers, source = maps.Clone(procs), pu.source
+			maps.Copy(servers, pu.servers)
+		}
 	}
 	for name := range servers {
 		if e.routes.get(name) == nil {
@@ -110,7 +134,8 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.last = last
-	st.servers = servers
+	st.servers, st.serversSource = servers, source
+	st.pods, st.podsSource, st.serversNote = pu.pods, pu.source, pu.note
 	if len(st.series) < seriesLen {
 		st.series = append(st.series, smp)
 	} else {
@@ -170,7 +195,9 @@ func (e *Engine) Stats(n int) Stats {
 		for name, p := range st.servers {
 			out.Servers[name] = p
 		}
+		out.ServersSource = st.serversSource
 	}
+	out.ServersNote = st.serversNote
 	return out
 }
 

@@ -54,7 +54,9 @@
 // testdata/role.yaml, and nothing more: list, watch, create, patch and delete
 // on deployments, services, configmaps and persistentvolumeclaims (server-side
 // apply is a PATCH, and creating through it also needs create), get on
-// services and list on pods (PortForward), and create on pods/portforward.
+// services and list on pods (PortForward), create on pods/portforward, and
+// get and list on pods.metrics.k8s.io (the CPU and memory of pods, where the
+// cluster serves the metrics API; [MetricsReader]).
 // The tests bind it to a ServiceAccount, authenticate with a TokenRequest
 // token, and check that the client works in its namespace and is Forbidden in
 // another.

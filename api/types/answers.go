@@ -405,4 +405,7 @@ type PodInfo struct {
 	// OOMKilled, ...).
 	Reason    string `json:"reason,omitempty"`
 	LastEvent string `json:"last_event,omitempty"`
+	// Usage is the pod's CPU and memory at the last sample, when the
+	// cluster's metrics API measured it.
+	Usage *ProcStats `json:"usage,omitempty"`
 }

@@ -24,6 +24,9 @@ const (
 	SourcePrometheus = "prometheus"
 	// SourceProc marks samples read from /proc by the engine itself.
 	SourceProc = "proc"
+	// SourceMetricsAPI marks figures of pods read from the cluster's
+	// resource metrics API (metrics.k8s.io, served by metrics-server).
+	SourceMetricsAPI = "metrics.k8s.io"
 )
 
 // Metrics is one line of JSORC's benchmark report: requests per second over

@@ -39,14 +39,19 @@ type Sample struct {
 
 // Stats is what the engine measured: per action (by "module.action/mode"),
 // per module, per app, the resource use of each module's action server it
-// measured at the last sample (by module; local processes, or pods while
-// tracksys reads Prometheus), and the recent time series.
+// measured at the last sample (by module; local processes, pods from the
+// cluster's metrics API or from Prometheus), and the recent time series.
 type Stats struct {
 	Actions map[string]CallStats `json:"actions"`
 	Modules map[string]CallStats `json:"modules"`
 	Apps    map[string]CallStats `json:"apps"`
 	Servers map[string]ProcStats `json:"servers,omitempty"`
-	Series  []Sample             `json:"series"`
+	// ServersSource says where the figures of Servers come from (proc,
+	// prometheus, metrics.k8s.io); ServersNote, when set, why the action
+	// servers that run as pods have none ("no metrics source: ...").
+	ServersSource string   `json:"servers_source,omitempty"`
+	ServersNote   string   `json:"servers_note,omitempty"`
+	Series        []Sample `json:"series"`
 }
 
 // SortedActions lists the keys of s.Actions in order.

@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"errors"
 	"net"
 	"time"
 )
@@ -123,4 +124,36 @@ type ObjectEvent struct {
 // passes them to its own event stream.
 type EventSource interface {
 	SetEventSink(sink func(ObjectEvent))
+}
+
+// Usage is the CPU and memory of servers: one pod's, or summed over a
+// module's pods.
+type Usage struct {
+	CPUCores float64
+	MemBytes uint64
+	Pods     int
+}
+
+// UsageReading is one reading of the CPU and memory of the servers a
+// backend runs as pods.
+type UsageReading struct {
+	// Source names where the figures come from (types.SourceMetricsAPI).
+	Source string
+	// Owners are the modules' figures, each summed over its pods; Pods
+	// are each pod's, by name.
+	Owners map[string]Usage
+	Pods   map[string]Usage
+}
+
+// ErrNoUsageSource marks a backend's answer that the place it runs its
+// servers measures none of them (a cluster without the metrics API); the
+// error says why.
+var ErrNoUsageSource = errors.New("no usage source")
+
+// UsageReader is a backend that reads the CPU and memory of its servers
+// from the place it runs them (a cluster's metrics API). ReadUsage fails
+// with ErrNoUsageSource when there is no such source there, with another
+// error when reading it failed.
+type UsageReader interface {
+	ReadUsage(ctx context.Context) (UsageReading, error)
 }

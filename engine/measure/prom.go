@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -100,6 +101,13 @@ type PromSource struct {
 // "http://127.0.0.1:9090") with [KubeQueries]; use With for others. It only
 // parses the address: nothing is contacted until a query.
 func NewPromSource(address string) (*PromSource, error) {
+	return NewPromSourceVia(address, nil)
+}
+
+// NewPromSourceVia is NewPromSource whose connections are dialled by dial
+// (nil: the default dialer), so a Prometheus in a cluster is reached
+// through the backend's port-forwards from outside it.
+func NewPromSourceVia(address string, dial func(ctx context.Context, network, addr string) (net.Conn, error)) (*PromSource, error) {
 	u, err := url.Parse(address)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus address %q: %w", address, err)
@@ -107,7 +115,13 @@ func NewPromSource(address string) (*PromSource, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("prometheus address %q: want http://HOST:PORT or https://HOST:PORT", address)
 	}
-	c, err := api.NewClient(api.Config{Address: address})
+	cfg := api.Config{Address: address}
+	if dial != nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.DialContext = dial
+		cfg.RoundTripper = t
+	}
+	c, err := api.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("prometheus address %q: %w", address, err)
 	}

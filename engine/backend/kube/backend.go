@@ -105,6 +105,8 @@ type Backend struct {
 	// is where their events go.
 	observer *k8s.Observer
 	sink     sinkHolder
+	// metrics is what discovery said of the cluster's metrics API.
+	metrics metricsAPI
 
 	mu        sync.Mutex
 	listeners map[string]func()
