@@ -1,6 +1,7 @@
 package kube
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -30,6 +31,20 @@ func podMetricsObject(name string, usages ...[2]string) *unstructured.Unstructur
 	}}
 }
 
+// decodeUsage reads obj as PodMetrics reads an item of the list.
+func decodeUsage(t *testing.T, obj *unstructured.Unstructured) (PodUsage, error) {
+	t.Helper()
+	raw, err := obj.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p podMetrics
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.usage()
+}
+
 func TestPodUsageUnits(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -50,7 +65,7 @@ func TestPodUsageUnits(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			u, err := podUsage(podMetricsObject("p", tc.usages...))
+			u, err := decodeUsage(t, podMetricsObject("p", tc.usages...))
 			if tc.wantErrSub != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErrSub) || !strings.Contains(err.Error(), "PodMetrics p") {
 					t.Fatalf("err = %v; want one naming the pod and %s", err, tc.wantErrSub)

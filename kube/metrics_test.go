@@ -3,6 +3,7 @@ package kube_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -207,5 +208,45 @@ func TestMetricsAPIDiscoveryOnTheControlPlane(t *testing.T) {
 	}
 	if _, err := kcOther.Metrics().PodMetrics(ctx, ""); !apierrors.IsForbidden(err) {
 		t.Errorf("PodMetrics in another namespace: %v; want Forbidden", err)
+	}
+}
+
+// BenchmarkPodMetricsRead is the cost of one sample's reading of the
+// metrics API in the engine: one list of 200 pods' PodMetrics from the
+// loopback stand-in of metrics-server, decoded, and summed per module.
+func BenchmarkPodMetricsRead(b *testing.B) {
+	const ns, pods = "jsorc-bench", 200
+	var items []string
+	for i := range pods {
+		items = append(items, fmt.Sprintf(`{"metadata":{"name":"jsorc-action-m%d-6d8f7c9b5-x2x7q","namespace":%q,`+
+			`"labels":{"app.kubernetes.io/instance":"jsorc-action-m%d","app.kubernetes.io/name":"jsorc-action-server"}},`+
+			`"timestamp":"2026-12-04T21:00:00Z","window":"15.012s",`+
+			`"containers":[{"name":"action-server","usage":{"cpu":"%dn","memory":"%dKi"}}]}`, i%100, ns, i%100, 1000000*i, 20000+i))
+	}
+	body := `{"kind":"PodMetricsList","apiVersion":"metrics.k8s.io/v1beta1","metadata":{},"items":[` + strings.Join(items, ",") + `]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	defer srv.Close()
+	m, err := kube.NewMetricsReader(&rest.Config{Host: srv.URL, QPS: -1}, ns)
+	if err != nil {
+		b.Fatal(err)
+	}
+	owners := make([]kube.OwnerSelector, 100)
+	for i := range owners {
+		owners[i] = kube.OwnerSelector{Owner: fmt.Sprintf("m%d", i),
+			Selector: labels.SelectorFromSet(labels.Set{"app.kubernetes.io/instance": fmt.Sprintf("jsorc-action-m%d", i)})}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := m.PodMetrics(ctx, "")
+		if err != nil || len(got) != pods {
+			b.Fatalf("%d pods, %v", len(got), err)
+		}
+		if sums, _ := kube.SumByOwner(got, owners, nil); len(sums) != 100 {
+			b.Fatalf("%d modules", len(sums))
+		}
 	}
 }
