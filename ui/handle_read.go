@@ -116,6 +116,7 @@ func (m *model) handleRefresh(msg refreshMsg) tea.Cmd {
 		m.stats = *msg.stats
 		m.statsAt = m.c.now()
 		m.graphs.addSamples("", m.stats.Series)
+		m.graphs.setPodsNote(m.stats.ServersNote)
 		if msg.status == nil {
 			m.actions.setStats(m.stats)
 		}

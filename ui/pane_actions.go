@@ -227,7 +227,7 @@ func (p *actionsPane) rowCells(i int) []cell {
 		{text: rate},
 		{text: p50},
 		{text: p99},
-		{text: fmtMB(r.memMB())},
+		{text: p.memCell(r)},
 		{text: strconv.FormatUint(r.stats.Calls, 10)},
 		{text: strconv.FormatUint(r.stats.Errors, 10), tone: errTone},
 		{text: kindOf(r.st)},
@@ -236,6 +236,33 @@ func (p *actionsPane) rowCells(i int) []cell {
 		{text: restarts},
 		{text: url, tone: toneMuted},
 	}
+}
+
+// unmeasured marks the MEM MB of a remote module whose pods have no
+// metrics source; the frame's bottom edge says what it means.
+const unmeasured = dash + "*"
+
+// memCell is a row's MEM MB: "—*" for a remote module the engine cannot
+// measure (no metrics source for its pods), not a blank that reads as
+// "uses nothing".
+func (p *actionsPane) memCell(r *moduleRow) string {
+	if p.stats.ServersNote != "" && mode(r.st) == "remote" && r.server.MemBytes == 0 {
+		return unmeasured
+	}
+	return fmtMB(r.memMB())
+}
+
+// unmeasuredShown reports whether a shown row's MEM MB is unmeasured.
+func (p *actionsPane) unmeasuredShown() bool {
+	if p.stats.ServersNote == "" {
+		return false
+	}
+	for _, i := range p.shown {
+		if r := &p.rows[i]; mode(r.st) == "remote" && r.server.MemBytes == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // selected is the name of the selected module, "" when none.
@@ -341,7 +368,11 @@ func (p *actionsPane) info() string {
 	if len(p.rows) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d of %d", min(p.tbl.cursor+1, len(p.shown)), len(p.shown))
+	pos := fmt.Sprintf("%d of %d", min(p.tbl.cursor+1, len(p.shown)), len(p.shown))
+	if p.unmeasuredShown() {
+		return unmeasured + " no metrics source for the pods (d says why) · " + pos
+	}
+	return pos
 }
 
 // viewFramed renders the pane in its frame.

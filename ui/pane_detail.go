@@ -248,6 +248,9 @@ func (d *detailView) podLines(dd *types.DescribeAnswer) []string {
 			ready = s.OK.Render("ready")
 		}
 		line := fmt.Sprintf("%s  %s %s  restarts %d  node %s  age %s", s.Bold.Render(p.Name), p.Phase, ready, p.Restarts, orDash(p.Node), fmtDuration(now.Sub(p.Created)))
+		if p.Usage != nil {
+			line += fmt.Sprintf("  cpu %s cores  mem %s MB", fmtValue(p.Usage.CPUCores), fmtMB(float64(p.Usage.MemBytes)/(1<<20)))
+		}
 		if p.Reason != "" {
 			line += "  " + s.Err.Render(p.Reason)
 		}

@@ -49,6 +49,9 @@ type graphsPane struct {
 	dirty        bool
 	// sysInfo says whether tracksys runs and its source, "" when not.
 	sysInfo string
+	// podsNote says why the action servers that run as pods have no CPU
+	// or memory figures ("no metrics source: ..."), "" when they have.
+	podsNote string
 }
 
 func newGraphsPane(c *common) *graphsPane {
@@ -152,6 +155,13 @@ func (p *graphsPane) points() []types.Sample {
 		return p.modPts
 	}
 	return p.engine
+}
+
+// setPodsNote sets why the pods have no CPU or memory figures.
+func (p *graphsPane) setPodsNote(note string) {
+	if note != p.podsNote {
+		p.podsNote, p.dirty = note, true
+	}
 }
 
 // setSysInfo sets what the frame says of tracksys.
@@ -376,6 +386,17 @@ func (p *graphsPane) graph(g graphSpec, w, h int) string {
 
 	title := s.Title.Render(g.title)
 	whose := g.whose
+	if g.sys && p.podsNote != "" && !(p.module != "" && p.modInProcess) {
+		// The engine's figure leaves the pods out, a module's pods have
+		// none: the title says so, the plot's place says why.
+		whose = "no metrics source for " + whose
+		if p.module == "" {
+			whose = "the engine only: no metrics source for the pods"
+		}
+		if h < 6 {
+			title += s.Muted.Render(" · no metrics source")
+		}
+	}
 	if w >= 36 {
 		title += s.Muted.Render(" (" + g.unit + ")")
 	} else {
@@ -408,6 +429,8 @@ func (p *graphsPane) graph(g graphSpec, w, h int) string {
 		return title
 	}
 	switch {
+	case g.sys && !sampled && p.module != "" && p.podsNote != "" && !p.modInProcess:
+		return title + "\n" + center(s.Muted.Render(wrapText(p.podsNote, w-2)), w, rest)
 	case g.sys && !sampled && p.module != "" && p.modInProcess:
 		return title + "\n" + center(s.Muted.Render(wrapText(p.module+" runs in-process: its CPU and memory are the engine's (esc shows the engine's graphs)", w-2)), w, rest)
 	case g.sys && !sampled && p.module != "":
