@@ -210,13 +210,16 @@ func pointOf(s types.Sample) histPoint {
 // each active module's. The sampler writes it once per SampleInterval;
 // jsorc_history reads it.
 type history struct {
-	mu      sync.Mutex
-	engine  *series
-	modules map[string]*series
+	mu     sync.Mutex
+	engine *series
+	// requests is the engine's app requests (rate and latency per
+	// request), beside its calls; only the engine has one.
+	requests *series
+	modules  map[string]*series
 }
 
 func newHistory() *history {
-	return &history{engine: newSeries(), modules: map[string]*series{}}
+	return &history{engine: newSeries(), requests: newSeries(), modules: map[string]*series{}}
 }
 
 // add records one sample of the engine and of each active module.
@@ -224,6 +227,7 @@ func (h *history) add(all types.Sample, modules map[string]types.Sample) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.engine.add(pointOf(all))
+	h.requests.add(histPoint{ms: all.TS.UnixMilli(), rate: float32(all.ReqRate), p50: float32(all.ReqP50MS), p99: float32(all.ReqP99MS)})
 	for name, smp := range modules {
 		s := h.modules[name]
 		if s == nil {
@@ -269,5 +273,23 @@ func (e *Engine) History(module string, since time.Time, span time.Duration) []t
 	if out == nil {
 		out = []types.Sample{}
 	}
+	if module == "" {
+		withRequests(out, h.requests.points(from, sinceMS))
+	}
 	return out
+}
+
+// withRequests fills the engine's points with the requests' points of the
+// same time: both series take a point at every sample and fold them alike,
+// so their times match.
+func withRequests(out, reqs []types.Sample) {
+	j := 0
+	for i := range out {
+		for j < len(reqs) && reqs[j].TS.Before(out[i].TS) {
+			j++
+		}
+		if j < len(reqs) && reqs[j].TS.Equal(out[i].TS) {
+			out[i].ReqRate, out[i].ReqP50MS, out[i].ReqP99MS = reqs[j].Rate, reqs[j].P50MS, reqs[j].P99MS
+		}
+	}
 }

@@ -20,7 +20,9 @@ func TestHistoryDownsamples(t *testing.T) {
 		at := start.Add(time.Duration(i) * time.Second)
 		rate := float64(i % 10) // 0..9 within each 10 s
 		smp := types.Sample{TS: at, Rate: rate, P50MS: 2, P99MS: float64(i % 10), CPUCores: 0.5, MemBytes: 64 << 20, SysSource: "proc"}
-		h.add(smp, map[string]types.Sample{"busy": smp})
+		mod := smp
+		smp.ReqRate, smp.ReqP50MS, smp.ReqP99MS = rate/2, 20, float64(i%10)*10
+		h.add(smp, map[string]types.Sample{"busy": mod})
 	}
 	e := &Engine{hist: h}
 	pts := e.History("", time.Time{}, 0)
@@ -55,10 +57,19 @@ func TestHistoryDownsamples(t *testing.T) {
 			if p.Rate != 4.5 || p.P99MS != 9 || p.P50MS != 2 || p.SysSource != "proc" || p.MemBytes != 64<<20 {
 				t.Errorf("10 s point %+v; want rate 4.5, p50 2, p99 9, 64 MiB from proc", p)
 			}
+			// The requests' series, beside the calls', folds alike.
+			if p.ReqRate != 2.25 || p.ReqP50MS != 20 || p.ReqP99MS != 90 {
+				t.Errorf("10 s point's requests %+v; want 2.25 requests/s, p50 20, p99 90", p)
+			}
 		}
 	}
 	if got := e.History("busy", time.Time{}, 0); len(got) != len(pts) {
 		t.Errorf("the module has %d points; the engine %d", len(got), len(pts))
+	} else if got[len(got)-4].ReqRate != 0 || got[len(got)-4].ReqP99MS != 0 {
+		t.Errorf("a module's point carries the engine's requests: %+v", got[len(got)-4])
+	}
+	if p := pts[len(pts)-4]; !p.TS.Equal(end.Add(-3*time.Second)) || p.ReqRate != 3.5 || p.ReqP50MS != 20 || p.ReqP99MS != 70 {
+		t.Errorf("1 s point 3 s before the end %+v; want 3.5 requests/s, p50 20, p99 70", p)
 	}
 	if got := e.History("idle", time.Time{}, 0); len(got) != 0 {
 		t.Errorf("a module never active has %d points", len(got))

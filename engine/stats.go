@@ -86,7 +86,7 @@ func (e *Engine) sampleLoop(ctx context.Context) error {
 func (e *Engine) sample(ctx context.Context, now time.Time) {
 	cur := e.tracks.Snapshot()
 	st := e.stats
-	var all track.Snapshot
+	var all, reqs track.Snapshot
 	deltas := make(map[string]track.Snapshot, len(cur))
 	last := make(map[string]CallStats, len(cur))
 	for name, s := range cur {
@@ -98,11 +98,14 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 		deltas[name] = d
 		st.prev[name] = s
 		last[name] = callStats(s, d)
-		if !strings.HasPrefix(name, "app/") {
+		if strings.HasPrefix(name, "app/") {
+			reqs = reqs.Merge(d)
+		} else {
 			all = all.Merge(d)
 		}
 	}
-	smp := Sample{TS: now, Rate: all.Rate(), P50MS: ms(all.Quantile(0.5)), P99MS: ms(all.Quantile(0.99)), SysSource: measure.SourceProc}
+	smp := Sample{TS: now, Rate: all.Rate(), P50MS: ms(all.Quantile(0.5)), P99MS: ms(all.Quantile(0.99)), SysSource: measure.SourceProc,
+		ReqRate: reqs.Rate(), ReqP50MS: ms(reqs.Quantile(0.5)), ReqP99MS: ms(reqs.Quantile(0.99))}
 	procs := e.sampleProcs(now, e.serverPIDs())
 	for _, p := range procs {
 		smp.CPUCores += p.CPUCores

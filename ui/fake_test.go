@@ -112,6 +112,10 @@ func newFakeBackend(extra int, sys bool) *fakeBackend {
 			Rate:  50 + 30*math.Sin(x/20),
 			P50MS: 4 + math.Sin(x/9),
 			P99MS: 12 + 4*math.Sin(x/13),
+			// App requests: a few calls each, so several times a call's latency.
+			ReqRate:  8 + 4*math.Sin(x/20),
+			ReqP50MS: 17 + 3*math.Sin(x/11),
+			ReqP99MS: 41 + 9*math.Sin(x/17),
 		}
 		if sys {
 			smp.CPUCores = 0.4 + 0.25*math.Sin(x/30)

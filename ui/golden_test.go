@@ -181,10 +181,10 @@ func TestScreens(t *testing.T) {
 }
 
 // TestDashboardShowsAll: from 120×40 the first screen shows the module
-// table, the four graphs, the policy's latest decision, the services and
-// the events together; at 80×24 it is one pane and tabs.
+// table, the graphs, the policy's latest decision, the services and the
+// events together; at 80×24 it is one pane and tabs.
 func TestDashboardShowsAll(t *testing.T) {
-	want := []string{"Actions [6]", "textenc", "CPU", "Memory", "Latency", "Calls",
+	want := []string{"Actions [6]", "textenc", "CPU", "Memory", "Call latency", "Calls", "Request latency",
 		"Policy", "echo — → module", "Services", "redis", "Events [9]", "load test started"}
 	for _, size := range [][2]int{{120, 40}, {140, 45}, {200, 60}, {300, 80}} {
 		m := testModel(t, newFakeBackend(0, true), "dark", size[0], size[1])
@@ -196,7 +196,7 @@ func TestDashboardShowsAll(t *testing.T) {
 		}
 	}
 	m := testModel(t, newFakeBackend(0, true), "dark", 80, 24)
-	if out := ansi.Strip(m.render()); strings.Contains(out, "Latency") || strings.Contains(out, "Events [") {
+	if out := ansi.Strip(m.render()); strings.Contains(out, "latency") || strings.Contains(out, "Events [") {
 		t.Errorf("80x24 shows more than the focused pane:\n%s", out)
 	}
 }

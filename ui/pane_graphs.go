@@ -218,63 +218,70 @@ type graphSpec struct {
 	floor float64
 }
 
-// graphSpecs are the four graphs of the engine (module "") or of one
-// module, each saying whose figures they are and per what.
+// graphSpecs are the graphs of the engine (module "") or of one module,
+// each saying whose figures they are and per what: CPU, memory, the
+// latency per action call and the calls, and for the engine the latency
+// per app request (one run of an app, what the policies optimise).
 func graphSpecs(module string) []graphSpec {
 	sys, calls, latency := "engine + all action servers", "all actions, engine-wide", "all actions, per call"
 	if module != "" {
 		sys, calls, latency = module+"'s action server", module+"'s actions", module+"'s actions, per call"
 	}
-	return []graphSpec{
+	specs := []graphSpec{
 		{title: "CPU", unit: "cores", whose: sys, sys: true, floor: 0.25,
 			values: func(s types.Sample) []float64 { return []float64{s.CPUCores} }},
 		{title: "Memory", unit: "MB", whose: sys, sys: true, floor: 10,
 			values: func(s types.Sample) []float64 { return []float64{float64(s.MemBytes) / (1 << 20)} }},
-		{title: "Latency", unit: "ms", whose: latency, legends: []string{"p50", "p99"}, floor: 1,
+		{title: "Call latency", unit: "ms", whose: latency, legends: []string{"p50", "p99"}, floor: 1,
 			peak:   []bool{false, true},
 			values: func(s types.Sample) []float64 { return []float64{s.P50MS, s.P99MS} }},
 		{title: "Calls", unit: "calls/s", whose: calls, floor: 1, zeroGaps: module != "",
 			values: func(s types.Sample) []float64 { return []float64{s.Rate} }},
 	}
+	if module == "" {
+		specs = append(specs, graphSpec{title: "Request latency", unit: "ms", whose: "all apps, per request (one app run)",
+			legends: []string{"p50", "p99"}, floor: 1, peak: []bool{false, true},
+			values: func(s types.Sample) []float64 { return []float64{s.ReqP50MS, s.ReqP99MS} }})
+	}
+	return specs
 }
 
-// body lays the four graphs out in one row when wide, a 2×2 grid, or
-// stacked when narrow.
+// body lays the graphs out in one row when wide, else in rows of three
+// or two, or stacked when narrow; a last row with fewer graphs shares the
+// width among them.
 func (p *graphsPane) body(w, h int) string {
 	specs := graphSpecs(p.module)
+	n := len(specs)
 	cols := 1
 	switch {
-	case w >= 4*36 || (w >= 4*28 && h < 16):
-		cols = 4
+	case w >= n*36 || (w >= n*24 && h < 16):
+		cols = n
+	case n > 4 && w >= 3*36:
+		cols = 3
 	case w >= 76:
 		cols = 2
 	}
-	rows := (len(specs) + cols - 1) / cols
-	cellW := (w - (cols - 1)) / cols
+	rows := (n + cols - 1) / cols
 	var out []string
 	for r := 0; r < rows; r++ {
 		cellH := h / rows
 		if r == rows-1 {
 			cellH = h - cellH*(rows-1)
 		}
-		cells := make([][]string, cols)
-		for c := 0; c < cols; c++ {
-			i := r*cols + c
-			gw := cellW
-			if c == cols-1 {
-				gw = w - cellW*(cols-1) - (cols - 1)
-			}
-			if i < len(specs) {
-				cells[c] = strings.Split(p.graph(specs[i], gw, cellH), "\n")
-			}
+		k := min(cols, n-r*cols) // graphs in this row
+		widths := make([]int, k)
+		cellW := (w - (k - 1)) / k
+		for c := range widths {
+			widths[c] = cellW
+		}
+		widths[k-1] = w - cellW*(k-1) - (k - 1)
+		cells := make([][]string, k)
+		for c := range cells {
+			cells[c] = strings.Split(p.graph(specs[r*cols+c], widths[c], cellH), "\n")
 		}
 		for l := 0; l < cellH; l++ {
 			var line strings.Builder
-			for c := 0; c < cols; c++ {
-				gw := cellW
-				if c == cols-1 {
-					gw = w - cellW*(cols-1) - (cols - 1)
-				}
+			for c := range cells {
 				if c > 0 {
 					line.WriteByte(' ')
 				}
@@ -282,7 +289,7 @@ func (p *graphsPane) body(w, h int) string {
 				if l < len(cells[c]) {
 					s = cells[c][l]
 				}
-				line.WriteString(fit(s, gw))
+				line.WriteString(fit(s, widths[c]))
 			}
 			out = append(out, line.String())
 		}

@@ -30,6 +30,12 @@ type Sample struct {
 	Rate  float64 `json:"calls_per_s"`
 	P50MS float64 `json:"p50_ms"`
 	P99MS float64 `json:"p99_ms"`
+	// ReqRate, ReqP50MS and ReqP99MS cover every app request (one run of
+	// an app, JSORC's walker run) in the interval: the latency the
+	// policies optimise. Only the engine's samples carry them.
+	ReqRate  float64 `json:"requests_per_s,omitempty"`
+	ReqP50MS float64 `json:"request_p50_ms,omitempty"`
+	ReqP99MS float64 `json:"request_p99_ms,omitempty"`
 	// CPUCores and MemBytes cover the engine and the action servers it runs;
 	// SysSource says where they come from ("" when not sampled).
 	CPUCores  float64 `json:"cpu_cores"`
