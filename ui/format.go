@@ -122,6 +122,24 @@ func fit(s string, w int) string {
 	return ansi.Truncate(s, w, "…")
 }
 
+// cutAtWord shortens plain text s to at most w cells, at the end of a
+// word when one ends in the latter half, and marks the cut with "…"; s
+// that fits is returned as it is. A status line is cut so, never through
+// a word.
+func cutAtWord(s string, w int) string {
+	if widthOf(s) <= w {
+		return s
+	}
+	if w <= 1 {
+		return ansi.Truncate(s, max(0, w), "")
+	}
+	head := ansi.Truncate(s, w-1, "")
+	if i := strings.LastIndexByte(head, ' '); i > 0 && widthOf(head[:i]) >= w/2 && s[len(head)] != ' ' {
+		head = head[:i]
+	}
+	return strings.TrimRight(head, " ,;:-") + "…"
+}
+
 // fitRight right-aligns s in w cells, truncating it when too long.
 func fitRight(s string, w int) string {
 	if w <= 0 {

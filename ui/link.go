@@ -58,14 +58,16 @@ func (m *model) loseEngine(err error) {
 	}
 	m.link.lostAt = m.c.now()
 	m.actions.setLost(true)
-	where := "the engine"
-	hint := "the console retries each second"
+	// What to do comes first: a narrow status line cuts the rest (the
+	// output pane keeps it whole).
+	text := "lost the engine: the console retries each second; the table shows what was last known"
 	if m.attached() {
-		where = "the engine at " + m.engine
-		hint += "; start it again (jsorc serve) or attach to another (jsorc console --attach URL)"
+		text = "lost the engine at " + m.engine + ": start it again (jsorc serve) or attach to another (jsorc console --attach URL); " +
+			"the console retries each second; the table shows what was last known"
 	}
 	m.c.log.Warn("engine unreachable", "engine", m.engine, "err", err)
-	m.status.set(m.c.now(), toneErr, "lost "+where+": the table shows what was last known; "+hint)
+	m.status.set(m.c.now(), toneErr, text)
+	m.output.add(m.c.now().In(m.c.loc), toneErr, text, "")
 }
 
 // findEngine marks the engine reachable again; it reads what may have

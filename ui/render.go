@@ -25,9 +25,6 @@ func (m *model) render() string {
 	b.WriteByte('\n')
 	body := m.bodyView(w, m.layout.bodyH)
 	status, keys := m.footerView(w)
-	if more := m.statusOverflow(w); len(more) > 0 {
-		body = overBottom(body, more)
-	}
 	b.WriteString(body)
 	b.WriteByte('\n')
 	b.WriteString(status)
@@ -190,62 +187,30 @@ func (m *model) footerView(w int) (string, string) {
 			status += s.Muted.Render(fmt.Sprintf("  (+%d more)", len(ops)-1))
 		}
 		if m.status.text != "" {
-			status += s.Muted.Render("  · ") + m.c.toneStyle(m.status.tone).Render(m.status.text)
+			status += s.Muted.Render("  · ")
+			status += m.c.toneStyle(m.status.tone).Render(cutAtWord(m.status.text, w-widthOf(status)-widthOf(outputHint)))
 		}
-	} else if more := m.statusOverflow(w); len(more) > 0 {
-		lines := strings.Split(wrapText(m.statusSymbol()+m.status.text, w), "\n")
-		last := lines[min(len(lines), maxStatusLines)-1]
-		if len(lines) > maxStatusLines {
-			last = fit(last+" …", w)
-		}
-		status = m.c.toneStyle(m.status.tone).Render(last)
 	} else if m.status.text != "" {
-		status = m.c.toneStyle(m.status.tone).Render(m.statusSymbol() + m.status.text)
+		text := m.statusSymbol() + m.status.text
+		if widthOf(text) > w {
+			text = cutAtWord(text, w-widthOf(outputHint))
+		}
+		status = m.c.toneStyle(m.status.tone).Render(text)
 	} else if ev, ok := m.eventsPane.latest(); ok {
 		status = s.Muted.Render(eventLine(ev, m.c.loc))
 	}
-	if more := m.c.styles.Muted.Render(" (o: output)"); widthOf(status) > w && w > 30 {
-		// The whole message is in the output history.
+	if more := m.c.styles.Muted.Render(outputHint); strings.HasSuffix(ansi.Strip(status), "…") {
+		// Cut at a word: the whole message is in the output history.
+		status += more
+	} else if widthOf(status) > w && w > 30 {
 		status = fit(status, w-widthOf(more)) + more
 	}
 	return fit(status, w), m.shortHelp(w)
 }
 
-// maxStatusLines bounds how many lines a long error takes on the screen.
-const maxStatusLines = 4
-
-// statusOverflow is the part of a long error that does not fit on the
-// status line, wrapped at word boundaries: it is drawn over the bottom of
-// the body, just above the status line, so an error is read to the end
-// rather than cut mid-word. News (and a status line with operations
-// under way) stay on one line.
-func (m *model) statusOverflow(w int) []string {
-	if m.prompt != nil || m.overlay != overlayNone || m.status.text == "" || m.status.tone != toneErr || len(m.activeOps()) > 0 {
-		return nil
-	}
-	text := m.statusSymbol() + m.status.text
-	if widthOf(text) <= w {
-		return nil
-	}
-	lines := strings.Split(wrapText(text, w), "\n")
-	if len(lines) > maxStatusLines {
-		lines = lines[:maxStatusLines]
-		lines[maxStatusLines-1] = fit(lines[maxStatusLines-1]+" …", w)
-	}
-	st := m.c.toneStyle(m.status.tone)
-	for i, l := range lines {
-		lines[i] = st.Render(fit(l, w))
-	}
-	return lines[:len(lines)-1]
-}
-
-// overBottom replaces the last lines of body with lines.
-func overBottom(body string, lines []string) string {
-	all := strings.Split(body, "\n")
-	n := min(len(lines), len(all)-1)
-	copy(all[len(all)-n:], lines[len(lines)-n:])
-	return strings.Join(all, "\n")
-}
+// outputHint follows a message cut on the status line: the output pane
+// holds it whole.
+const outputHint = " (o: output)"
 
 // statusSymbol prefixes a message with what kind it is, so the kind never
 // hangs on colour alone.
