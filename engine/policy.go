@@ -256,13 +256,23 @@ func (e *Engine) observe(t policyTick) policy.Observation {
 	obs := policy.Observation{At: t.now, Window: SampleInterval, NodeMemMB: e.nodeMemMB()}
 	for name, m := range e.routes.all() {
 		m.mu.Lock()
-		desired, serving, since, cfg := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig
+		desired, serving, since, cfg, replicas := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig, m.replicasLocked()
 		m.mu.Unlock()
 		mem, _ := e.memRequirement(m, cfg)
 		if desired == ModeNone {
 			continue // only loaded modules are the policy's to place
 		}
 		mo := policy.ModuleObs{Name: name, Mode: policy.Mode(serving), Since: since, MemMB: mem}
+		if r := cfg.Replicas; r != nil && r.Max > r.Min {
+			// Remote mode as the autoscaler would run it: its replicas'
+			// latency and, where the engine measures their memory (its own
+			// machine's processes), their memory against the budget.
+			mo.MinReplicas, mo.MaxReplicas, mo.Replicas = r.Min, r.Max, replicas
+			mo.RemoteUnloaded = e.pol.scaler.unloaded[name]
+			if s, ok := t.servers[name]; ok && s.MemBytes > 0 {
+				mo.ReplicaMemMB = float64(s.MemBytes) / (1 << 20)
+			}
+		}
 		if desired != serving {
 			mo.Pending = policy.Mode(desired)
 		}

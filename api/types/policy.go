@@ -88,4 +88,9 @@ type Estimate struct {
 	// LockedUntil is the tick until which hysteresis keeps the module in its
 	// mode (0 when free to move).
 	LockedUntil int `json:"locked_until,omitempty"`
+	// RemoteReplicas is how many remote replicas RemoteMs and RemoteMemMB
+	// count on, for a module with a replicas range (0: one server, whose
+	// memory is not the budget's).
+	RemoteReplicas int     `json:"remote_replicas,omitempty"`
+	RemoteMemMB    float64 `json:"remote_mem_mb,omitempty"`
 }

@@ -209,6 +209,8 @@ type cmView struct {
 	remMs     float64
 	benefit   float64 // ms per request saved by module mode
 	se        float64 // standard error of benefit
+	replicas  int     // remote replicas planned (0: one server, no range)
+	remMB     float64 // what remote mode costs of the budget
 	locked    bool
 	lockUntil int
 }
@@ -278,11 +280,21 @@ func (c *costModel) Tick(obs Observation) Decision {
 			v.modMs, v.remMs = st.mod.mean(), st.mod.mean()+net
 			se2 = hopSE2
 		}
+		if rp, ok := planReplicas(m, st.calls.v/obs.WindowLen().Seconds()); ok {
+			v.remMs, v.replicas, v.remMB = rp.ms, rp.n, rp.memMB
+		}
 		v.benefit = v.cpr * (v.remMs - v.modMs)
 		v.se = v.cpr * math.Sqrt(se2)
 		views[i] = v
 	}
-	overBudget := !b.Fits(curLocal)
+	// Remote replicas that share the budget count in it.
+	var curRemote float64
+	for _, v := range views {
+		if v.eff == ModeRemote {
+			curRemote += v.remMB
+		}
+	}
+	overBudget := !b.Fits(curLocal + curRemote)
 	penalty := c.vals["min_gain_ms"]
 	z := c.vals["confidence"]
 
@@ -333,7 +345,7 @@ func (c *costModel) Tick(obs Observation) Decision {
 	// Moves and bookkeeping.
 	d.Target = plan
 	d.Moves = diffMoves(obs, plan, func(m ModuleObs, to Mode) string {
-		return c.reason(views, m.Name, to, plan, b, overBudget, curLocal, hop, hopN)
+		return c.reason(views, m.Name, to, plan, b, overBudget, curLocal, curRemote, hop, hopN)
 	})
 	moved := make(map[string]bool, len(d.Moves))
 	for _, mv := range d.Moves {
@@ -493,6 +505,7 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 			CallsPerRequest: v.cpr, ModuleMs: v.modMs, RemoteMs: v.remMs,
 			ModuleMeasured: v.st.mod.ok(), RemoteMeasured: v.st.rem.ok(),
 			BenefitMs: v.benefit, BenefitSE: v.se, PayloadBytes: v.st.payload.v, LockedUntil: v.lockUntil,
+			RemoteReplicas: v.replicas, RemoteMemMB: v.remMB,
 		})
 	}
 }
@@ -539,13 +552,19 @@ func (c *costModel) solve(views []cmView, b Budget, penalty, z float64, fixed fu
 			plan[v.obs.Name] = mode
 			if mode == ModeModule {
 				capMB -= v.obs.MemMB
+			} else {
+				capMB -= v.remMB
 			}
 			continue
 		}
 		free = append(free, i)
 	}
+	// Every free module starts remote, its replicas charged; module mode
+	// weighs what it costs beyond them (less than nothing when its
+	// replicas cost more, which frees room for the others).
 	values := make([]float64, len(free))
 	weights := make([]int, len(free))
+	var freed float64
 	for k, i := range free {
 		v := views[i]
 		cost := penalty + z*v.se
@@ -553,9 +572,34 @@ func (c *costModel) solve(views []cmView, b Budget, penalty, z float64, fixed fu
 		if v.eff == ModeModule {
 			values[k] = v.benefit + cost
 		}
-		weights[k] = int(math.Ceil(v.obs.MemMB))
+		w := v.obs.MemMB - v.remMB
+		capMB -= v.remMB
+		weights[k] = int(math.Ceil(w))
+		if weights[k] <= 0 && values[k] > 0 {
+			freed -= w
+		}
 	}
-	take := knapsack(values, weights, int(math.Floor(capMB+1e-9)))
+	// Replicas that do not fit together: the modules whose replicas cost
+	// most beyond their in-process memory serve in-process, whatever they
+	// lose, until the rest fits.
+	forced := map[int]bool{}
+	for capMB+freed < -memEpsilonMB {
+		best := -1
+		for k := range free {
+			if weights[k] < 0 && !(values[k] > 0) && !forced[k] && (best < 0 || weights[k] < weights[best]) {
+				best = k
+			}
+		}
+		if best < 0 {
+			break
+		}
+		forced[best] = true
+		freed -= float64(weights[best])
+	}
+	take := knapsack(values, weights, int(math.Floor(capMB+freed+1e-9)))
+	for k := range forced {
+		take[k] = true
+	}
 	for k, i := range free {
 		mode := ModeRemote
 		if take[k] {
@@ -593,7 +637,7 @@ func differs(views []cmView, plan Placement) bool {
 
 // reason explains the move of one module.
 func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement, b Budget,
-	overBudget bool, curLocal, hop float64, hopN int) string {
+	overBudget bool, curLocal, curRemote, hop float64, hopN int) string {
 	i := slices.IndexFunc(views, func(v cmView) bool { return v.obs.Name == name })
 	v := views[i]
 	var otherLocal float64
@@ -607,6 +651,11 @@ func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement,
 			gainers = append(gainers, w.obs.Name)
 		}
 	}
+	if to == ModeModule && overBudget && v.remMB > 0 && v.benefit <= 0 {
+		return fmt.Sprintf("%s → module: its remote replicas do not fit: in-process %s and remote replicas %s exceed the %s available (%.0f%% of %s node − %s base); in-process it takes %s, though remote%s would save %.2f ms/request",
+			name, fmtMB(curLocal), fmtMB(curRemote), fmtMB(b.CapacityMB()), MemLimitFraction*100, fmtMB(b.NodeMemMB), fmtMB(b.BaseMemMB),
+			fmtMB(v.obs.MemMB), v.replicaNote(), -v.benefit)
+	}
 	if to == ModeModule {
 		est := ""
 		if !v.st.mod.ok() {
@@ -616,22 +665,25 @@ func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement,
 			}
 			est = fmt.Sprintf(" [module latency estimated: remote − %.2f ms hop from %s]", hop, src)
 		}
-		return fmt.Sprintf("%s → module: saves %.2f ± %.2f ms/request (remote %.2f ms − module %.2f ms per call × %.2f calls/request)%s, %s fits in %s free",
-			name, v.benefit, v.se, v.remMs, v.modMs, v.cpr, est, fmtMB(v.obs.MemMB), fmtMB(max(0, b.CapacityMB()-otherLocal)))
+		return fmt.Sprintf("%s → module: saves %.2f ± %.2f ms/request (remote%s %.2f ms − module %.2f ms per call × %.2f calls/request)%s, %s fits in %s free",
+			name, v.benefit, v.se, v.replicaNote(), v.remMs, v.modMs, v.cpr, est, fmtMB(v.obs.MemMB), fmtMB(max(0, b.CapacityMB()-otherLocal)))
 	}
 	prefix := name + " → remote"
 	if v.obs.Mode == ModeNone {
 		prefix = name + " (no mode) → remote"
 	}
 	switch {
+	case overBudget && curRemote > 0:
+		return fmt.Sprintf("%s: in-process %s and remote replicas %s exceed the %s available (%.0f%% of %s node − %s base)",
+			prefix, fmtMB(curLocal), fmtMB(curRemote), fmtMB(b.CapacityMB()), MemLimitFraction*100, fmtMB(b.NodeMemMB), fmtMB(b.BaseMemMB))
 	case overBudget:
 		return fmt.Sprintf("%s: in-process memory %s exceeds the %s available (%.0f%% of %s node − %s base)",
 			prefix, fmtMB(curLocal), fmtMB(b.CapacityMB()), MemLimitFraction*100, fmtMB(b.NodeMemMB), fmtMB(b.BaseMemMB))
 	case v.cpr == 0:
 		return prefix + ": not called in the last window; remote needs no in-process memory"
 	case v.benefit <= 0:
-		return fmt.Sprintf("%s: remote is faster by %.2f ± %.2f ms/request (module %.2f ms vs remote %.2f ms per call)",
-			prefix, -v.benefit, v.se, v.modMs, v.remMs)
+		return fmt.Sprintf("%s: remote%s is faster by %.2f ± %.2f ms/request (module %.2f ms vs remote %.2f ms per call)",
+			prefix, v.replicaNote(), -v.benefit, v.se, v.modMs, v.remMs)
 	case len(gainers) > 0:
 		return fmt.Sprintf("%s: frees %s for %s, which save more per MB; costs %.2f ms/request",
 			prefix, fmtMB(v.obs.MemMB), strings.Join(gainers, ", "), v.benefit)
@@ -639,6 +691,15 @@ func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement,
 		return fmt.Sprintf("%s: saves only %.2f ± %.2f ms/request in-process, not worth a switch (%.2f ms + %g standard errors)",
 			prefix, v.benefit, v.se, c.vals["min_gain_ms"], c.vals["confidence"])
 	}
+}
+
+// replicaNote says how remote mode was counted for a module with
+// replicas: " as N replicas (M MB)"; empty without.
+func (v cmView) replicaNote() string {
+	if v.replicas == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" as %d replicas (%s)", v.replicas, fmtMB(v.remMB))
 }
 
 // stableModes reports whether one placement ran the whole window (no

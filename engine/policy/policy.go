@@ -142,6 +142,17 @@ type ModuleObs struct {
 	// (both can be non-zero in a window containing a switch).
 	Module CallStats `json:"module"`
 	Remote CallStats `json:"remote"`
+	// MinReplicas and MaxReplicas are the config's range of remote
+	// replicas (0: no range, one server), Replicas how many run now.
+	MinReplicas int `json:"min_replicas,omitempty"`
+	MaxReplicas int `json:"max_replicas,omitempty"`
+	Replicas    int `json:"replicas,omitempty"`
+	// ReplicaMemMB is what one remote replica costs of the budget (0: it
+	// costs nothing, running elsewhere, as JSORC counted remote servers).
+	ReplicaMemMB float64 `json:"replica_mem_mb,omitempty"`
+	// RemoteUnloaded is the remote latency per call without queueing (the
+	// autoscaler's learnt figure); 0 when unknown.
+	RemoteUnloaded time.Duration `json:"remote_unloaded,omitempty"`
 }
 
 // Calls is the number of calls the module served in the window, in any mode.
