@@ -39,7 +39,8 @@ type Backend struct {
 	client *protocol.Client
 	svc    *services.Manager
 	// sockets maps the TCP address of each of this backend's action
-	// servers to the Unix domain socket it also listens on.
+	// servers to the *socketClaim of the Unix domain socket it also
+	// listens on.
 	sockets sync.Map
 }
 

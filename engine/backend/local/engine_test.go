@@ -130,10 +130,14 @@ func TestRestoreAfterRestart(t *testing.T) {
 	}
 }
 
+// TestCrashedServerComesBack: a killed action server is restarted on a new
+// port and socket, and the socket file it could not remove goes with it.
 func TestCrashedServerComesBack(t *testing.T) {
-	e := newEngine(t)
+	dir := t.TempDir()
+	e := openEngine(t, dir).Engine
 	st := load(t, e, "textenc", "remote")
 	old := st.Remote.PID
+	oldSock := socketOf(dir, st.Remote.URL)
 	if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -150,6 +154,14 @@ func TestCrashedServerComesBack(t *testing.T) {
 	}
 	if st.Remote.Restarts < 1 {
 		t.Errorf("restarts = %d, want ≥ 1", st.Remote.Restarts)
+	}
+	if newSock := socketOf(dir, st.Remote.URL); newSock != oldSock {
+		if _, err := os.Lstat(oldSock); !os.IsNotExist(err) {
+			t.Errorf("the killed server's socket %s is still there: %v", oldSock, err)
+		}
+		if _, err := os.Lstat(newSock); err != nil {
+			t.Errorf("the new server's socket: %v", err)
+		}
 	}
 	if _, err := e.Call(ctxT(t), "textenc.encode", map[string]any{"text": "still here"}); err != nil {
 		t.Errorf("call after crash: %v", err)

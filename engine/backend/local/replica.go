@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -42,8 +43,11 @@ type replica struct {
 	spec  map[string][]string // what the last successful probe read
 	state supervise.State
 	// addr is the TCP address of the current start, whose socket the
-	// backend's dialer knows (see Backend.DialContext).
+	// engine calls through (see Backend.FrameSocket).
 	addr string
+	// claim is this start's entry in the backend's socket map (nil: its
+	// server has no socket); it is removed only while still this one.
+	claim *socketClaim
 }
 
 // Scale sets how many replicas run; Start adds or removes them.
@@ -148,11 +152,13 @@ func (r *replica) prepare(context.Context) (supervise.Spec, string, error) {
 		return supervise.Spec{}, "", fmt.Errorf("module %q: server command: %w", s.module, err)
 	}
 	r.forgetSocket()
+	var claim *socketClaim
 	if sock != "" && slices.Contains(s.argv, "{socket}") {
-		s.b.sockets.Store(addr, sock)
+		claim = &socketClaim{path: sock}
+		s.b.sockets.Store(addr, claim)
 	}
 	r.mu.Lock()
-	r.spec, r.addr = nil, addr
+	r.spec, r.addr, r.claim = nil, addr, claim
 	r.mu.Unlock()
 	return supervise.Spec{
 		Name:    r.name(),
@@ -163,14 +169,20 @@ func (r *replica) prepare(context.Context) (supervise.Spec, string, error) {
 }
 
 // forgetSocket drops the socket of the replica's last start from the
-// backend's dialer.
+// backend's map, and its file: the process is gone (it is called before a
+// restart and after the supervisor ends), and one killed could not remove
+// it. Only while the address is still this replica's: a new server given
+// the same port since makes its own.
 func (r *replica) forgetSocket() {
 	r.mu.Lock()
-	addr := r.addr
-	r.addr = ""
+	addr, claim := r.addr, r.claim
+	r.addr, r.claim = "", nil
 	r.mu.Unlock()
-	if addr != "" {
-		r.s.b.sockets.Delete(addr)
+	if claim == nil || !r.s.b.sockets.CompareAndDelete(addr, claim) {
+		return
+	}
+	if fi, err := os.Lstat(claim.path); err == nil && fi.Mode().Type() == os.ModeSocket {
+		_ = os.Remove(claim.path)
 	}
 }
 

@@ -38,9 +38,14 @@ func (b *Backend) prepareSockets() error {
 // else (and the engine, for any other server, or when the socket does not
 // answer) keeps the Jaseci protocol over TCP.
 func (b *Backend) FrameSocket(hostport string) (string, bool) {
-	p, ok := b.sockets.Load(hostport)
+	c, ok := b.sockets.Load(hostport)
 	if !ok {
 		return "", false
 	}
-	return p.(string), true
+	return c.(*socketClaim).path, true
 }
+
+// socketClaim is one server start's socket in the backend's map: a port
+// freed by a dead server may be given to the next one, whose claim then
+// replaces it, so that the dead one's cleanup leaves the new socket alone.
+type socketClaim struct{ path string }

@@ -57,14 +57,18 @@ func tcpConns(t testing.TB, port int) int {
 	return n
 }
 
+// socketOf is the socket of the local action server at url, in the data
+// directory dir.
+func socketOf(dir, url string) string {
+	return filepath.Join(dir, "sock", url[strings.LastIndexByte(url, ':')+1:]+".sock")
+}
+
 // remoteEcho loads the built-in echo in remote mode on the local backend
 // and returns its server's TCP URL and its socket.
 func remoteEcho(t testing.TB, e *engine.Engine, dir string) (url, sock string) {
 	t.Helper()
 	st := load(t, e, "echo", "remote")
-	url = st.Remote.URL
-	port := url[strings.LastIndexByte(url, ':')+1:]
-	return url, filepath.Join(dir, "sock", port+".sock")
+	return st.Remote.URL, socketOf(dir, st.Remote.URL)
 }
 
 // TestRemoteCallsTakeTheSocket: the engine calls a local action server
