@@ -139,7 +139,8 @@ func (e *Engine) promServers(ctx context.Context, now time.Time) (map[string]mea
 	switch {
 	case err != nil:
 		e.log.Debug("Prometheus did not answer", "err", err)
-		return nil, "jsorc's Prometheus (promon) does not answer: " + err.Error()
+		why, _, _ := strings.Cut(err.Error(), "\n") // the first of its queries' errors says it
+		return nil, "jsorc's Prometheus (promon) does not answer: " + why
 	case len(stats) == 0:
 		return nil, "jsorc's Prometheus (promon) has no process metrics of the action servers yet"
 	}
