@@ -8,6 +8,14 @@ import (
 // helpView lists every key that does something where the user is, from
 // the same registry that handles them, grouped, plus the command line's
 // commands.
+//
+// Why not bubbles' help (charm.land/bubbles/v2/help): its full view lays
+// key.Bindings out in columns of one screen, without section titles,
+// without scrolling and without room for the `:` verbs; the console's
+// sections are named for where the user is (the focused pane's name), a
+// read-only console leaves out what it refuses, and a short terminal
+// scrolls the list. The bindings themselves are bubbles' key.Binding, so
+// their keys and texts are the ones bubbles' help would show.
 type helpView struct {
 	c      *common
 	offset int

@@ -217,7 +217,10 @@ const outputHint = " (o: output)"
 func (m *model) statusSymbol() string { return toneSymbol(m.status.tone) }
 
 // shortHelp is the one-line list of the main keys that apply here: the
-// pane's own first, then the general ones, as many as fit.
+// pane's own first, then the general ones, as many as fit. Unlike bubbles'
+// help.ShortHelpView, which stops at the first key that does not fit, it
+// skips that one and packs the shorter ones after it, so a narrow screen
+// still shows `? help` and `: command`.
 func (m *model) shortHelp(w int) string {
 	keys := m.activeKeys()
 	var items []keyAction
