@@ -220,7 +220,7 @@ func (m *model) statusSymbol() string { return toneSymbol(m.status.tone) }
 // pane's own first, then the general ones, as many as fit. Unlike bubbles'
 // help.ShortHelpView, which stops at the first key that does not fit, it
 // skips that one and packs the shorter ones after it, so a narrow screen
-// still shows `? help` and `: command`.
+// shows as many keys as fit.
 func (m *model) shortHelp(w int) string {
 	keys := m.activeKeys()
 	var items []keyAction
