@@ -86,7 +86,7 @@ func defaultKeys() []keyAction {
 		{binding: bind([]string{"m"}, "m", "switch mode"), group: groupPane, short: true, applies: hasSelection, run: do((*model).switchMode), dangerous: true, confirm: confirmSwitch},
 		{binding: bind([]string{"/"}, "/", "filter (regex, ! inverts)"), group: groupPane, short: true, applies: inActionList, run: do((*model).openFilter)},
 		{binding: bind([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"}, "1…9 0", "sort by the column of that number (again: reverse)"), group: groupPane, applies: inActionList, run: (*model).sortBy},
-		{binding: bind(strings.Split(sortLetters, ""), "shift+N…", "sort: N module O mode V serving S status R calls/s P p50 X p99 M mem C calls E errors K kind Z size I pid T restarts U url"), group: groupPane, applies: inActionList, run: (*model).sortBy},
+		{binding: bind(strings.Split(sortLetters, ""), "shift+N…", "sort: N module O mode V serving S status R calls/s P p50 X p99 M mem C calls E errors K kind Z size I pid T restarts A cpu U url"), group: groupPane, applies: inActionList, run: (*model).sortBy},
 
 		// Graphs pane.
 		{binding: bind([]string{"+", "="}, "+", "longer time window"), group: groupPane, short: true, applies: inGraphs, run: do(func(m *model) tea.Cmd { return m.graphs.zoom(1) })},

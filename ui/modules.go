@@ -85,6 +85,15 @@ func (r *moduleRow) memMB() float64 {
 	return r.st.Module.LocalMemRequirement
 }
 
+// cpuCores is the CPU of the module's action server when the engine
+// measures it (remote mode), else 0.
+func (r *moduleRow) cpuCores() float64 {
+	if mode(r.st) != "remote" {
+		return 0
+	}
+	return r.server.CPUCores
+}
+
 // buildRows joins statuses and measurements, in no particular order.
 func buildRows(status map[string]types.ActionStatus, stats types.Stats) []moduleRow {
 	rows := make([]moduleRow, 0, len(status))

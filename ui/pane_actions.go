@@ -53,6 +53,7 @@ func actionColumns() []column {
 		{title: "SIZE", width: 6, right: true, hideBelow: 124},
 		{title: "PID", width: 7, right: true, hideBelow: 106},
 		{title: "RESTARTS", width: 8, right: true, hideBelow: 106},
+		{title: "CPU", width: 5, right: true, hideBelow: 130},
 		{title: "URL", width: 23, hideBelow: 150},
 	}
 }
@@ -60,7 +61,7 @@ func actionColumns() []column {
 // sortLetters are the shift+letter keys that sort by each column, in
 // column order (N for the module's name, ...); digits 1…9 and 0 sort by
 // the first ten too. Every column sorts.
-const sortLetters = "NOVSRPXMCEKZITU"
+const sortLetters = "NOVSRPXMCEKZITAU"
 
 // sortColumnOf is the column a sort key names, -1 for none.
 func sortColumnOf(k string) int {
@@ -176,6 +177,8 @@ func compareRows(a, b *moduleRow, col int) int {
 	case 13:
 		return cmp.Compare(a.st.Remote.Restarts, b.st.Remote.Restarts)
 	case 14:
+		return cmp.Compare(a.cpuCores(), b.cpuCores())
+	case 15:
 		return strings.Compare(a.st.Remote.URL, b.st.Remote.URL)
 	}
 	return strings.Compare(a.name, b.name)
@@ -234,6 +237,7 @@ func (p *actionsPane) rowCells(i int) []cell {
 		{text: fmtBytes(r.st.Module.SizeBytes)},
 		{text: pid},
 		{text: restarts},
+		{text: p.cpuCell(r)},
 		{text: url, tone: toneMuted},
 	}
 }
@@ -250,6 +254,18 @@ func (p *actionsPane) memCell(r *moduleRow) string {
 		return unmeasured
 	}
 	return fmtMB(r.memMB())
+}
+
+// cpuCell is a remote module's server's CPU in cores, as MEM MB is its
+// memory; "—" in-process (its CPU is the engine's).
+func (p *actionsPane) cpuCell(r *moduleRow) string {
+	if p.stats.ServersNote != "" && mode(r.st) == "remote" && r.server.MemBytes == 0 {
+		return unmeasured
+	}
+	if c := r.cpuCores(); c > 0 || (mode(r.st) == "remote" && r.server.MemBytes > 0) {
+		return fmtValue(c)
+	}
+	return dash
 }
 
 // unmeasuredShown reports whether a shown row's MEM MB is unmeasured.
