@@ -89,6 +89,10 @@ func (p AutoscaleParams) withDefaults() AutoscaleParams {
 	return p
 }
 
+// idleUtil is how little the replicas left after a removal may carry for
+// the latency not to matter: that load cannot queue.
+const idleUtil = 0.5
+
 // ScaleDecision is one module's change of replicas and why.
 type ScaleDecision struct {
 	Module   string
@@ -172,8 +176,10 @@ func (a *Autoscaler) decide(l ReplicaLoad, p AutoscaleParams, free *float64) (Sc
 			d.Reason += fmt.Sprintf(", %d within the memory budget (%.0f MB per replica)", d.To, l.MemPerReplicaMB)
 		}
 		return d, true
-	case need < l.Replicas && (slow == 0 || slow < p.DownSlowdown) &&
-		l.Outstanding <= p.DownUtil*p.PerReplica*float64(l.Replicas-1):
+	case need < l.Replicas && l.Outstanding <= p.DownUtil*p.PerReplica*float64(l.Replicas-1) &&
+		(slow == 0 || slow < p.DownSlowdown || l.Outstanding <= idleUtil*p.PerReplica*float64(l.Replicas-1)):
+		// Slower than unloaded but with half the replicas left idle, the
+		// latency is the machine's or the network's, not a queue.
 		a.low[l.Module]++
 		if n := a.low[l.Module]; n < p.DownTicks {
 			return d, false

@@ -68,6 +68,16 @@ func TestAutoscaleTicks(t *testing.T) {
 			want: []int{2, 2, 1},
 		},
 		{
+			name: "slower than unloaded but nearly idle still shrinks", params: policy.AutoscaleParams{DownTicks: 1},
+			start: 4, ticks: []policy.ReplicaLoad{replicaLoad(0, 0.4, 14*ms), replicaLoad(0, 0.4, 14*ms), replicaLoad(0, 0.4, 14*ms), replicaLoad(0, 0.9, 14*ms)},
+			want: []int{3, 2, 1, 1},
+		},
+		{
+			name: "slower than unloaded and half busy stays", params: policy.AutoscaleParams{DownTicks: 1},
+			start: 3, ticks: []policy.ReplicaLoad{replicaLoad(0, 1.4, 14*ms)},
+			want: []int{3},
+		},
+		{
 			name: "never below min", params: policy.AutoscaleParams{DownTicks: 1},
 			start: 1, ticks: []policy.ReplicaLoad{replicaLoad(0, 0, 0), replicaLoad(0, 0, 0)},
 			want: []int{1, 1},
