@@ -109,6 +109,7 @@ func shows() map[string]func(r *runner, pos []string, answer any) {
 		},
 		"actions unload":   printMessage,
 		"actions delete":   printMessage,
+		"actions scale":    printMessage,
 		"actionpolicy set": printMessage,
 		"service refresh": func(r *runner, _ []string, a any) {
 			// A move of the backend says what moved; otherwise, "ok".
@@ -129,6 +130,7 @@ func shows() map[string]func(r *runner, pos []string, answer any) {
 			p := a.(*types.PolicyAnswer).Policy
 			params, _ := json.Marshal(p.Params)
 			fmt.Fprintf(r.env.Stdout, "policy: %s\nparams: %s\n", p.Name, params)
+			printDecisions(r.env.Stdout, p.Decisions)
 		},
 		"actions list": func(r *runner, _ []string, a any) { printLines(r, *a.(*types.ActionsListAnswer)) },
 		"actions module list": func(r *runner, _ []string, a any) {

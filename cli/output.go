@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/jsorc/jsorc/api/types"
 )
@@ -98,6 +99,16 @@ func printStatus(w io.Writer, name string, s types.ActionStatus) {
 		remote += fmt.Sprintf(" restarts=%d", s.Remote.Restarts)
 	}
 	t.row("remote", remote)
+	if r := s.Remote; r.ReplicasDesired > 1 || r.ReplicasScaling != "" {
+		reps := fmt.Sprintf("%d ready of %d", r.ReplicasReady, r.ReplicasDesired)
+		switch r.ReplicasScaling {
+		case types.ScalingAuto:
+			reps += " (the autoscaler sets them)"
+		case types.ScalingManual:
+			reps += fmt.Sprintf(" (pinned by hand: `actions scale %s auto` hands them back)", name)
+		}
+		t.row("replicas", reps)
+	}
 	t.row("actions", dash(strings.Join(s.Actions, ", ")))
 	t.row("source", dash(s.Source))
 	if s.Remote.LastError != "" {
@@ -158,3 +169,22 @@ func printApps(w io.Writer, apps map[string]types.App) {
 
 // reflectEmpty is the type of the answers that say nothing but success.
 var reflectEmpty = reflect.TypeFor[types.Empty]()
+
+// shownDecisions is how many of the policy's latest decisions the text of
+// `actionpolicy get` lists (-o json has them all).
+const shownDecisions = 10
+
+// printDecisions lists the policy's latest moves and scalings, newest
+// last, each with its reason.
+func printDecisions(w io.Writer, ds []types.PolicyMove) {
+	if len(ds) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "decisions (the latest %d of %d, newest last):\n", min(len(ds), shownDecisions), len(ds))
+	for _, d := range ds[max(0, len(ds)-shownDecisions):] {
+		fmt.Fprintf(w, "  %s %s %s: %s\n", d.At.Local().Format(time.TimeOnly), d.Module, d.Change(), d.Reason)
+		if d.Error != "" {
+			fmt.Fprintf(w, "    failed: %s\n", d.Error)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func (a *Autoscaler) decide(l ReplicaLoad, p AutoscaleParams, free *float64) (Sc
 	}
 	need := min(max(int(math.Ceil(l.Outstanding/p.PerReplica-1e-9)), lo), hi)
 	slow := l.slowdown()
-	load := fmt.Sprintf("%.1f calls in flight on %d replicas (%d ready), latency %s", l.Outstanding, l.Replicas, l.Ready, slowText(l, slow))
+	load := fmt.Sprintf("%.1f calls in flight on %d replicas (%d ready), %s", l.Outstanding, l.Replicas, l.Ready, slowText(l, slow))
 	switch {
 	case need > l.Replicas && slow >= p.UpSlowdown:
 		a.low[l.Module] = 0
@@ -195,8 +195,11 @@ func (a *Autoscaler) decide(l ReplicaLoad, p AutoscaleParams, free *float64) (Sc
 
 // slowText renders the latency against the unloaded latency.
 func slowText(l ReplicaLoad, slow float64) string {
-	if slow == 0 {
-		return l.Latency.Round(time.Microsecond).String() + " (unloaded latency unknown)"
+	switch {
+	case l.Latency <= 0:
+		return "no calls answered"
+	case slow == 0:
+		return "latency " + l.Latency.Round(time.Microsecond).String() + " (unloaded latency unknown)"
 	}
-	return fmt.Sprintf("%s, %.1f× the unloaded %s", l.Latency.Round(time.Microsecond), slow, l.Unloaded.Round(time.Microsecond))
+	return fmt.Sprintf("latency %s, %.1f× the unloaded %s", l.Latency.Round(time.Microsecond), slow, l.Unloaded.Round(time.Microsecond))
 }
