@@ -172,6 +172,11 @@ func eventSymbol(ev types.Event) (string, tone) {
 			return "✗", toneErr
 		}
 		return "◆", toneOK
+	case types.EventScale:
+		if strings.HasPrefix(ev.Message, "could not") {
+			return "✗", toneErr
+		}
+		return "⇅", toneOK
 	case types.EventService:
 		if strings.Contains(ev.Message, "down") || strings.Contains(ev.Message, "fail") {
 			return "✗", toneErr
