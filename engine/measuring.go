@@ -126,8 +126,16 @@ func (e *Engine) promStats(ctx context.Context, now time.Time) (map[string]measu
 // kept alive, or it did not answer (the error).
 func (e *Engine) promServers(ctx context.Context, now time.Time) (map[string]measure.ProcStats, string) {
 	url := e.ServiceURL("promon")
-	if url == "" || !e.ServiceInfo()["promon"].Verified {
+	info, known := e.ServiceInfo()["promon"]
+	switch {
+	case !known || !info.Enabled:
 		return nil, "jsorc's Prometheus (promon) is not kept alive"
+	case url == "" || !info.Verified:
+		why := "jsorc's Prometheus (promon) is " + string(info.State)
+		if !info.Automation && info.State != types.ServiceReady && info.State != types.ServiceStarting {
+			why += " (automation is off, so nothing starts it)"
+		}
+		return nil, why
 	}
 	src, err := e.promSource(url)
 	if err != nil {

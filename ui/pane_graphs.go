@@ -398,7 +398,7 @@ func (p *graphsPane) graph(g graphSpec, w, h int) string {
 		// none: the title says so, the plot's place says why.
 		whose = "no metrics source for " + whose
 		if p.module == "" {
-			whose = "the engine only: no metrics source for the pods"
+			whose = "engine only · pods: no metrics source"
 		}
 		if h < 6 {
 			title += s.Muted.Render(" · no metrics source")
