@@ -80,51 +80,44 @@ func sectionRank(id byte) int {
 // into the code by offset (DWARF, code metadata) are dropped: the offsets
 // move.
 func instrumentLoops(mod []byte) ([]byte, error) {
-	if len(mod) < 8 || string(mod[:4]) != "\x00asm" || string(mod[4:8]) != "\x01\x00\x00\x00" {
-		return nil, fmt.Errorf("%w: not a version 1 WebAssembly binary", errNotInstrumentable)
-	}
-	type section struct {
-		id   byte
-		body []byte
+	all, err := splitSections(mod)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNotInstrumentable, err)
 	}
 	var secs []section
 	// tail stands in for a dropped last section (see endingCustom).
 	var tail []byte
-	seen := map[byte]bool{}
-	r := &reader{b: mod, pos: 8}
-	for r.pos < len(r.b) {
-		id := r.byte()
-		n := r.u32()
-		body := r.bytes(int(n))
-		if r.err != nil {
-			return nil, fmt.Errorf("%w: %v", errNotInstrumentable, r.err)
-		}
+	last := 0
+	for _, s := range all {
 		tail = nil
-		if id != secCustom {
-			// The sections are found by id: a second one would be
-			// mistaken for the first (wazero refuses it anyway).
-			if seen[id] {
-				return nil, fmt.Errorf("%w: section %d twice", errNotInstrumentable, id)
+		if s.id != secCustom {
+			// The sections are found by id, and the added ones go in by
+			// rank: a second one would be mistaken for the first, one out
+			// of order would be emitted twice (wazero refuses both, and
+			// an unknown section, anyway).
+			rank := sectionRank(s.id)
+			if rank == 0 || rank <= last {
+				return nil, fmt.Errorf("%w: section %d unknown or out of order", errNotInstrumentable, s.id)
 			}
-			seen[id] = true
-		} else if drop, empty, err := droppedCustom(body); err != nil {
+			last = rank
+		} else if drop, empty, err := droppedCustom(s.body); err != nil {
 			return nil, err
 		} else if drop {
 			tail = endingCustom(empty)
 			continue
 		}
-		secs = append(secs, section{id, body})
+		secs = append(secs, s)
 	}
 	importedGlobals, memories := 0, 0
 	var globals, exports, code []byte
 	for _, s := range secs {
 		switch s.id {
 		case secImport:
-			g, mems, err := countImports(s.body)
+			im, err := readImports(s.body)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("%w: imports: %v", errNotInstrumentable, err)
 			}
-			importedGlobals, memories = g, memories+mems
+			importedGlobals, memories = im.globals, memories+im.memories
 		case secMemory:
 			mr := &reader{b: s.body}
 			memories += int(mr.u32())
@@ -261,12 +254,63 @@ func checkExports(body []byte, g uint32) error {
 	if r.err != nil {
 		return fmt.Errorf("%w: exports: %v", errNotInstrumentable, r.err)
 	}
+	if r.pos != len(body) {
+		// The added export would follow them, and be read as part of them.
+		return fmt.Errorf("%w: exports: %d bytes after the last export", errNotInstrumentable, len(body)-r.pos)
+	}
 	return nil
 }
 
-// countImports counts the globals and the memories among a module's
-// imports.
-func countImports(body []byte) (globals, memories int, err error) {
+// section is one section of a module: its id and its body.
+type section struct {
+	id   byte
+	body []byte
+}
+
+// splitSections cuts a version 1 WebAssembly binary into its sections,
+// in order (see eachSection).
+func splitSections(mod []byte) ([]section, error) {
+	var secs []section
+	err := eachSection(mod, func(s section) error {
+		secs = append(secs, s)
+		return nil
+	})
+	return secs, err
+}
+
+// eachSection hands f the sections of a version 1 WebAssembly binary, in
+// order, refusing one that claims more bytes than the module holds, and
+// stops at f's first error.
+func eachSection(mod []byte, f func(section) error) error {
+	if len(mod) < 8 || string(mod[:4]) != "\x00asm" || string(mod[4:8]) != "\x01\x00\x00\x00" {
+		return errors.New("not a version 1 WebAssembly binary")
+	}
+	r := &reader{b: mod, pos: 8}
+	for r.pos < len(r.b) {
+		id := r.byte()
+		n := r.u32()
+		body := r.bytes(int(n))
+		if r.err != nil {
+			return fmt.Errorf("section %d at byte %d: %v", id, r.pos, r.err)
+		}
+		if err := f(section{id, body}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// imports is what a module's import section declares.
+type imports struct {
+	functions, tables, memories, globals int
+	// tableMin and memoryMin are the largest minimum sizes declared for
+	// an imported table (entries) and memory (pages).
+	tableMin, memoryMin uint64
+}
+
+// readImports reads a module's import section.
+func readImports(body []byte) (imports, error) {
+	var im imports
 	r := &reader{b: body}
 	for n := r.u32(); n > 0 && r.err == nil; n-- {
 		r.bytes(int(r.u32())) // module
@@ -274,27 +318,28 @@ func countImports(body []byte) (globals, memories int, err error) {
 		switch kind := r.byte(); kind {
 		case 0x00: // function: type index
 			r.u32()
+			im.functions++
 		case 0x01: // table: reference type, limits
-			r.byte()
-			r.limits()
+			r.refType()
+			lo, _, _ := r.limits()
+			im.tableMin = max(im.tableMin, lo)
+			im.tables++
 		case 0x02: // memory: limits
-			r.limits()
-			memories++
+			lo, _, _ := r.limits()
+			im.memoryMin = max(im.memoryMin, lo)
+			im.memories++
 		case 0x03: // global: value type, mutability
+			r.refType()
 			r.byte()
-			r.byte()
-			globals++
+			im.globals++
 		case 0x04: // tag: attribute, type index
 			r.byte()
 			r.u32()
 		default:
-			return 0, 0, fmt.Errorf("%w: import kind %#x", errNotInstrumentable, kind)
+			return imports{}, fmt.Errorf("import kind %#x", kind)
 		}
 	}
-	if r.err != nil {
-		return 0, 0, fmt.Errorf("%w: imports: %v", errNotInstrumentable, r.err)
-	}
-	return globals, memories, nil
+	return im, r.err
 }
 
 // appendToVector returns a vector section's body with one more entry
@@ -445,12 +490,36 @@ func (r *reader) leb(max int) uint32 {
 
 func (r *reader) u32() uint32 { return r.leb(5) }
 
-// limits skips a table's or memory's limits.
-func (r *reader) limits() {
+// limits reads a table's or memory's limits: the minimum, and the
+// maximum when there is one (64-bit for a memory64).
+func (r *reader) limits() (lo, hi uint64, hasMax bool) {
 	flags := r.byte()
-	r.leb(10)
+	lo = r.u64()
 	if flags&0x01 != 0 {
-		r.leb(10)
+		hi, hasMax = r.u64(), true
+	}
+	return lo, hi, hasMax
+}
+
+// u64 reads an unsigned LEB128 number of up to 64 bits.
+func (r *reader) u64() uint64 {
+	var v uint64
+	for i := 0; i < 10; i++ {
+		c := r.byte()
+		v |= uint64(c&0x7f) << (7 * i)
+		if c&0x80 == 0 {
+			return v
+		}
+	}
+	r.fail("LEB128 number too long")
+	return 0
+}
+
+// refType skips a value or reference type: one byte, and a heap type
+// after the prefix of a typed reference.
+func (r *reader) refType() {
+	if t := r.byte(); t == 0x63 || t == 0x64 {
+		r.leb(5)
 	}
 }
 

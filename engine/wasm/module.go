@@ -131,6 +131,9 @@ func (m *Module) cacheDir() string {
 }
 
 func (m *Module) open(ctx context.Context, wasmBytes []byte) error {
+	if err := precheck(wasmBytes, m.opts.memoryLimitPages()); err != nil {
+		return err
+	}
 	code := wasmBytes
 	m.load.Checks = checksNone
 	if !m.opts.Uninterruptible {
