@@ -31,8 +31,13 @@ type binding struct {
 	refs    atomic.Int64
 	drained chan struct{}
 
-	// inst is the in-process instance (module mode); closed after draining.
+	// inst is the in-process instance (module mode); closed after draining
+	// (or kept, for a wasm module moving to remote: wasmkeep.go).
 	inst actions.Instance
+	// wasmKey is what a wasm module's inst was loaded from (wasmKey);
+	// fromKept says inst is the module kept since it left module mode.
+	wasmKey  string
+	fromKept bool
 	// server is the action server a remote binding calls; it stops only
 	// once the binding has drained.
 	server *serverRun

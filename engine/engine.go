@@ -36,6 +36,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// LockTimeout bounds the wait for the data directory's lock (default 1s).
 	LockTimeout time.Duration
+	// WasmKeep is how long a wasm module's compiled code and one instance
+	// are kept in-process after the module moved to remote, so a move back
+	// within it costs nothing (default 2 minutes; negative: not kept).
+	WasmKeep time.Duration
 	// Logger receives the engine's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -52,6 +56,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.CallTimeout <= 0 {
 		o.CallTimeout = 30 * time.Second
+	}
+	if o.WasmKeep == 0 {
+		o.WasmKeep = defaultWasmKeep
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

@@ -93,6 +93,9 @@ type module struct {
 	replicas int
 	pinned   bool
 	scaleMu  sync.Mutex
+	// kept is the wasm module kept in-process after the module moved to
+	// remote, for a move back (wasmkeep.go); guarded by mu.
+	kept *keptWasm
 }
 
 func newModule(e *Engine, name string, cfg ConfiguredAction) *module {
@@ -232,6 +235,7 @@ func (m *module) reconcile(ctx context.Context) {
 		if serving != ModeNone {
 			m.swap(nil, "")
 		}
+		m.dropKept()
 		m.stopLeaving(ctx)
 		if server != nil && retire {
 			m.stopServer(ctx, server)
@@ -325,6 +329,9 @@ func (m *module) swap(b *binding, fallback string) {
 	case m.fallback != "":
 		cause, msg = types.CauseEngine, msg+": fallback over, the action server is READY again"
 	}
+	if b != nil && b.fromKept {
+		msg += " (its compiled code and an instance kept since it left module mode: not loaded again)"
+	}
 	if old != nil {
 		m.draining = append(m.draining, old)
 	}
@@ -346,7 +353,7 @@ func (m *module) swap(b *binding, fallback string) {
 // under a call.
 func (m *module) release(old *binding) {
 	<-old.drained
-	if old.inst != nil {
+	if old.inst != nil && !m.keep(old) {
 		if err := old.inst.Close(); err != nil {
 			m.e.log.Warn("closing in-process module", "module", m.name, "err", err)
 		}
@@ -486,12 +493,14 @@ func (m *module) shutdown() {
 		busy, stopping, ch := len(m.draining), m.stopping, m.changed
 		m.mu.Unlock()
 		if busy == 0 && stopping == 0 {
+			m.dropKept()
 			return
 		}
 		select {
 		case <-ch:
 		case <-timeout.C:
 			m.e.log.Warn("stopping module: calls or servers still busy, left behind", "module", m.name, "draining", busy, "stopping_servers", stopping)
+			m.dropKept()
 			return
 		}
 	}
@@ -534,12 +543,19 @@ func (m *module) waitFor(ctx context.Context, gen uint64, mode Mode) error {
 
 // moduleBinding loads the module in-process and wraps it as a binding.
 func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
-	inst, err := e.inProcess(m.name, cfg)
-	if err != nil {
-		return nil, err
+	inst := m.takeKept(cfg)
+	fromKept := inst != nil
+	if !fromKept {
+		var err error
+		if inst, err = e.inProcess(m.name, cfg); err != nil {
+			return nil, err
+		}
 	}
 	b := newBinding(ModeModule)
-	b.inst = inst
+	b.inst, b.fromKept = inst, fromKept
+	if cfg.Wasm != "" {
+		b.wasmKey = e.wasmKey(cfg)
+	}
 	b.timeout = e.callTimeout(cfg)
 	acts := inst.Actions()
 	for i := range acts {

@@ -47,7 +47,12 @@ func (m *module) status() ActionStatus {
 	for _, d := range m.draining {
 		st.InFlight += d.inFlight(false)
 	}
+	st.Draining = len(m.draining)
 	st.Module.LocalMemRequirement, st.Module.SizeBytes = m.e.memRequirement(m, m.cfg.ActionConfig)
+	if m.kept != nil {
+		until := m.kept.until
+		st.Module.KeptUntil = &until
+	}
 	if m.server != nil && !m.rstate.External {
 		st.Remote.ReplicasReady = m.rstate.ReadyReplicas()
 		st.Remote.ReplicasDesired = max(m.rstate.Desired, 1)

@@ -3,6 +3,7 @@ package types
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // BuiltinSourceName is the config source that configures the built-in
@@ -36,6 +37,9 @@ type ActionStatus struct {
 	// InFlight counts the calls running now, on the serving placement and
 	// on placements still draining after a switch.
 	InFlight int `json:"in_flight"`
+	// Draining counts the placements swapped out whose calls are still
+	// finishing (an in-process one is closed, or kept, once they have).
+	Draining int `json:"draining,omitempty"`
 }
 
 // ModuleStatus describes the in-process side of a module.
@@ -60,6 +64,10 @@ type ModuleStatus struct {
 	// SizeBytes is a wasm module's measured in-process size: its compiled
 	// code plus its instances' linear memory (0: not measured).
 	SizeBytes int64 `json:"size_bytes,omitempty"`
+	// KeptUntil is set while a wasm module that moved to remote keeps its
+	// compiled code and an instance in the engine's memory, for a move back
+	// that costs nothing: until then.
+	KeptUntil *time.Time `json:"kept_until,omitempty"`
 }
 
 // MarshalJSON writes an empty name and loaded_module as null, as JSORC did.

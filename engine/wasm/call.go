@@ -309,3 +309,25 @@ func (m *Module) forget(in *instance) (closed bool) {
 	m.mu.Unlock()
 	return closed
 }
+
+// Trim closes the idle instances beyond the keep most recently used, and
+// returns how many it closed: what a module kept for later (not serving)
+// holds of linear memory. The module stays usable; calls make instances
+// again as they need them.
+func (m *Module) Trim(keep int) int {
+	keep = max(keep, 0)
+	m.mu.Lock()
+	if m.closed || len(m.idle) <= keep {
+		m.mu.Unlock()
+		return 0
+	}
+	// The most recently used are at the end of idle (take pops from there).
+	n := len(m.idle) - keep
+	drop := append([]*instance(nil), m.idle[:n]...)
+	m.idle = append(m.idle[:0], m.idle[n:]...)
+	m.mu.Unlock()
+	for _, in := range drop {
+		m.forget(in)
+	}
+	return len(drop)
+}

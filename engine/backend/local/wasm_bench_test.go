@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/local"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/internal/wasmexamples"
 )
 
@@ -176,4 +178,56 @@ func settledRSS() int64 {
 	}
 	pages, _ := strconv.ParseInt(f[1], 10, 64)
 	return pages * int64(os.Getpagesize())
+}
+
+// BenchmarkWasmSwitchBack is a move of the 5 MB wasm module (the Go
+// textrank linked with more of Go's library) from remote back to module
+// mode, the load waited for: with its compiled code and an instance kept
+// since it left module mode (kept, the default), and without (reload:
+// Options.WasmKeep < 0), each engine in the same run. Each iteration
+// moves the module to remote first (untimed) and waits until its
+// in-process placement was released.
+func BenchmarkWasmSwitchBack(b *testing.B) {
+	for _, v := range []struct {
+		name string
+		keep time.Duration
+	}{{"reload", -1}, {"kept", 0}} {
+		b.Run(v.name, func(b *testing.B) {
+			e := enginetest.Start(b, engine.Options{DataDir: b.TempDir(), Backend: local.Options{Executable: mustExe(b)}, WasmKeep: v.keep}).Engine
+			configureWasmB(b, e, "big", wasmexamples.TextrankGoBig, "  instances: 1\n")
+			load(b, e, "big", "module")
+			var back time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				load(b, e, "big", "remote")
+				waitReleased(b, e, "big", v.keep >= 0)
+				b.StartTimer()
+				start := time.Now()
+				load(b, e, "big", "module")
+				back += time.Since(start)
+			}
+			b.ReportMetric(float64(back.Microseconds())/1000/float64(b.N), "switch-back-ms")
+			b.ReportMetric(wasmexamples.LoadAvg(), "load1")
+		})
+	}
+}
+
+// waitReleased waits until a module's swapped-out placements have
+// drained, and, when kept is true, its in-process code is kept.
+func waitReleased(b testing.TB, e *engine.Engine, name string, kept bool) {
+	b.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, err := e.Status(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Draining == 0 && (!kept || st.Module.KeptUntil != nil) {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%s: still draining %d placements (kept until %v) after a minute", name, st.Draining, st.Module.KeptUntil)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine"
+	"github.com/jsorc/jsorc/engine/backend/local"
+	"github.com/jsorc/jsorc/engine/enginetest"
 	"github.com/jsorc/jsorc/internal/wasmexamples"
 )
 
@@ -257,4 +259,72 @@ func TestWasmSurvivesRestart(t *testing.T) {
 			t.Errorf("%s mode after restart, file gone: %v, %v", mode, v, err)
 		}
 	}
+}
+
+// TestWasmKeptAcrossSwitch: a wasm module moved to remote keeps its
+// compiled code and an instance for WasmKeep, and a move back within it
+// takes them (the status says until when, the switch's event that it took
+// them);
+// the time running out, or an unload, releases them.
+func TestWasmKeptAcrossSwitch(t *testing.T) {
+	e := newEngine(t)
+	configureWasm(t, e, "tr", wasmexamples.TextrankC, "")
+	load(t, e, "tr", "module")
+	want := callsOf(t, e, "tr")
+
+	load(t, e, "tr", "remote")
+	waitReleased(t, e, "tr", true)
+	st, _ := e.Status("tr")
+	if left := time.Until(*st.Module.KeptUntil); left < time.Minute || left > 2*time.Minute {
+		t.Errorf("kept for %v more, want about the 2 minutes of the default", left)
+	}
+	load(t, e, "tr", "module")
+	if st, _ := e.Status("tr"); st.Module.KeptUntil != nil {
+		t.Errorf("still kept (until %v) once back in-process", st.Module.KeptUntil)
+	}
+	if !switchedFromKept(e, "tr") {
+		t.Error("the move back loaded the module again: no switch event says it took the kept code")
+	}
+	if got := callsOf(t, e, "tr"); !sameResults(got, want) {
+		t.Errorf("after the move back the module answers %v, want %v", got, want)
+	}
+
+	load(t, e, "tr", "remote")
+	waitReleased(t, e, "tr", true)
+	if _, err := e.Unload(ctxT(t), "tr", "auto", true); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := e.Status("tr"); st.Module.KeptUntil != nil {
+		t.Errorf("unloaded, still kept until %v", st.Module.KeptUntil)
+	}
+
+	// A keep of 2 s runs out.
+	e2 := enginetest.Start(t, engine.Options{DataDir: t.TempDir(), Backend: local.Options{Executable: mustExe(t)}, WasmKeep: 2 * time.Second}).Engine
+	configureWasm(t, e2, "tr", wasmexamples.TextrankC, "")
+	load(t, e2, "tr", "module")
+	load(t, e2, "tr", "remote")
+	waitReleased(t, e2, "tr", true)
+	deadline := time.Now().Add(time.Minute)
+	for {
+		st, _ := e2.Status("tr")
+		if st.Draining == 0 && st.Module.KeptUntil == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still kept until %v a minute after a keep of 2 s", st.Module.KeptUntil)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// switchedFromKept says whether a switch event of module name says the
+// module came back in-process from its kept code.
+func switchedFromKept(e *engine.Engine, name string) bool {
+	evs, _ := e.EventsSince(0)
+	for _, ev := range evs {
+		if ev.Type == engine.EventSwitch && ev.Name == name && strings.Contains(ev.Message, "not loaded again") {
+			return true
+		}
+	}
+	return false
 }
