@@ -64,6 +64,10 @@ type entry struct {
 	// spec names, as the action server does.
 	aliases actions.Aliases
 	rec     *track.Recorder
+	// quick is an in-process action that returns at once (actions.Action's
+	// Quick): it gets no deadline, and one call in track.SampleEvery is
+	// timed, every call counted.
+	quick bool
 }
 
 func newBinding(mode Mode) *binding {

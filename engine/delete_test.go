@@ -80,3 +80,39 @@ func TestModuleCountLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestRouteOfDeletedModule: the router remembers the route of each action
+// called; a deleted module's routes go with it, so a module configured
+// again under the name serves its calls, and one not configured again is
+// not found.
+func TestRouteOfDeletedModule(t *testing.T) {
+	e := newEngine(t)
+	ctx := ctxT(t)
+	configure := func() {
+		t.Helper()
+		if _, err := e.ConfigureActions(ctx, "m1", "test", []byte("m1: {builtin: echo}")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	configure()
+	load(t, e, "m1", "module")
+	for range 3 {
+		if _, err := e.Call(ctx, "m1.echo", map[string]any{"value": 1.0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := e.DeleteAction(ctx, "m1", true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Call(ctx, "m1.echo", map[string]any{"value": 1.0}); !errors.Is(err, engine.ErrNotFound) {
+		t.Fatalf("call after delete: %v, want ErrNotFound", err)
+	}
+	configure()
+	if _, err := e.Call(ctx, "m1.echo", map[string]any{"value": 1.0}); !errors.Is(err, engine.ErrNotLoaded) {
+		t.Fatalf("call of the module configured again, not loaded: %v, want ErrNotLoaded", err)
+	}
+	load(t, e, "m1", "module")
+	if v, err := e.Call(ctx, "m1.echo", map[string]any{"value": 2.0}); err != nil || v != 2.0 {
+		t.Fatalf("call of the module configured again and loaded: %v, %v", v, err)
+	}
+}

@@ -560,7 +560,7 @@ func (e *Engine) moduleBinding(m *module, cfg ActionConfig) (*binding, error) {
 	acts := inst.Actions()
 	for i := range acts {
 		a := &acts[i]
-		b.add(m.slotOf(a.Name), &entry{name: a.Name, spec: a.SpecNames(), action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule)})
+		b.add(m.slotOf(a.Name), &entry{name: a.Name, spec: a.SpecNames(), action: a, aliases: actions.VariadicAliases(a), rec: e.recorder(m.name, a.Name, ModeModule), quick: a.Quick})
 	}
 	return b, nil
 }

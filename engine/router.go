@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,61 @@ type routeTable struct {
 	seed   maphash.Seed
 	shards [routeShards]atomic.Pointer[map[string]*module]
 	count  atomic.Int64
+	// calls leads a full action name ("module.action") straight to its
+	// route: one lookup per call instead of the module's and then the
+	// action's. Filled by the first call of each action, shard by shard
+	// (copy on write) under callsMu; a removed module's routes go with it.
+	calls   [routeShards]atomic.Pointer[map[string]route]
+	callsMu sync.Mutex
+}
+
+// route leads a call to its module and to the action's slot in the
+// module's bindings.
+type route struct {
+	m    *module
+	slot int
+}
+
+// lookup returns the route of a full action name known to the table.
+func (t *routeTable) lookup(name string) (route, bool) {
+	if p := t.calls[maphash.String(t.seed, name)%routeShards].Load(); p != nil {
+		r, ok := (*p)[name]
+		return r, ok
+	}
+	return route{}, false
+}
+
+// remember keeps the route of full action name for the next calls,
+// unless its module left the table meanwhile (remove purges only what it
+// finds).
+func (t *routeTable) remember(name, module string, r route) {
+	t.callsMu.Lock()
+	defer t.callsMu.Unlock()
+	if t.get(module) != r.m {
+		return
+	}
+	sh := &t.calls[maphash.String(t.seed, name)%routeShards]
+	next := map[string]route{}
+	if p := sh.Load(); p != nil {
+		next = maps.Clone(*p)
+	}
+	next[name] = r
+	sh.Store(&next)
+}
+
+// forgetRoutes drops the remembered routes to module m.
+func (t *routeTable) forgetRoutes(m *module) {
+	t.callsMu.Lock()
+	defer t.callsMu.Unlock()
+	for i := range t.calls {
+		p := t.calls[i].Load()
+		if p == nil || !routesTo(*p, m) {
+			continue
+		}
+		next := maps.Clone(*p)
+		maps.DeleteFunc(next, func(_ string, r route) bool { return r.m == m })
+		t.calls[i].Store(&next)
+	}
 }
 
 func newRouteTable() *routeTable {
@@ -111,10 +167,24 @@ func (t *routeTable) remove(name string) {
 	if _, ok := (*p)[name]; !ok {
 		return
 	}
+	m := (*p)[name]
 	nm := maps.Clone(*p)
 	delete(nm, name)
 	sh.Store(&nm)
 	t.count.Add(-1)
+	// After the module left the table, so remember cannot bring a route
+	// back.
+	t.forgetRoutes(m)
+}
+
+// routesTo says whether one of routes leads to module m.
+func routesTo(routes map[string]route, m *module) bool {
+	for _, r := range routes {
+		if r.m == m {
+			return true
+		}
+	}
+	return false
 }
 
 // slot returns the slot of the module's action called action.
@@ -151,11 +221,13 @@ func (m *module) slotOf(action string) int {
 }
 
 // Call runs the action called name ("module.action") with named arguments,
-// on whichever placement serves its module now. It is the hot path: two
-// lock-free lookups (the module, the action's slot), a reference on the
-// current binding so a switch cannot release it under the call, the call
-// itself and its recording. Every call has a deadline: the module's
-// timeout unless ctx ends sooner. A call whose action server went down
+// on whichever placement serves its module now. It is the hot path: one
+// lock-free lookup (the action's route, remembered from its first call), a
+// reference on the current binding so a switch cannot release it under
+// the call, the call itself and its recording. Every call has a deadline
+// (the module's timeout unless ctx ends sooner) except a quick in-process
+// action's, which never waits and could not heed one; a quick action is
+// timed on a random one call in track.SampleEvery, every call counted. A call whose action server went down
 // under it is retried once on the module's in-process fallback; without
 // one it fails with ErrRetryLater.
 func (e *Engine) Call(ctx context.Context, name string, args map[string]any) (any, error) {
@@ -174,16 +246,21 @@ func (e *Engine) CallKeywords(ctx context.Context, name string, kwargs map[strin
 }
 
 func (e *Engine) call(ctx context.Context, name string, args map[string]any, place bool) (any, []string, error) {
-	modName, act, _ := strings.Cut(name, ".")
-	m := e.routes.get(modName)
-	if m == nil {
-		return nil, nil, e.unroutable(name)
-	}
-	slot, ok := m.slot(act)
+	r, ok := e.routes.lookup(name)
 	if !ok {
-		return nil, nil, e.unroutable(name)
+		modName, act, _ := strings.Cut(name, ".")
+		m := e.routes.get(modName)
+		if m == nil {
+			return nil, nil, e.unroutable(name)
+		}
+		slot, ok := m.slot(act)
+		if !ok {
+			return nil, nil, e.unroutable(name)
+		}
+		r = route{m: m, slot: slot}
+		e.routes.remember(name, modName, r)
 	}
-	r := route{m: m, slot: slot}
+	m := r.m
 	b := m.acquire()
 	if b == nil {
 		return nil, nil, notLoaded(m.name)
@@ -221,13 +298,6 @@ func (e *Engine) call(ctx context.Context, name string, args map[string]any, pla
 	return nil, dropped, err
 }
 
-// route leads a call to its module and to the action's slot in the
-// module's bindings.
-type route struct {
-	m    *module
-	slot int
-}
-
 // callOn runs one call on binding b, on which the caller holds a
 // reference, and releases it. Its error is of the kind callError gives.
 func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, args map[string]any, place bool) (any, []string, error) {
@@ -243,9 +313,16 @@ func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, 
 	if place {
 		args, dropped = actions.PlaceKeywords(ent.spec, args)
 	}
-	start := track.Now()
-	res, n, err := b.invoke(ctx, &e.callCtxs, start, r.m.name, ent, args)
-	ent.rec.Record(start.Since(), err == nil, n)
+	var res any
+	var n int
+	var err error
+	if ent.quick {
+		res, err = e.callQuick(ctx, r.m.name, ent, args)
+	} else {
+		start := track.Now()
+		res, n, err = b.invoke(ctx, &e.callCtxs, start, r.m.name, ent, args)
+		ent.rec.Record(start.Since(), err == nil, n)
+	}
 	if err != nil {
 		err = callError(name, b.mode, err)
 		if len(dropped) > 0 && errors.Is(err, ErrInvalid) {
@@ -255,6 +332,21 @@ func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, 
 		return nil, dropped, err
 	}
 	return res, dropped, nil
+}
+
+// callQuick runs a quick in-process action (see entry.quick): without a
+// deadline, which it would not heed, and timed on one call in
+// track.SampleEvery; the others are counted with the latency last timed.
+func (e *Engine) callQuick(ctx context.Context, module string, ent *entry, args map[string]any) (any, error) {
+	if !ent.rec.Tick() {
+		res, err := callInProcess(ctx, module, ent, args)
+		ent.rec.RecordUntimed(err == nil, 0)
+		return res, err
+	}
+	start := track.Now()
+	res, err := callInProcess(ctx, module, ent, args)
+	ent.rec.Record(start.Since(), err == nil, 0)
+	return res, err
 }
 
 // awaitFallback waits, after a call found the action server of binding

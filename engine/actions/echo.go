@@ -58,6 +58,7 @@ func (e echo) Actions() []Action {
 			Doc:    "returns value unchanged",
 			Params: []Param{{Name: "value", Kind: Required, Type: TypeAny}},
 			Fn:     echoValue,
+			Quick:  true,
 		},
 		{
 			Name:   "args",
@@ -70,6 +71,7 @@ func (e echo) Actions() []Action {
 			Doc:    "always fails with message",
 			Params: []Param{{Name: "message", Kind: Required, Type: TypeString}},
 			Fn:     echoFail,
+			Quick:  true,
 		},
 		{
 			Name:   "sleep",

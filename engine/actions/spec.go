@@ -92,6 +92,12 @@ type Action struct {
 	Fn     Func
 	// Doc is a one-line description shown by status and the console.
 	Doc string
+	// Quick says Fn returns at once: it waits on nothing, never reads its
+	// context, and does a small amount of work, about the same at every
+	// call. The router gives a quick action no deadline (it could not
+	// heed one) and times one call in track.SampleEvery, counting every
+	// call: its clock reads would cost more than the call.
+	Quick bool
 }
 
 // Instance is a loaded module: its actions are ready to call. Close releases

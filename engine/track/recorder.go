@@ -1,6 +1,7 @@
 package track
 
 import (
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -16,6 +17,9 @@ type Recorder struct {
 	bytes  atomic.Uint64
 	max    atomic.Uint64 // nanoseconds
 	minInv atomic.Uint64 // ^min in nanoseconds; 0 means no observation yet
+	// last is the latest latency recorded (nanoseconds), which an untimed
+	// observation carries.
+	last atomic.Uint64
 
 	buckets [NumBuckets]atomic.Uint64
 }
@@ -29,6 +33,7 @@ type Recorder struct {
 func (r *Recorder) Record(d time.Duration, ok bool, bytes int) {
 	v := nanos(d)
 	r.sum.Add(v)
+	r.last.Store(v)
 	if !ok {
 		r.errors.Add(1)
 	}
@@ -56,6 +61,39 @@ func (r *Recorder) Record(d time.Duration, ok bool, bytes int) {
 	r.buckets[bucketOf(v)].Add(1)
 }
 
+// SampleEvery is how often a caller that samples its timing (see
+// [Recorder.Tick]) reads the clock: one call in SampleEvery, on average.
+const SampleEvery = 16
+
+// Tick says whether to time a call of a caller that times only a sample
+// of its calls: the calls until one was timed, then each with probability
+// 1/[SampleEvery], drawn independently (from the runtime's per-thread
+// generator: no shared counter to contend on, and no pattern of calls
+// the sample could line up with). The caller records a timed call with
+// Record and the others with RecordUntimed. It is for calls whose
+// latency is small and about the same every time (an in-process action
+// that never waits), where two clock reads would cost more than the call.
+func (r *Recorder) Tick() bool {
+	return r.last.Load() == 0 || rand.Uint32()%SampleEvery == 0
+}
+
+// RecordUntimed adds one observation of a call that was not timed: it is
+// counted (with its outcome and bytes) like any other, with the latency
+// last recorded as its latency, so counts are exact and the sum, mean and
+// histogram are estimated from the timed sample. Minimum and maximum are
+// those of the timed calls.
+func (r *Recorder) RecordUntimed(ok bool, bytes int) {
+	v := r.last.Load()
+	r.sum.Add(v)
+	if !ok {
+		r.errors.Add(1)
+	}
+	if bytes > 0 {
+		r.bytes.Add(uint64(bytes))
+	}
+	r.buckets[bucketOf(v)].Add(1)
+}
+
 // RecordSince is Record(time.Since(start), ok, bytes).
 func (r *Recorder) RecordSince(start time.Time, ok bool, bytes int) {
 	r.Record(time.Since(start), ok, bytes)
@@ -80,7 +118,9 @@ func (r *Recorder) Snapshot() Snapshot {
 	s.Bytes = r.bytes.Load()
 	if n > 0 {
 		s.Max = time.Duration(r.max.Load())
-		s.Min = time.Duration(^r.minInv.Load())
+		if inv := r.minInv.Load(); inv != 0 { // 0: only untimed observations yet
+			s.Min = time.Duration(^inv)
+		}
 	}
 	s.At = time.Now()
 	return s

@@ -166,3 +166,52 @@ func TestRecordAllocs(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordUntimed: a sampled caller's calls are all counted, errors and
+// bytes included; the untimed ones carry the latest timed latency, and
+// the extremes are the timed calls'.
+func TestRecordUntimed(t *testing.T) {
+	var r track.Recorder
+	if s := func() track.Snapshot { r.RecordUntimed(true, 0); return r.Snapshot() }(); s.Count != 1 || s.Min != 0 || s.Max != 0 {
+		t.Fatalf("an untimed call before any timed one: %+v, want count 1, min and max 0", s)
+	}
+	r = track.Recorder{}
+	for i, d := range []time.Duration{100, 1700, 3300} {
+		r.Record(d, true, 10)
+		for j := range 15 {
+			r.RecordUntimed(j%2 == 0 || i == 0, 10)
+		}
+	}
+	s := r.Snapshot()
+	if s.Count != 48 || s.Bytes != 480 || s.Errors != 14 {
+		t.Errorf("count %d bytes %d errors %d, want 48, 480, 14", s.Count, s.Bytes, s.Errors)
+	}
+	if want := time.Duration(16 * (100 + 1700 + 3300)); s.Sum != want || s.Min != 100 || s.Max != 3300 {
+		t.Errorf("sum %v min %v max %v, want %v, 100ns, 3.3µs", s.Sum, s.Min, s.Max, want)
+	}
+	if s.Buckets[track.BucketIndex(1700)] != 16 {
+		t.Errorf("the bucket of 1.7µs holds %d, want the timed call and the 15 after it", s.Buckets[track.BucketIndex(1700)])
+	}
+}
+
+// TestTick: a sampled caller times its calls until one was timed, then
+// about one in SampleEvery.
+func TestTick(t *testing.T) {
+	var r track.Recorder
+	for range 3 {
+		if !r.Tick() {
+			t.Fatal("a call untimed before any was timed")
+		}
+	}
+	r.Record(time.Microsecond, true, 0)
+	const n = 1 << 18
+	timed := 0
+	for range n {
+		if r.Tick() {
+			timed++
+		}
+	}
+	if want := n / track.SampleEvery; timed < want*9/10 || timed > want*11/10 {
+		t.Errorf("%d of %d calls timed, want %d ± 10%%", timed, n, want)
+	}
+}
