@@ -12,6 +12,13 @@ import (
 //go:linkname nanotime runtime.nanotime
 func nanotime() int64
 
+// cheaprand is the runtime's per-thread random generator (wyrand): a
+// nanosecond, no shared state, kept reachable by linkname for the same
+// reason as nanotime (go.dev/issue/67401). Tick draws its sample from it.
+//
+//go:linkname cheaprand runtime.cheaprand
+func cheaprand() uint32
+
 // Mono is a reading of the monotonic clock, for timing one call.
 type Mono int64
 

@@ -1,7 +1,6 @@
 package track
 
 import (
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -68,13 +67,13 @@ const SampleEvery = 16
 // Tick says whether to time a call of a caller that times only a sample
 // of its calls: the calls until one was timed, then each with probability
 // 1/[SampleEvery], drawn independently (from the runtime's per-thread
-// generator: no shared counter to contend on, and no pattern of calls
-// the sample could line up with). The caller records a timed call with
+// generator, wyrand: no shared counter to contend on, and no pattern of
+// calls the sample could line up with). The caller records a timed call with
 // Record and the others with RecordUntimed. It is for calls whose
 // latency is small and about the same every time (an in-process action
 // that never waits), where two clock reads would cost more than the call.
 func (r *Recorder) Tick() bool {
-	return r.last.Load() == 0 || rand.Uint32()%SampleEvery == 0
+	return r.last.Load() == 0 || cheaprand()%SampleEvery == 0
 }
 
 // RecordUntimed adds one observation of a call that was not timed: it is
