@@ -141,6 +141,9 @@ func (e *Engine) scaleCandidate(name string, m *module, t policyTick) (c scaleCa
 	running := m.server != nil && !m.rstate.External && m.rstate.Phase == backend.PhaseReady
 	replicas, ready, ranged := m.replicasLocked(), m.rstate.ReadyReplicas(), m.autoscaledLocked()
 	m.mu.Unlock()
+	if serving != ModeModule && !running {
+		return c, 0, false // costs nothing now (most modules of a large set)
+	}
 	mem, _ := e.memRequirement(m, cfg)
 	perReplica := mem
 	if s, ok := t.servers[name]; ok && s.MemBytes > 0 {
