@@ -404,27 +404,41 @@ func (p *graphsPane) graph(g graphSpec, w, h int) string {
 			title += s.Muted.Render(" · no metrics source")
 		}
 	}
-	if w >= 36 {
-		title += s.Muted.Render(" (" + g.unit + ")")
-	} else {
+	// The legend's figures matter more than the unit on the title line:
+	// where both do not fit, the unit moves to the line below, then the
+	// legend's gaps narrow, before anything is cut.
+	legend := func(gap string) string {
+		var b strings.Builder
+		for k, name := range g.legends {
+			mark := "─"
+			if k > 0 {
+				mark = "•"
+			}
+			if !s.Plain {
+				mark = lipgloss.NewStyle().Foreground(s.Series[k%len(s.Series)]).Render(mark)
+			}
+			v := dash
+			if sampled && k < len(last) {
+				v = fmtValue(last[k])
+			}
+			b.WriteString(gap + mark + " " + name + " " + v)
+		}
+		if len(g.legends) == 0 && sampled {
+			b.WriteString(gap + "now " + fmtValue(last[0]))
+		}
+		return b.String()
+	}
+	unit := s.Muted.Render(" (" + g.unit + ")")
+	wide := legend("  ")
+	switch {
+	case w >= 36 && lipgloss.Width(title+unit+wide) <= w:
+		title += unit + wide
+	case lipgloss.Width(title+wide) <= w:
 		whose = g.unit + " · " + whose
-	}
-	for k, name := range g.legends {
-		mark := "─"
-		if k > 0 {
-			mark = "•"
-		}
-		if !s.Plain {
-			mark = lipgloss.NewStyle().Foreground(s.Series[k%len(s.Series)]).Render(mark)
-		}
-		v := dash
-		if sampled && k < len(last) {
-			v = fmtValue(last[k])
-		}
-		title += "  " + mark + " " + name + " " + v
-	}
-	if len(g.legends) == 0 && sampled {
-		title += "  now " + fmtValue(last[0])
+		title += wide
+	default:
+		whose = g.unit + " · " + whose
+		title += legend(" ")
 	}
 	title = fit(title, w)
 	rest := h - 1
