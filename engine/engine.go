@@ -283,6 +283,7 @@ func (e *Engine) restore() error {
 		}
 		if d.Mode != ModeNone {
 			e.log.Debug("restoring module", "module", m.name, "mode", d.Mode)
+			m.restorePin(d.Replicas)
 			if err := m.ensureRunning(); err != nil {
 				return err
 			}
@@ -298,6 +299,9 @@ func (e *Engine) restore() error {
 type desiredRecord struct {
 	Mode   Mode `json:"mode"`
 	Retire bool `json:"retire_svc,omitempty"`
+	// Replicas is the count a scaling by hand pinned (0: none; the
+	// autoscaler or the config's minimum decide).
+	Replicas int `json:"replicas,omitempty"`
 }
 
 // addModules creates the state of newly configured modules, or updates
@@ -342,7 +346,8 @@ func (e *Engine) recorder(module, action string, mode Mode) *track.Recorder {
 	return e.tracks.Get(actions.FullName(module, action) + "/" + string(mode))
 }
 
-// persistDesired stores a module's desired mode so a restart restores it.
+// persistDesired stores a module's desired mode, and the replicas a
+// scaling by hand pinned, so a restart restores them.
 func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
 	if mode == ModeNone {
 		if err := e.store.Delete(store.Modes, name); err != nil {
@@ -350,7 +355,15 @@ func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
 		}
 		return nil
 	}
-	v, err := json.Marshal(desiredRecord{Mode: mode, Retire: retire})
+	rec := desiredRecord{Mode: mode, Retire: retire}
+	if m := e.routes.get(name); m != nil {
+		m.mu.Lock()
+		if m.pinned {
+			rec.Replicas = m.replicas
+		}
+		m.mu.Unlock()
+	}
+	v, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("engine: encoding the mode of %q: %w", name, err)
 	}

@@ -50,6 +50,9 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	if ranged {
 		msg += fmt.Sprintf(", pinned: the autoscaler leaves them until `actions scale %s auto`", name)
 	}
+	if err := m.persistPin(); err != nil {
+		return msg + " (not stored: a restart starts with the config's minimum)", err
+	}
 	e.publish(causeOf(ctx), EventScale, name, msg)
 	return msg, nil
 }
@@ -71,12 +74,39 @@ func (e *Engine) ScaleAuto(ctx context.Context, name string) (string, error) {
 	if !ranged {
 		return "", errorf(ErrInvalid, "module %q: its config gives no replicas range to scale in (give it `replicas: {min: 1, max: N}` with N > 1)", name)
 	}
+	if err := m.persistPin(); err != nil {
+		return "", err
+	}
 	msg := fmt.Sprintf("module %s: replicas scaled automatically again (now %d; the autoscaler decides at its next tick)", name, n)
 	if !was {
 		msg = fmt.Sprintf("module %s: replicas were already scaled automatically (now %d)", name, n)
 	}
 	e.publish(causeOf(ctx), EventScale, name, msg)
 	return msg, nil
+}
+
+// persistPin stores the module's desired mode again with its pin (or
+// without, once handed back), so that a restart keeps an operator's count.
+func (m *module) persistPin() error {
+	m.mu.Lock()
+	mode, retire := m.desired, m.retire
+	m.mu.Unlock()
+	if mode == ModeNone {
+		return nil
+	}
+	return m.e.persistDesired(m.name, mode, retire)
+}
+
+// restorePin gives a module being restored the count a scaling by hand
+// had pinned, while its config still allows it (a changed range drops it).
+func (m *module) restorePin(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r := m.cfg.Replicas
+	if n <= 0 || r == nil || r.Max <= r.Min || n < r.Min || n > r.Max {
+		return
+	}
+	m.replicas, m.pinned = n, true
 }
 
 // autoscaledLocked reports whether the module's config gives the

@@ -124,3 +124,44 @@ func TestScaleOutsideRange(t *testing.T) {
 		t.Errorf("ScaleAuto of a module without a range: %v, want ErrInvalid saying what to give", err)
 	}
 }
+
+// TestPinnedScaleSurvivesRestart: a count scaled by hand comes back pinned
+// after the engine restarts, and once handed back to the autoscaler a
+// restart starts the module at its config's minimum.
+func TestPinnedScaleSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	src := []byte("echo:\n  builtin: echo\n  replicas: {min: 1, max: 4}\n")
+	if _, err := e.ConfigureActions(ctxT(t), "echo", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	load(t, e.Engine, "echo", "remote")
+	if _, err := e.Scale(ctxT(t), "echo", 3); err != nil {
+		t.Fatal(err)
+	}
+	waitReplicas(t, e.Engine, "echo", 3)
+	closeEngine(t, e)
+
+	e = openEngine(t, dir)
+	waitReplicas(t, e.Engine, "echo", 3)
+	st, err := e.Status("echo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Remote.ReplicasScaling != "manual" {
+		t.Fatalf("after a restart the pinned count is scaled %q, want manual", st.Remote.ReplicasScaling)
+	}
+	if _, err := e.Call(ctxT(t), "echo.echo", map[string]any{"value": "back"}); err != nil {
+		t.Fatalf("a call after the restart: %v", err)
+	}
+	if _, err := e.ScaleAuto(ctxT(t), "echo"); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+
+	e = openEngine(t, dir)
+	waitReplicas(t, e.Engine, "echo", 1)
+	if st, _ := e.Status("echo"); st.Remote.ReplicasScaling != "auto" {
+		t.Fatalf("after handing back and a restart the count is scaled %q, want auto", st.Remote.ReplicasScaling)
+	}
+}
