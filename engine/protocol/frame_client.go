@@ -148,7 +148,7 @@ func (t *frameTransport) exchange(ctx context.Context, fc *frameConn, req *http.
 		if _, err := io.ReadFull(fc.br, pre); err != nil || string(pre) != FramePreface {
 			stop()
 			if ctx.Err() != nil {
-				return nil, err
+				return nil, fmt.Errorf("reading the preface from %s: %w", fc.path, ctx.Err())
 			}
 			return nil, fmt.Errorf("socket %s: %w (%q, %v)", fc.path, errNotFrames, pre, err)
 		}
