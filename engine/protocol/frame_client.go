@@ -88,7 +88,7 @@ func (t *frameTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	deadline, _ := ctx.Deadline()
 	for attempt := 0; ; attempt++ {
-		fc, reused, err := t.get(ctx, path)
+		fc, reused, err := t.get(ctx, path, attempt > 0)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -114,7 +114,11 @@ func (t *frameTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if errors.Is(err, errNotWritten) && reused && attempt == 0 {
 			// The server had closed the kept-alive connection: nothing
-			// reached it, so a new connection takes the call.
+			// reached it, so a new connection takes the call. The pool's
+			// other connections to that socket are likely as stale (a
+			// server shutting down closes them all): they go too, and the
+			// retry dials.
+			t.dropIdle(path)
 			continue
 		}
 		return nil, err
@@ -214,11 +218,11 @@ func (t *frameTransport) markHTTPOnly(path string) {
 	t.mu.Unlock()
 }
 
-// get takes an idle connection to path, or dials one.
-func (t *frameTransport) get(ctx context.Context, path string) (*frameConn, bool, error) {
+// get takes an idle connection to path, or dials one (always when dial).
+func (t *frameTransport) get(ctx context.Context, path string, dial bool) (*frameConn, bool, error) {
 	now := time.Now()
 	t.mu.Lock()
-	for l := t.idle[path]; len(l) > 0; l = t.idle[path] {
+	for l := t.idle[path]; len(l) > 0 && !dial; l = t.idle[path] {
 		fc := l[len(l)-1]
 		t.idle[path] = l[:len(l)-1]
 		if now.Sub(fc.idleFrom) < frameIdleKeep {
@@ -235,6 +239,16 @@ func (t *frameTransport) get(ctx context.Context, path string) (*frameConn, bool
 	fc := &frameConn{c: c, path: path, br: bufio.NewReaderSize(c, frameBufSize), bw: bufio.NewWriterSize(c, frameBufSize), fresh: true}
 	_, _ = fc.bw.WriteString(FramePreface) // goes out with the first call
 	return fc, false, nil
+}
+
+// dropIdle closes the idle connections to path.
+func (t *frameTransport) dropIdle(path string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, fc := range t.idle[path] {
+		_ = fc.c.Close()
+	}
+	delete(t.idle, path)
 }
 
 // put returns a connection whose answer was read to its end.

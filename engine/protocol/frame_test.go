@@ -229,16 +229,27 @@ func TestFramesCancel(t *testing.T) {
 	}
 }
 
-// TestFramesAfterServerRestart: a kept-alive connection whose server
-// stopped is not a failed call: the call goes on a new connection to the
-// server now listening there.
+// TestFramesAfterServerRestart: the kept-alive connections whose server
+// stopped are not a failed call: the call goes on a new connection to the
+// server now listening there, however many stale ones the pool held.
 func TestFramesAfterServerRestart(t *testing.T) {
 	sock := sockPath(t)
 	first := startFrameServer(t, sock, protocol.HandlerOptions{})
 	c := frameClient(t, sock)
 	ctx := context.Background()
-	for range 3 {
-		if _, err := c.Call(ctx, first.url, "echo", map[string]any{"text": "one"}); err != nil {
+	// Overlapping calls leave several connections in the pool.
+	var wg sync.WaitGroup
+	errs := make(chan error, 6)
+	for range 6 {
+		wg.Go(func() {
+			_, err := c.Call(ctx, first.url, "sleep", map[string]any{"ms": 100})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jsorc/jsorc/engine/backend"
 	"github.com/jsorc/jsorc/engine/protocol"
@@ -42,6 +43,8 @@ type Backend struct {
 	// servers to the *socketClaim of the Unix domain socket it also
 	// listens on.
 	sockets sync.Map
+	// socketSeq numbers the sockets of this backend's server starts.
+	socketSeq atomic.Uint64
 }
 
 // New returns the local backend of env's data directory. It starts nothing.

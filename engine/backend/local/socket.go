@@ -13,9 +13,13 @@ const maxSocketPath = 103
 
 // socketPath is where the action server listening on port also listens on
 // a Unix domain socket, in the data directory; "" when that path would be
-// too long for a socket (the engine then calls it over TCP).
+// too long for a socket (the engine then calls it over TCP). Every start
+// gets a path of its own, PORT-N.sock: a port a stopped server freed may
+// be given to the next one, and the engine's kept-alive connections to the
+// old server's socket must never be taken for connections to the new one.
 func (b *Backend) socketPath(port int) string {
-	p := filepath.Join(b.dataDir, "sock", strconv.Itoa(port)+".sock")
+	name := strconv.Itoa(port) + "-" + strconv.FormatUint(b.socketSeq.Add(1), 10) + ".sock"
+	p := filepath.Join(b.dataDir, "sock", name)
 	if len(p) > maxSocketPath {
 		return ""
 	}
@@ -23,11 +27,21 @@ func (b *Backend) socketPath(port int) string {
 }
 
 // prepareSockets makes the data directory's socket directory, readable by
-// this user only.
+// this user only, and removes the sockets an engine that was killed left
+// there: no server of this backend runs yet, and none is ever taken over.
 func (b *Backend) prepareSockets() error {
 	dir := filepath.Join(b.dataDir, "sock")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("local backend: making %s: %w", dir, err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("local backend: reading %s: %w", dir, err)
+	}
+	for _, ent := range ents {
+		if ent.Type() == os.ModeSocket {
+			_ = os.Remove(filepath.Join(dir, ent.Name()))
+		}
 	}
 	return nil
 }

@@ -58,9 +58,29 @@ func tcpConns(t testing.TB, port int) int {
 }
 
 // socketOf is the socket of the local action server at url, in the data
-// directory dir.
+// directory dir: the newest start's PORT-N.sock of its port ("" if none).
 func socketOf(dir, url string) string {
-	return filepath.Join(dir, "sock", url[strings.LastIndexByte(url, ':')+1:]+".sock")
+	port := url[strings.LastIndexByte(url, ':')+1:]
+	paths, _ := filepath.Glob(filepath.Join(dir, "sock", port+"-*.sock"))
+	newest, newestSeq := "", -1
+	for _, p := range paths {
+		_, seq, _ := strings.Cut(strings.TrimSuffix(filepath.Base(p), ".sock"), "-")
+		if n, err := strconv.Atoi(seq); err == nil && n > newestSeq {
+			newest, newestSeq = p, n
+		}
+	}
+	return newest
+}
+
+// socketPort is the TCP port in the name of a local server's socket.
+func socketPort(t testing.TB, sock string) int {
+	t.Helper()
+	port, _, _ := strings.Cut(filepath.Base(sock), "-")
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		t.Fatalf("socket %s: no port in its name: %v", sock, err)
+	}
+	return n
 }
 
 // remoteEcho loads the built-in echo in remote mode on the local backend
@@ -81,10 +101,7 @@ func TestRemoteCallsTakeTheSocket(t *testing.T) {
 	if fi, err := os.Stat(sock); err != nil || fi.Mode().Type() != os.ModeSocket {
 		t.Fatalf("the server's socket %s: %v, %v", sock, fi, err)
 	}
-	port, err := strconv.Atoi(strings.TrimSuffix(filepath.Base(sock), ".sock"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := socketPort(t, sock)
 	for range 3 {
 		got, err := e.Call(ctxT(t), "echo.echo", map[string]any{"value": "over unix"})
 		if err != nil || got != "over unix" {
