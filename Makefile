@@ -79,7 +79,13 @@ bench: build examples
 # FUZZ_K8S_TARGETS link client-go (the CLI wires the kube backend); their
 # instrumented build takes minutes on a cold machine, so only `make
 # fuzz-all` fuzzes them.
-FUZZTIME ?= 3s
+#
+# FUZZTIME is a count of inputs (Nx), not a duration: Go 1.26's fuzzing
+# coordinator can report "context deadline exceeded" as a failure when a
+# duration ends while a starved worker is mid-input (golang/go#75804, fixed
+# in Go 1.27), which failed CI on a loaded machine with no input found. A
+# count has no deadline to race; 5000 inputs take 1-4 s per target here.
+FUZZTIME ?= 5000x
 FUZZ_TARGETS := \
 	./internal/cliargs:FuzzParse \
 	./themes:FuzzParse \
@@ -95,7 +101,7 @@ FUZZ_K8S_TARGETS := ./cli:FuzzCommandLine
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
-		echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+		echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
 	done
 
