@@ -53,9 +53,11 @@ type scaleCandidate struct {
 	pinned bool
 }
 
-// autoscale runs one tick of the autoscaler and returns the decisions it
-// applied (or failed to), as policy moves.
-func (e *Engine) autoscale(ctx context.Context, t policyTick, params map[string]any) []PolicyMove {
+// autoscale runs one tick of the autoscaler with the active policy's
+// parameters (params its own, for the memory budget; ap the
+// autoscaler's) and returns the decisions it applied (or failed to), as
+// policy moves.
+func (e *Engine) autoscale(ctx context.Context, t policyTick, params map[string]any, ap policy.AutoscaleParams) []PolicyMove {
 	a := &e.pol.scaler
 	if a.unloaded == nil {
 		a.unloaded = map[string]time.Duration{}
@@ -92,7 +94,8 @@ func (e *Engine) autoscale(ctx context.Context, t policyTick, params map[string]
 		free = budget.CapacityMB() - usedMB
 	}
 	var moves []PolicyMove
-	for _, d := range a.dec.Decide(loads, policy.AutoscaleParams{FreeMemMB: free}) {
+	ap.FreeMemMB = free
+	for _, d := range a.dec.Decide(loads, ap) {
 		var m *module
 		for _, c := range cands {
 			if c.load.Module == d.Module {

@@ -57,7 +57,7 @@ func newPolicyRunner() *policyRunner {
 	return &policyRunner{
 		ticks: make(chan policyTick, 1),
 		p:     p,
-		state: PolicyState{Name: DefaultPolicy, Params: map[string]any{}, Decisions: []PolicyMove{}},
+		state: PolicyState{Name: DefaultPolicy, Params: policy.AllParams(p), Decisions: []PolicyMove{}},
 	}
 }
 
@@ -172,7 +172,7 @@ func (e *Engine) setPolicy(name string, params map[string]any) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.p = p
-	r.state.Name, r.state.Params, r.state.Since = name, p.Params(), time.Now().UTC()
+	r.state.Name, r.state.Params, r.state.Since = name, policy.AllParams(p), time.Now().UTC()
 	r.state.Phase, r.state.Status, r.state.NextAt, r.state.Estimates = "", "", time.Time{}, nil
 	return nil
 }
@@ -239,7 +239,7 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 	}
 	r.mu.Unlock()
 	moved := applied
-	applied = append(applied, e.autoscale(ctx, t, p.Params())...)
+	applied = append(applied, e.autoscale(ctx, t, p.Params(), p.Autoscale())...)
 	e.recordMoves(applied)
 	for _, pm := range moved {
 		msg := fmt.Sprintf("moved %s from %s to %s: %s", pm.Module, dashIfEmpty(pm.From), pm.To, pm.Reason)

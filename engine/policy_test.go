@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -111,5 +112,29 @@ func TestPolicySurvivesRestart(t *testing.T) {
 	p := e2.PolicyGet()
 	if p.Name != "evaluation" || p.Params["eval_phase"] != 5.0 {
 		t.Fatalf("policy after restart: %+v", p)
+	}
+}
+
+// TestAutoscaleParamsSurviveRestart: the autoscaler's parameters are set
+// with any policy, shown by PolicyGet beside the policy's own (defaults
+// included), refused with the parameter named when bad, and stored like
+// the others.
+func TestAutoscaleParamsSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	if p := e.PolicyGet(); p.Params["down_ticks"] != 3 || p.Params["per_replica"] != 1.0 {
+		t.Fatalf("a fresh engine's default policy shows %v; want the autoscaler's defaults", p.Params)
+	}
+	_, err := e.PolicySet(context.Background(), "default", map[string]any{"up_slowdown": 1.3, "down_slowdown": 1.4})
+	if !errors.Is(err, engine.ErrInvalid) || !strings.Contains(err.Error(), "down_slowdown") {
+		t.Fatalf("down_slowdown above up_slowdown: %v, want ErrInvalid naming down_slowdown", err)
+	}
+	if _, err := e.PolicySet(context.Background(), "default", map[string]any{"down_ticks": 7, "up_slowdown": "2"}); err != nil {
+		t.Fatal(err)
+	}
+	closeEngine(t, e)
+	p := openEngine(t, dir).PolicyGet()
+	if p.Name != "default" || p.Params["down_ticks"] != 7 || p.Params["up_slowdown"] != 2.0 || p.Params["down_util"] != 0.75 {
+		t.Fatalf("policy after restart: %s %v; want default with down_ticks 7, up_slowdown 2, down_util 0.75", p.Name, p.Params)
 	}
 }

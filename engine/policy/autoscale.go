@@ -37,26 +37,32 @@ func (l ReplicaLoad) slowdown() float64 {
 	return float64(l.Latency) / float64(l.Unloaded)
 }
 
-// AutoscaleParams tune the autoscaler. Zero fields take the defaults.
+// AutoscaleParams tune the autoscaler. Every policy takes them as
+// parameters (named in brackets; see Policy.Autoscale). Zero fields take
+// the defaults.
 type AutoscaleParams struct {
 	// PerReplica is how many calls in flight one replica should carry
-	// (default 1: a replica serving one call at a time never queues).
+	// (per_replica, default 1: a replica serving one call at a time never
+	// queues).
 	PerReplica float64
 	// UpSlowdown is the latency over the unloaded latency from which
-	// calls are queueing and more replicas are added (default 1.5).
+	// calls are queueing and more replicas are added (up_slowdown,
+	// default 1.5).
 	UpSlowdown float64
 	// DownSlowdown is the slowdown under which replicas may be removed
-	// (default 1.2); between the two nothing changes.
+	// (down_slowdown, default 1.2, at most UpSlowdown); between the two
+	// nothing changes.
 	DownSlowdown float64
 	// DownTicks is how many ticks in a row a module must need fewer
-	// replicas before one is removed (default 3); removals go one replica
-	// at a time, additions at once.
+	// replicas before one is removed (down_ticks, default 3); removals go
+	// one replica at a time, additions at once.
 	DownTicks int
 	// DownUtil is how full the replicas left after a removal may be, as a
-	// fraction of PerReplica (default 0.75): a load just under a whole
-	// number of replicas does not remove one only to add it back.
+	// fraction of PerReplica (down_util, default 0.75): a load just under
+	// a whole number of replicas does not remove one only to add it back.
 	DownUtil float64
-	// FreeMemMB is the memory budget left for new replicas.
+	// FreeMemMB is the memory budget left for new replicas (the engine's
+	// figure, not a parameter).
 	FreeMemMB float64
 }
 

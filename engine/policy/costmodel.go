@@ -186,7 +186,7 @@ func (e *ewma) add(x, alpha float64) {
 }
 
 func newCostModel(params map[string]any) (*costModel, error) {
-	vals, err := parseParams(NameCostModel, costModelSpecs(), params)
+	vals, err := parseParams(NameCostModel, withAutoscale(costModelSpecs()), params)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +198,9 @@ func (c *costModel) Name() string { return NameCostModel }
 
 // Params returns the effective parameters.
 func (c *costModel) Params() map[string]any { return exportParams(costModelSpecs(), c.vals) }
+
+// Autoscale returns the autoscaler's parameters set with the policy.
+func (c *costModel) Autoscale() AutoscaleParams { return autoscaleFrom(c.vals) }
 
 // cmView is one module as one tick sees it.
 type cmView struct {

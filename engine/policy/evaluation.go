@@ -83,7 +83,7 @@ type evaluation struct {
 }
 
 func newEvaluation(params map[string]any) (*evaluation, error) {
-	vals, err := parseParams(NameEvaluation, evaluationSpecs(), params)
+	vals, err := parseParams(NameEvaluation, withAutoscale(evaluationSpecs()), params)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +100,9 @@ func (e *evaluation) Name() string { return NameEvaluation }
 // Params returns eval_phase and perf_phase (seconds), node_mem_mb and
 // base_mem_mb (0: from the observation).
 func (e *evaluation) Params() map[string]any { return exportParams(evaluationSpecs(), e.vals) }
+
+// Autoscale returns the autoscaler's parameters set with the policy.
+func (e *evaluation) Autoscale() AutoscaleParams { return autoscaleFrom(e.vals) }
 
 // Tick advances the evaluation by one window.
 func (e *evaluation) Tick(obs Observation) Decision {

@@ -68,6 +68,11 @@ func parseParams(policy string, specs []paramSpec, in map[string]any) (map[strin
 		}
 		out[k] = v
 	}
+	if slices.ContainsFunc(specs, func(s paramSpec) bool { return s.name == ParamUpSlowdown }) {
+		if err := checkAutoscale(policy, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 

@@ -312,8 +312,12 @@ type Policy interface {
 	Name() string
 	// Tick consumes one observation and decides.
 	Tick(obs Observation) Decision
-	// Params returns the effective parameters, defaults included.
+	// Params returns the effective parameters of the policy's own,
+	// defaults included (AllParams adds the autoscaler's).
 	Params() map[string]any
+	// Autoscale returns the autoscaler's parameters as set with the
+	// policy, defaults included.
+	Autoscale() AutoscaleParams
 }
 
 // Policy names accepted by New.
@@ -337,10 +341,12 @@ func Names() []string {
 // "Default" and "Evaluation". Parameter values may be numbers or numeric
 // strings; phases also accept Go durations ("10s"); JSORC's parameter
 // names are aliases (node_mem for node_mem_mb, jaseci_runtime_mem for
-// base_mem_mb). The default policy accepts, and ignores, the evaluation
-// policy's parameters, as JSORC's did (its load test sets Default with
-// eval_phase and perf_phase). Unknown names and parameters, and bad
-// values, give an *Error.
+// base_mem_mb). Every policy also takes the autoscaler's parameters
+// (per_replica, up_slowdown, down_slowdown, down_ticks, down_util; see
+// AutoscaleParams). The default policy accepts, and ignores, the
+// evaluation policy's parameters, as JSORC's did (its load test sets
+// Default with eval_phase and perf_phase). Unknown names and parameters,
+// and bad values, give an *Error.
 func New(name string, params map[string]any) (Policy, error) {
 	name = strings.ToLower(strings.TrimSpace(name))
 	params, err := resolveAliases(name, params)
@@ -349,10 +355,12 @@ func New(name string, params map[string]any) (Policy, error) {
 	}
 	switch name {
 	case NameDefault:
-		if _, err := parseParams(name, evaluationSpecs(), params); err != nil {
+		vals, err := parseParams(name, withAutoscale(evaluationSpecs()), params)
+		if err != nil {
 			return nil, err
 		}
-		return manual{}, nil
+		// A pointer: the engine compares policies, and a map is not comparable.
+		return &manual{vals: vals}, nil
 	case NameEvaluation:
 		return newEvaluation(params)
 	case NameCostModel:

@@ -35,6 +35,21 @@ func TestNewErrors(t *testing.T) {
 		{"alpha above 1", "costmodel", map[string]any{"alpha": 1.5}, policy.ErrBadParam, "alpha", "want a value <= 1"},
 		{"duration for a number", "costmodel", map[string]any{"hop_ms": "2ms"}, policy.ErrBadParam, "hop_ms", `want a number, got "2ms"`},
 		{"NaN", "costmodel", map[string]any{"hop_ms": "NaN"}, policy.ErrBadParam, "hop_ms", "finite"},
+		// Every policy takes the autoscaler's parameters, checked alike.
+		{"per_replica zero", "default", map[string]any{"per_replica": 0}, policy.ErrBadParam, "per_replica", "want a value > 0"},
+		{"per_replica huge", "costmodel", map[string]any{"per_replica": 1e7}, policy.ErrBadParam, "per_replica", "want a value <= 1000"},
+		{"up_slowdown 1", "evaluation", map[string]any{"up_slowdown": 1}, policy.ErrBadParam, "up_slowdown", "want a value > 1"},
+		{"down_slowdown under 1", "default", map[string]any{"down_slowdown": 0.9}, policy.ErrBadParam, "down_slowdown", "want a value >= 1"},
+		{"down_slowdown above up_slowdown", "costmodel", map[string]any{"up_slowdown": 2, "down_slowdown": 2.5}, policy.ErrBadParam, "down_slowdown",
+			"2.5 is above up_slowdown 2; give a down_slowdown at most 2"},
+		{"down_slowdown above the default up_slowdown", "default", map[string]any{"down_slowdown": 1.6}, policy.ErrBadParam, "down_slowdown",
+			"above up_slowdown 1.5"},
+		{"down_ticks zero", "default", map[string]any{"down_ticks": 0}, policy.ErrBadParam, "down_ticks", "want a value >= 1"},
+		{"down_ticks fractional", "evaluation", map[string]any{"down_ticks": 1.5}, policy.ErrBadParam, "down_ticks", "want a whole number"},
+		{"down_ticks a word", "costmodel", map[string]any{"down_ticks": "three"}, policy.ErrBadParam, "down_ticks", `want a number, got "three"`},
+		{"down_util zero", "default", map[string]any{"down_util": 0}, policy.ErrBadParam, "down_util", "want a value > 0"},
+		{"down_util above 1", "costmodel", map[string]any{"down_util": 1.01}, policy.ErrBadParam, "down_util", "want a value <= 1"},
+		{"a misspelt one lists them", "default", map[string]any{"downticks": 1}, policy.ErrUnknownParam, "downticks", "down_ticks, down_util"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -79,7 +79,7 @@ func All() []Verb {
 			Endpoint: types.AppRun.Name(), Params: appRun},
 		{Path: "actionpolicy set", Usage: "NAME [-params JSON]", Min: 1, Max: 1, Args: ArgPolicy,
 			Summary:  "set the action policy",
-			Flags:    []Flag{{Name: "params", Usage: "JSON object of policy parameters"}},
+			Flags:    []Flag{{Name: "params", Usage: "JSON object of policy parameters (every policy also takes the autoscaler's per_replica, up_slowdown, down_slowdown, down_ticks, down_util; see docs/policies.md)"}},
 			Endpoint: types.PolicySet.Name(), Params: policySet},
 		{Path: "actionpolicy get", Summary: "show the action policy",
 			Endpoint: types.PolicyGet.Name(), Params: noParams},
