@@ -18,7 +18,9 @@ import (
 // module whose range has max > min and that no scaling by hand pinned, asks
 // policy.Autoscaler, and applies its decisions through the same scaling as
 // `actions scale` (make-before-break both ways), each logged with its
-// reason in the policy's decisions and as a scale event.
+// reason in the policy's decisions and as a scale event. The count it
+// chose is stored with the module's desired mode (desiredRecord's
+// AutoReplicas), so a restart goes on from it.
 
 // scaleTimeout bounds one scaling of the autoscaler: a scale-down waits
 // for the calls on the replicas it removes.
@@ -232,6 +234,16 @@ func (m *module) autoScale(ctx context.Context, from, to int) error {
 	case now != from:
 		return errorf(ErrConflict, "module %q: it has %d replicas now, not the %d measured; deciding again next tick", m.name, now, from)
 	}
-	_, err := m.scaleLocked(ctx, to)
-	return err
+	if _, err := m.scaleLocked(ctx, to); err != nil {
+		return err
+	}
+	// Stored, so that a restart goes on from the autoscaler's count rather
+	// than climbing again from the config's minimum.
+	m.mu.Lock()
+	m.auto = true
+	m.mu.Unlock()
+	if err := m.persistPin(); err != nil {
+		m.e.log.Warn("storing the autoscaler's replicas (a restart starts the module at the config's minimum)", "module", m.name, "err", err)
+	}
+	return nil
 }

@@ -283,7 +283,7 @@ func (e *Engine) restore() error {
 		}
 		if d.Mode != ModeNone {
 			e.log.Debug("restoring module", "module", m.name, "mode", d.Mode)
-			m.restorePin(d.Replicas)
+			m.restoreReplicas(d)
 			if err := m.ensureRunning(); err != nil {
 				return err
 			}
@@ -302,6 +302,11 @@ type desiredRecord struct {
 	// Replicas is the count a scaling by hand pinned (0: none; the
 	// autoscaler or the config's minimum decide).
 	Replicas int `json:"replicas,omitempty"`
+	// AutoReplicas is the count the autoscaler last chose, kept so that a
+	// restart goes on from it (0: none stored, as in a record written
+	// before it existed; the module starts at the config's minimum).
+	// Never set beside Replicas.
+	AutoReplicas int `json:"auto_replicas,omitempty"`
 }
 
 // addModules creates the state of newly configured modules, or updates
@@ -347,7 +352,8 @@ func (e *Engine) recorder(module, action string, mode Mode) *track.Recorder {
 }
 
 // persistDesired stores a module's desired mode, and the replicas a
-// scaling by hand pinned, so a restart restores them.
+// scaling by hand pinned or the autoscaler chose, so a restart restores
+// them.
 func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
 	if mode == ModeNone {
 		if err := e.store.Delete(store.Modes, name); err != nil {
@@ -358,8 +364,11 @@ func (e *Engine) persistDesired(name string, mode Mode, retire bool) error {
 	rec := desiredRecord{Mode: mode, Retire: retire}
 	if m := e.routes.get(name); m != nil {
 		m.mu.Lock()
-		if m.pinned {
+		switch {
+		case m.pinned:
 			rec.Replicas = m.replicas
+		case m.auto:
+			rec.AutoReplicas = m.replicas
 		}
 		m.mu.Unlock()
 	}

@@ -88,10 +88,12 @@ type module struct {
 	cause Cause
 	// replicas is how many replicas of its action server the module asks
 	// for (0: the config's replicas.min, else 1); pinned says a scaling by
-	// hand set it, which the autoscaler leaves alone. scaleMu orders
-	// scalings.
+	// hand set it, which the autoscaler leaves alone; auto says the
+	// autoscaler chose it (both are stored with the desired mode). scaleMu
+	// orders scalings.
 	replicas int
 	pinned   bool
+	auto     bool
 	scaleMu  sync.Mutex
 	// kept is the wasm module kept in-process after the module moved to
 	// remote, for a move back (wasmkeep.go); guarded by mu.

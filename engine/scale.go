@@ -44,7 +44,7 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	}
 	m.mu.Lock()
 	ranged := m.autoscaledLocked()
-	m.pinned = ranged
+	m.pinned, m.auto = ranged, false
 	m.mu.Unlock()
 	msg := fmt.Sprintf("module %s: %d → %d replicas", name, from, n)
 	if ranged {
@@ -86,7 +86,8 @@ func (e *Engine) ScaleAuto(ctx context.Context, name string) (string, error) {
 }
 
 // persistPin stores the module's desired mode again with its pin (or
-// without, once handed back), so that a restart keeps an operator's count.
+// without, once handed back), or the count the autoscaler chose, so that a
+// restart keeps an operator's count or the autoscaler's.
 func (m *module) persistPin() error {
 	m.mu.Lock()
 	mode, retire := m.desired, m.retire
@@ -97,16 +98,42 @@ func (m *module) persistPin() error {
 	return m.e.persistDesired(m.name, mode, retire)
 }
 
-// restorePin gives a module being restored the count a scaling by hand
-// had pinned, while its config still allows it (a changed range drops it).
-func (m *module) restorePin(n int) {
+// restoreReplicas gives a module being restored its stored count: the
+// one a scaling by hand pinned, while its config still allows it (a
+// changed range drops it), else the one the autoscaler last chose,
+// clamped to the config's range now (said in the log when it moves).
+func (m *module) restoreReplicas(d desiredRecord) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	r := m.cfg.Replicas
-	if n <= 0 || r == nil || r.Max <= r.Min || n < r.Min || n > r.Max {
-		return
+	ranged := r != nil && r.Max > r.Min
+	switch {
+	case d.Replicas > 0 && ranged && d.Replicas >= r.Min && d.Replicas <= r.Max:
+		m.replicas, m.pinned = d.Replicas, true
+	case d.Replicas > 0:
+		m.e.log.Info("a pinned count of replicas is outside the module's config now; it starts at the config's minimum under the autoscaler",
+			"module", m.name, "pinned", d.Replicas, "range", rangeText(r))
+	case d.AutoReplicas > 0 && !ranged:
+		m.e.log.Info("the autoscaler's stored count of replicas is dropped: the module's config gives no range to scale in now",
+			"module", m.name, "replicas", d.AutoReplicas, "range", rangeText(r))
+	case d.AutoReplicas > 0:
+		n := min(max(d.AutoReplicas, r.Min), r.Max)
+		if n != d.AutoReplicas {
+			m.e.log.Info("the autoscaler's stored count of replicas is outside the module's config range now; clamped",
+				"module", m.name, "stored", d.AutoReplicas, "range", rangeText(r), "replicas", n)
+		} else {
+			m.e.log.Debug("restoring the autoscaler's replicas", "module", m.name, "replicas", n)
+		}
+		m.replicas, m.auto = n, true
 	}
-	m.replicas, m.pinned = n, true
+}
+
+// rangeText renders a config's replicas range for the log.
+func rangeText(r *ReplicaRange) string {
+	if r == nil {
+		return "none (one server)"
+	}
+	return fmt.Sprintf("%d..%d", r.Min, r.Max)
 }
 
 // autoscaledLocked reports whether the module's config gives the

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jsorc/jsorc/api/types"
 	"github.com/jsorc/jsorc/engine"
 )
 
@@ -163,5 +164,55 @@ func TestPinnedScaleSurvivesRestart(t *testing.T) {
 	waitReplicas(t, e.Engine, "echo", 1)
 	if st, _ := e.Status("echo"); st.Remote.ReplicasScaling != "auto" {
 		t.Fatalf("after handing back and a restart the count is scaled %q, want auto", st.Remote.ReplicasScaling)
+	}
+}
+
+// TestAutoscaledCountSurvivesRestart: the count the autoscaler chose is
+// stored with the module's mode, and a restart brings the module back at
+// it, still scaled automatically, instead of at the config's minimum with
+// the autoscaler climbing again. The policy's down_ticks (10 minutes of
+// quiet) keeps the autoscaler from removing replicas meanwhile.
+func TestAutoscaledCountSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := openEngine(t, dir)
+	ctx := ctxT(t)
+	if _, err := e.PolicySet(ctx, "default", map[string]any{"down_ticks": 600}); err != nil {
+		t.Fatal(err)
+	}
+	src := []byte("slow:\n  builtin: synth\n  params: {wait_ms: 20, slots: 1}\n  replicas: {min: 1, max: 4}\n")
+	if _, err := e.ConfigureActions(ctx, "slow", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	load(t, e.Engine, "slow", "remote")
+	c := &callers{e: e.Engine, action: "slow.infer"}
+	defer c.stop()
+	c.add(ctx, 1, 0)
+	time.Sleep(3 * engine.SampleInterval) // the unloaded latency
+	c.add(ctx, 5, 0)
+	waitStatus(t, e.Engine, "slow", "the autoscaler adds replicas under six callers", 30*time.Second, func(r types.RemoteStatus) bool {
+		return r.ReplicasDesired >= 2 && r.ReplicasReady == r.ReplicasDesired
+	})
+	c.stop()
+	// A decision of the last loaded tick may still come: wait for two
+	// ticks without a change.
+	n, since := remoteStatus(t, e.Engine, "slow").ReplicasDesired, time.Now()
+	for time.Since(since) < 2*engine.SampleInterval {
+		if now := remoteStatus(t, e.Engine, "slow").ReplicasDesired; now != n {
+			n, since = now, time.Now()
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := remoteStatus(t, e.Engine, "slow"); r.ReplicasScaling != types.ScalingAuto {
+		t.Fatalf("the autoscaler's count is scaled %q, want auto", r.ReplicasScaling)
+	}
+	closeEngine(t, e)
+
+	e = openEngine(t, dir)
+	waitReplicas(t, e.Engine, "slow", n)
+	if r := remoteStatus(t, e.Engine, "slow"); r.ReplicasScaling != types.ScalingAuto {
+		t.Fatalf("after a restart the autoscaler's count is scaled %q, want auto", r.ReplicasScaling)
+	}
+	if _, err := e.Call(ctx, "slow.infer", map[string]any{"data": 1}); err != nil {
+		t.Fatalf("a call after the restart: %v", err)
 	}
 }
