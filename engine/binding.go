@@ -101,9 +101,10 @@ func (b *binding) release() {
 func (b *binding) retire() { b.release() }
 
 // invoke runs one call on this binding, under its deadline (a context
-// from ctxs), and returns the payload bytes it
-// moved (0 in-process, where nothing is serialised).
-func (b *binding) invoke(ctx context.Context, ctxs *callContexts, start track.Mono, module string, e *entry, args map[string]any) (any, int, error) {
+// from ctxs), and returns what its transport measured: the payload bytes
+// it moved and the server's own time (both 0 in-process, where nothing is
+// serialised).
+func (b *binding) invoke(ctx context.Context, ctxs *callContexts, start track.Mono, module string, e *entry, args map[string]any) (any, protocol.Measured, error) {
 	if b.timeout > 0 {
 		var dc *callContext
 		ctx, dc = ctxs.withCallDeadline(ctx, b.timeout, start)
@@ -111,12 +112,12 @@ func (b *binding) invoke(ctx context.Context, ctxs *callContexts, start track.Mo
 	}
 	if b.mode == ModeModule {
 		res, err := callInProcess(ctx, module, e, args)
-		return res, 0, err
+		return res, protocol.Measured{}, err
 	}
 	if reps := b.reps.Load(); reps != nil {
 		return b.callReplicas(ctx, *reps, e, args)
 	}
-	return b.client.CallSized(ctx, b.url, e.name, args)
+	return b.client.CallMeasured(ctx, b.url, e.name, args)
 }
 
 // inFlight counts the calls running on b; current says whether b still

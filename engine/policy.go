@@ -301,7 +301,7 @@ func (e *Engine) observe(t policyTick) policy.Observation {
 }
 
 func callStatsOf(s track.Snapshot) policy.CallStats {
-	return policy.CallStats{Count: s.Count, Mean: s.Mean(), Bytes: s.Bytes}
+	return policy.CallStats{Count: s.Count, Mean: s.Mean(), Bytes: s.Bytes, Server: s.ServerMean()}
 }
 
 // nodeMemMB is the machine's memory in MB, read once.

@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/jsorc/jsorc/engine/backend"
+	"github.com/jsorc/jsorc/engine/protocol"
 )
 
 // A remote binding whose backend runs replicas (backend.State.Replicas)
@@ -133,24 +134,24 @@ func (b *binding) pick(reps []*replica, tried uint64) (int, *replica) {
 // kept-alive connection the server had closed) is sent again to another
 // ready replica: it cannot have run. A call that may have run (reset or
 // cut off after the request went out) is never sent again here.
-func (b *binding) callReplicas(ctx context.Context, reps []*replica, e *entry, args map[string]any) (any, int, error) {
+func (b *binding) callReplicas(ctx context.Context, reps []*replica, e *entry, args map[string]any) (any, protocol.Measured, error) {
 	var tried uint64
 	var lastErr error
 	for {
 		i, r := b.pick(reps, tried)
 		if r == nil {
 			if lastErr != nil {
-				return nil, 0, lastErr
+				return nil, protocol.Measured{}, lastErr
 			}
-			return nil, 0, backend.Errorf(backend.ErrUnavailable, "no replica of the action server is ready")
+			return nil, protocol.Measured{}, backend.Errorf(backend.ErrUnavailable, "no replica of the action server is ready")
 		}
-		res, n, err := b.client.CallSized(ctx, r.url, e.name, args)
+		res, m, err := b.client.CallMeasured(ctx, r.url, e.name, args)
 		r.outstanding.Add(-1)
 		if err == nil {
 			r.served.Add(1)
 		}
 		if err == nil || !notSent(err) || ctx.Err() != nil {
-			return res, n, err
+			return res, m, err
 		}
 		tried |= 1 << uint(i)
 		lastErr = err

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jsorc/jsorc/engine/actions"
+	"github.com/jsorc/jsorc/engine/protocol"
 	"github.com/jsorc/jsorc/engine/track"
 )
 
@@ -314,14 +315,17 @@ func (e *Engine) callOn(ctx context.Context, r *route, b *binding, name string, 
 		args, dropped = actions.PlaceKeywords(ent.spec, args)
 	}
 	var res any
-	var n int
 	var err error
 	if ent.quick {
 		res, err = e.callQuick(ctx, r.m.name, ent, args)
 	} else {
 		start := track.Now()
-		res, n, err = b.invoke(ctx, &e.callCtxs, start, r.m.name, ent, args)
-		ent.rec.Record(start.Since(), err == nil, n)
+		var m protocol.Measured
+		res, m, err = b.invoke(ctx, &e.callCtxs, start, r.m.name, ent, args)
+		ent.rec.Record(start.Since(), err == nil, m.Bytes)
+		if m.Server > 0 {
+			ent.rec.RecordServer(m.Server)
+		}
 	}
 	if err != nil {
 		err = callError(name, b.mode, err)

@@ -120,6 +120,11 @@ type CallStats struct {
 	Stddev time.Duration `json:"stddev,omitempty"`
 	// Bytes is the total payload (request plus response) of those calls.
 	Bytes uint64 `json:"bytes"`
+	// Server is, for remote calls, the mean time their server reported
+	// the action ran (0: not reported, as Jaseci's servers do not): Mean
+	// minus Server is what the hop cost this module's calls, and Server
+	// what the same work costs in-process before contention.
+	Server time.Duration `json:"server,omitempty"`
 }
 
 // ModuleObs is what the engine reports about one managed module.

@@ -162,58 +162,69 @@ func (c *Client) CloseIdleConnections() {
 // answer as a *StatusError. Without an earlier deadline on ctx the call is
 // bounded by the client's timeout.
 func (c *Client) Call(ctx context.Context, baseURL, action string, args map[string]any) (any, error) {
-	res, _, err := c.CallSized(ctx, baseURL, action, args)
+	res, _, err := c.CallMeasured(ctx, baseURL, action, args)
 	return res, err
 }
 
-// CallSized is Call that also returns the payload the call moved: the
-// request body's bytes plus the answer's.
-func (c *Client) CallSized(ctx context.Context, baseURL, action string, args map[string]any) (any, int, error) {
+// Measured is what a call's transport saw besides its answer.
+type Measured struct {
+	// Bytes is the payload the call moved: the request body's bytes plus
+	// the answer's.
+	Bytes int
+	// Server is how long the action ran on the server, as its answer
+	// reported (ServerTimingHeader); 0 when it reported nothing.
+	Server time.Duration
+}
+
+// CallMeasured is Call that also returns what the call moved and how long
+// its server reported the action ran.
+func (c *Client) CallMeasured(ctx context.Context, baseURL, action string, args map[string]any) (any, Measured, error) {
 	u := joinURL(baseURL, url.PathEscape(action), "/")
 	body, err := c.encodeArgs(args)
 	if err != nil {
-		return nil, 0, fmt.Errorf("action %s: encoding arguments: %w", action, err)
+		return nil, Measured{}, fmt.Errorf("action %s: encoding arguments: %w", action, err)
 	}
-	res, n, err := c.post(ctx, u, action, body)
-	return res, n + len(body), err
+	res, m, err := c.post(ctx, u, action, body)
+	m.Bytes += len(body)
+	return res, m, err
 }
 
 // post sends one encoded call and decodes its answer, returning the
-// answer's size.
-func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, int, error) {
+// answer's size and the server's time.
+func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, Measured, error) {
 	ctx, cancel, bounded := c.bound(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, 0, fmt.Errorf("action %s: %w", action, err)
+		return nil, Measured{}, fmt.Errorf("action %s: %w", action, err)
 	}
 	req.Header["Content-Type"] = c.jsonCT
 	req.Header["Accept"] = c.jsonCT
 
-	code, class, buf, err := c.do(req, bounded)
+	a, err := c.do(req, bounded)
 	if err != nil {
-		return nil, 0, fmt.Errorf("action %s: %w", action, err)
+		return nil, Measured{}, fmt.Errorf("action %s: %w", action, err)
 	}
-	defer c.putBuffer(buf)
-	data := buf.Bytes()
-	n := len(data)
-	switch {
+	defer c.putBuffer(a.buf)
+	data := a.buf.Bytes()
+	m := Measured{Bytes: len(data), Server: a.server}
+	switch code := a.code; {
 	case code >= 200 && code < 300:
 		if len(bytes.TrimSpace(data)) == 0 {
-			return nil, n, nil
+			return nil, m, nil
 		}
 		result, err := decodeNumbers(data)
 		if err != nil {
-			return nil, n, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
+			return nil, m, fmt.Errorf("action %s: decoding the answer of %s: %w", action, u, err)
 		}
-		return result, n, nil
+		return result, m, nil
 	case code == http.StatusUnprocessableEntity:
-		return nil, n, argsError(action, data)
+		return nil, m, argsError(action, data)
 	case code == http.StatusNotFound:
-		return nil, n, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
+		return nil, m, fmt.Errorf("action %s: %w: %w", action, ErrUnknownAction,
 			&StatusError{Code: code, Detail: detailText(code, data), URL: u})
 	default:
-		return nil, n, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u, Class: class})
+		return nil, m, fmt.Errorf("action %s: %w", action, &StatusError{Code: code, Detail: detailText(code, data), URL: u, Class: a.class})
 	}
 }
 
@@ -222,16 +233,16 @@ func (c *Client) post(ctx context.Context, u, action string, body []byte) (any, 
 // put a short deadline on ctx.
 func (c *Client) Spec(ctx context.Context, baseURL string) (map[string][]string, error) {
 	u := joinURL(baseURL, SpecPath[1:], "")
-	code, _, buf, err := c.get(ctx, u)
+	a, err := c.get(ctx, u)
 	if err != nil {
 		return nil, fmt.Errorf("action spec: %w", err)
 	}
-	defer c.putBuffer(buf)
-	if code != http.StatusOK {
-		return nil, fmt.Errorf("action spec: %w", &StatusError{Code: code, Detail: detailText(code, buf.Bytes()), URL: u})
+	defer c.putBuffer(a.buf)
+	if a.code != http.StatusOK {
+		return nil, fmt.Errorf("action spec: %w", &StatusError{Code: a.code, Detail: detailText(a.code, a.buf.Bytes()), URL: u})
 	}
 	var spec map[string][]string
-	if err := json.Unmarshal(buf.Bytes(), &spec); err != nil {
+	if err := json.Unmarshal(a.buf.Bytes(), &spec); err != nil {
 		return nil, fmt.Errorf("action spec: decoding the answer of %s: %w", u, err)
 	}
 	return spec, nil
@@ -241,24 +252,24 @@ func (c *Client) Spec(ctx context.Context, baseURL string) (map[string][]string,
 // none (they answer 404); probe those with Spec.
 func (c *Client) Healthz(ctx context.Context, baseURL string) error {
 	u := joinURL(baseURL, HealthzPath[1:], "")
-	code, _, buf, err := c.get(ctx, u)
+	a, err := c.get(ctx, u)
 	if err != nil {
 		return fmt.Errorf("healthz: %w", err)
 	}
-	defer c.putBuffer(buf)
-	if code < 200 || code >= 300 {
-		return fmt.Errorf("healthz: %w", &StatusError{Code: code, Detail: detailText(code, buf.Bytes()), URL: u})
+	defer c.putBuffer(a.buf)
+	if a.code < 200 || a.code >= 300 {
+		return fmt.Errorf("healthz: %w", &StatusError{Code: a.code, Detail: detailText(a.code, a.buf.Bytes()), URL: u})
 	}
 	return nil
 }
 
 // get performs a GET bounded like a call.
-func (c *Client) get(ctx context.Context, u string) (int, string, *jsonBuffer, error) {
+func (c *Client) get(ctx context.Context, u string) (answer, error) {
 	ctx, cancel, bounded := c.bound(ctx)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return 0, "", nil, err
+		return answer{}, err
 	}
 	req.Header["Accept"] = c.jsonCT
 	return c.do(req, bounded)
@@ -274,16 +285,26 @@ func (c *Client) bound(ctx context.Context) (_ context.Context, _ context.Cancel
 	return ctx, cancel, true
 }
 
-// do sends req and reads the whole answer into a pooled buffer, which the
-// caller returns with putBuffer, and the error class header of a 500.
+// answer is an answer's status, body and the headers the client reads.
+type answer struct {
+	code int
+	// class is the ErrorClassHeader of a 500.
+	class string
+	// server is the ServerTimingHeader's duration of a 2xx (0: none).
+	server time.Duration
+	// buf holds the body; the caller returns it with putBuffer.
+	buf *jsonBuffer
+}
+
+// do sends req and reads the whole answer into a pooled buffer.
 // Reading to the end and closing lets the connection go back to the pool.
-func (c *Client) do(req *http.Request, bounded bool) (int, string, *jsonBuffer, error) {
+func (c *Client) do(req *http.Request, bounded bool) (answer, error) {
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		if bounded && errors.Is(err, context.DeadlineExceeded) {
-			return 0, "", nil, fmt.Errorf("no answer within the client timeout of %v: %w", c.timeout, err)
+			return answer{}, fmt.Errorf("no answer within the client timeout of %v: %w", c.timeout, err)
 		}
-		return 0, "", nil, err
+		return answer{}, err
 	}
 	defer resp.Body.Close()
 	buf := c.getBuffer()
@@ -295,17 +316,22 @@ func (c *Client) do(req *http.Request, bounded bool) (int, string, *jsonBuffer, 
 	buf.limited.R = nil
 	if err != nil {
 		c.putBuffer(buf)
-		return 0, "", nil, fmt.Errorf("reading the answer of %s: %w", req.URL, err)
+		return answer{}, fmt.Errorf("reading the answer of %s: %w", req.URL, err)
 	}
 	if int64(buf.Len()) > c.maxResp {
 		c.putBuffer(buf)
-		return 0, "", nil, fmt.Errorf("the answer of %s is larger than %d bytes", req.URL, c.maxResp)
+		return answer{}, fmt.Errorf("the answer of %s is larger than %d bytes", req.URL, c.maxResp)
 	}
-	class := ""
-	if resp.StatusCode == http.StatusInternalServerError {
-		class = resp.Header.Get(ErrorClassHeader)
+	a := answer{code: resp.StatusCode, buf: buf}
+	switch {
+	case a.code == http.StatusInternalServerError:
+		a.class = resp.Header.Get(ErrorClassHeader)
+	case a.code >= 200 && a.code < 300:
+		if v := resp.Header[ServerTimingHeader]; len(v) > 0 {
+			a.server, _ = parseServerTiming(v[0])
+		}
 	}
-	return resp.StatusCode, class, buf, nil
+	return a, nil
 }
 
 // encodeArgs encodes args as a JSON object without its top-level nulls. The

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 )
@@ -24,15 +25,18 @@ import (
 // one request and its answer, all integers big-endian:
 //
 //	request: u32 n | u8 method | i64 deadline (Unix ns, 0: none) | u16 p | path[p] | body[n-11-p]
-//	answer:  u32 n | u16 status | u8 c | class[c] | body[n-3-c]
+//	answer:  u32 n | u16 status | u32 server µs | u8 c | class[c] | body[n-7-c]
 //
 // method is 'G' (GET), 'H' (HEAD) or 'P' (POST); class is the
-// ErrorClassHeader of a 500, empty otherwise. A request carries its
-// caller's deadline, since the server does not watch an idle-looking
-// connection for its caller going away.
+// ErrorClassHeader of a 500, empty otherwise; server µs is the
+// ServerTimingHeader's duration in microseconds (0: none, or under 1 µs).
+// A request carries its caller's deadline, since the server does not watch
+// an idle-looking connection for its caller going away. Version 2 added
+// the server time; a client and a server of different versions see each
+// other's preface differ, and the call goes over HTTP.
 
 // FramePreface opens every frame connection, from both ends.
-const FramePreface = "JSORC-FRAMES/1\n"
+const FramePreface = "JSORC-FRAMES/2\n"
 
 // Frame limits.
 const (
@@ -41,7 +45,7 @@ const (
 	// requestHeaderLen is a request frame's fixed part after its length.
 	requestHeaderLen = 1 + 8 + 2
 	// answerHeaderLen is an answer frame's fixed part after its length.
-	answerHeaderLen = 2 + 1
+	answerHeaderLen = 2 + 4 + 1
 	// maxDrain is the most of an unread request body the server reads
 	// past to keep a connection; a larger rest closes it instead.
 	maxDrain = 1 << 20
@@ -144,12 +148,14 @@ func readRequestHead(r io.Reader, scratch []byte) (requestHead, error) {
 
 // appendAnswerHead appends an answer frame's length, status and class for
 // a body of bodyLen bytes.
-func appendAnswerHead(b []byte, status int, class string, bodyLen int) []byte {
+func appendAnswerHead(b []byte, status int, server time.Duration, class string, bodyLen int) []byte {
 	if len(class) > 255 {
 		class = class[:255]
 	}
+	us := min(max(server.Microseconds(), 0), math.MaxUint32)
 	b = binary.BigEndian.AppendUint32(b, uint32(answerHeaderLen+len(class)+bodyLen))
 	b = binary.BigEndian.AppendUint16(b, uint16(status))
+	b = binary.BigEndian.AppendUint32(b, uint32(us))
 	b = append(b, byte(len(class)))
 	return append(b, class...)
 }
@@ -157,6 +163,7 @@ func appendAnswerHead(b []byte, status int, class string, bodyLen int) []byte {
 // answerHead is an answer frame's fixed part and class.
 type answerHead struct {
 	status  int
+	server  time.Duration // 0: the server reported none
 	class   string
 	bodyLen int64
 }
@@ -171,7 +178,8 @@ func readAnswerHead(r io.Reader, scratch []byte) (answerHead, error) {
 	}
 	n := int64(binary.BigEndian.Uint32(fixed))
 	h.status = int(binary.BigEndian.Uint16(fixed[4:]))
-	c := int64(fixed[6])
+	h.server = time.Duration(binary.BigEndian.Uint32(fixed[6:])) * time.Microsecond
+	c := int64(fixed[10])
 	if answerHeaderLen+c > n || h.status < 100 || h.status > 999 {
 		return h, fmt.Errorf("frame: answer status %d with a class of %d bytes in %d", h.status, c, n)
 	}

@@ -167,6 +167,9 @@ func (t *frameTransport) exchange(ctx context.Context, fc *frameConn, req *http.
 	if head.class != "" {
 		hdr[ErrorClassHeader] = []string{head.class}
 	}
+	if head.server > 0 {
+		hdr[ServerTimingHeader] = []string{formatServerTiming(head.server)}
+	}
 	return &http.Response{
 		Status:        fmt.Sprintf("%d %s", head.status, http.StatusText(head.status)),
 		StatusCode:    head.status,

@@ -67,12 +67,17 @@ func TestFrameHeads(t *testing.T) {
 		})
 	}
 	t.Run("answer", func(t *testing.T) {
-		b := appendAnswerHead(nil, 500, ClassPanic, 4)
+		b := appendAnswerHead(nil, 500, 0, ClassPanic, 4)
 		h, err := readAnswerHead(bytes.NewReader(append(b, "boom"...)), scratch[:])
-		if err != nil || h.status != 500 || h.class != ClassPanic || h.bodyLen != 4 {
+		if err != nil || h.status != 500 || h.class != ClassPanic || h.bodyLen != 4 || h.server != 0 {
 			t.Fatalf("read back %+v, %v", h, err)
 		}
-		if _, err := readAnswerHead(bytes.NewReader([]byte{0, 0, 0, 1, 0, 200, 0}), scratch[:]); err == nil {
+		b = appendAnswerHead(nil, 200, 1234567*time.Nanosecond, "", 2)
+		h, err = readAnswerHead(bytes.NewReader(append(b, "{}"...)), scratch[:])
+		if err != nil || h.status != 200 || h.server != 1234*time.Microsecond || h.bodyLen != 2 {
+			t.Fatalf("read back %+v, %v (want 1.234 ms of server time)", h, err)
+		}
+		if _, err := readAnswerHead(bytes.NewReader([]byte{0, 0, 0, 1, 0, 200, 0, 0, 0, 0, 0}), scratch[:]); err == nil {
 			t.Fatal("an answer shorter than its head was read")
 		}
 	})

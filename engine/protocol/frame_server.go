@@ -149,7 +149,11 @@ func (s *frameServer) serveConn(st *frameConnState) {
 			w.body.Reset()
 		}
 		var hb [4 + answerHeaderLen + 255]byte
-		out := appendAnswerHead(hb[:0], w.code, w.header.Get(ErrorClassHeader), w.body.Len())
+		var server time.Duration
+		if v := w.header[ServerTimingHeader]; len(v) > 0 {
+			server, _ = parseServerTiming(v[0])
+		}
+		out := appendAnswerHead(hb[:0], w.code, server, w.header.Get(ErrorClassHeader), w.body.Len())
 		_, _ = bw.Write(out)
 		_, _ = bw.Write(w.body.Bytes())
 		if err := bw.Flush(); err != nil {

@@ -331,7 +331,9 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, rt *route) int {
 		return h.writeFieldErrors(w, r, buf, rt, errs)
 	}
 
+	ran := time.Now()
 	result, err, panicked := h.run(r.Context(), rt, args)
+	took := time.Since(ran)
 	if err != nil {
 		if ae, ok := errors.AsType[*actions.ArgsError](err); ok && len(ae.Fields) > 0 {
 			return h.writeFieldErrors(w, r, buf, rt, ae.Fields)
@@ -350,6 +352,7 @@ func (h *handler) call(w http.ResponseWriter, r *http.Request, rt *route) int {
 		h.log.Error("action result is not JSON", "action", rt.full, "err", err)
 		return h.writeInternal(w, buf, fmt.Sprintf("action %s: encoding result: %v", rt.full, err), ClassEncoding)
 	}
+	w.Header()[ServerTimingHeader] = []string{formatServerTiming(took)}
 	h.writeJSON(w, http.StatusOK, buf.Bytes())
 	return http.StatusOK
 }

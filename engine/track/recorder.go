@@ -19,6 +19,9 @@ type Recorder struct {
 	// last is the latest latency recorded (nanoseconds), which an untimed
 	// observation carries.
 	last atomic.Uint64
+	// server and servers sum the time remote servers reported spending in
+	// the calls (nanoseconds) and count the calls that reported it.
+	server, servers atomic.Uint64
 
 	buckets [NumBuckets]atomic.Uint64
 }
@@ -93,6 +96,15 @@ func (r *Recorder) RecordUntimed(ok bool, bytes int) {
 	r.buckets[bucketOf(v)].Add(1)
 }
 
+// RecordServer adds the time the server of a remote call reported its
+// action ran (protocol.ServerTimingHeader), beside the call's latency that
+// Record took: their difference is what the hop cost. Calls whose server
+// reports nothing are not counted.
+func (r *Recorder) RecordServer(d time.Duration) {
+	r.server.Add(nanos(d))
+	r.servers.Add(1)
+}
+
 // RecordSince is Record(time.Since(start), ok, bytes).
 func (r *Recorder) RecordSince(start time.Time, ok bool, bytes int) {
 	r.Record(time.Since(start), ok, bytes)
@@ -115,6 +127,8 @@ func (r *Recorder) Snapshot() Snapshot {
 	s.Sum = time.Duration(r.sum.Load())
 	s.Errors = r.errors.Load()
 	s.Bytes = r.bytes.Load()
+	s.ServerSum = time.Duration(r.server.Load())
+	s.ServerCount = r.servers.Load()
 	if n > 0 {
 		s.Max = time.Duration(r.max.Load())
 		if inv := r.minInv.Load(); inv != 0 { // 0: only untimed observations yet

@@ -28,6 +28,10 @@ type Snapshot struct {
 	Sum time.Duration
 	// Bytes is the total payload of all observations.
 	Bytes uint64
+	// ServerSum is the time the servers of ServerCount of the calls
+	// reported spending in them (see Recorder.RecordServer).
+	ServerSum   time.Duration
+	ServerCount uint64
 	// Min and Max are the smallest and largest latency observed; both are
 	// zero when Count is zero. In a delta from Sub they may be estimates
 	// within MaxRelativeError rather than exact values: see Sub.
@@ -44,6 +48,15 @@ func (s Snapshot) Mean() time.Duration {
 		return 0
 	}
 	return time.Duration(uint64(s.Sum) / s.Count)
+}
+
+// ServerMean returns the mean time a server reported spending in a call,
+// over the calls that reported it, or 0 when none did.
+func (s Snapshot) ServerMean() time.Duration {
+	if s.ServerCount == 0 {
+		return 0
+	}
+	return time.Duration(uint64(s.ServerSum) / s.ServerCount)
 }
 
 // Rate returns observations per second over Interval, or 0 if the interval is
@@ -117,6 +130,10 @@ func (s Snapshot) Sub(prev Snapshot) Snapshot {
 	d.Errors = subClamp(s.Errors, prev.Errors)
 	d.Bytes = subClamp(s.Bytes, prev.Bytes)
 	d.Sum = s.Sum - prev.Sum // modular, survives wraparound
+	d.ServerCount = subClamp(s.ServerCount, prev.ServerCount)
+	if d.ServerCount > 0 {
+		d.ServerSum = s.ServerSum - prev.ServerSum
+	}
 	first, last := -1, -1
 	var n uint64
 	for i := range d.Buckets {
@@ -174,6 +191,8 @@ func (s *Snapshot) add(o *Snapshot) {
 	s.Errors += o.Errors
 	s.Sum += o.Sum
 	s.Bytes += o.Bytes
+	s.ServerSum += o.ServerSum
+	s.ServerCount += o.ServerCount
 	for i := range s.Buckets {
 		s.Buckets[i] += o.Buckets[i]
 	}

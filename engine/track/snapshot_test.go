@@ -460,3 +460,34 @@ func TestQuantileAccuracyWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestServerTime: the time servers reported is summed over the calls that
+// reported it, and survives Sub and Merge like every other counter.
+func TestServerTime(t *testing.T) {
+	var r track.Recorder
+	r.Record(10*time.Millisecond, true, 100)
+	r.RecordServer(4 * time.Millisecond)
+	before := r.Snapshot()
+	r.Record(12*time.Millisecond, true, 100)
+	r.RecordServer(8 * time.Millisecond)
+	r.Record(9*time.Millisecond, true, 100) // a server that reports nothing
+	after := r.Snapshot()
+	cases := []struct {
+		name      string
+		s         track.Snapshot
+		wantCount uint64
+		wantMean  time.Duration
+	}{
+		{"cumulative", after, 2, 6 * time.Millisecond},
+		{"delta", after.Sub(before), 1, 8 * time.Millisecond},
+		{"merged", before.Merge(after.Sub(before)), 2, 6 * time.Millisecond},
+		{"none", track.Snapshot{}, 0, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.s.ServerCount != tc.wantCount || tc.s.ServerMean() != tc.wantMean {
+				t.Fatalf("server count %d mean %v, want %d and %v", tc.s.ServerCount, tc.s.ServerMean(), tc.wantCount, tc.wantMean)
+			}
+		})
+	}
+}
