@@ -43,10 +43,13 @@ const (
 //     assuming noise_pct per call; and moving averages (weight alpha per
 //     window) of the payload per call, the calls per window and the requests
 //     per window;
-//  2. estimates the network hop, the fixed cost a remote call adds, as the
-//     median over the modules measured in both modes of remote − module −
-//     payload/bandwidth (hop_ms until one is), and fills the mode a module
-//     was never measured in from the other with that hop;
+//  2. estimates a module never measured in-process from the time its
+//     server reported the action ran (CallStats.Server): each server's hop
+//     is its own — servers are not equally far. Without that report (a
+//     Jaseci server), and for a module never measured remote, it uses the
+//     network hop, the fixed cost a remote call adds, as the median over
+//     the modules measured in both modes or timed by their servers of
+//     remote − module − payload/bandwidth (hop_ms until one is);
 //  3. values module mode for module i at b_i = calls_i per request ×
 //     (remote_i − module_i) ms per request, at a weight of its memory, and
 //     solves the 0/1 knapsack exactly (dynamic programming over MB) for the
@@ -91,7 +94,10 @@ type costModel struct {
 
 // cmModule is the cost model's memory of one module.
 type cmModule struct {
-	mod, rem       wavg
+	mod, rem wavg
+	// srv is the time its server reported for the remote calls
+	// (CallStats.Server): what the work costs without the hop.
+	srv            wavg
 	payload, calls ewma
 	switchedAt     int     // tick of the last switch, 0 if none
 	probe          bool    // the last switch went to a never-measured mode
@@ -276,6 +282,11 @@ func (c *costModel) Tick(obs Observation) Decision {
 		case st.mod.ok() && st.rem.ok():
 			v.modMs, v.remMs = st.mod.mean(), st.rem.mean()
 			se2 = st.mod.se2(noise) + st.rem.se2(noise)
+		case st.rem.ok() && st.srv.ok():
+			// Its server said how long the work took: in-process costs
+			// that, without this module's own hop.
+			v.remMs, v.modMs = st.rem.mean(), st.srv.mean()
+			se2 = st.rem.se2(noise) + st.srv.se2(noise)
 		case st.rem.ok():
 			v.remMs, v.modMs = st.rem.mean(), max(0, st.rem.mean()-net)
 			se2 = hopSE2
@@ -442,6 +453,12 @@ func (c *costModel) observe(obs Observation, mods []ModuleObs) (idle, shifted bo
 			}
 			side.avg.add(ms(side.cs.Mean), ms(side.cs.Stddev), n, fade)
 		}
+		if n := float64(m.Remote.Count); n > 0 && m.Remote.Server > 0 {
+			if shifted {
+				st.srv.capWeight(n)
+			}
+			st.srv.add(ms(m.Remote.Server), 0, n, fade)
+		}
 		if m.Calls() > 0 {
 			st.payload.add(m.PayloadBytes(), alpha)
 		}
@@ -467,9 +484,9 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 		}
 	}
 	allRem := predicted(views, func(cmView) Mode { return ModeRemote }, 0)
-	hopNote := fmt.Sprintf("hop %.2f ms (prior hop_ms; no module measured in both modes yet)", hop)
+	hopNote := fmt.Sprintf("hop %.2f ms (prior hop_ms; no module measured in both modes or timed by its server yet)", hop)
 	if hopN > 0 {
-		hopNote = fmt.Sprintf("hop %.2f ms (median of %d modules measured in both modes)", hop, hopN)
+		hopNote = fmt.Sprintf("hop %.2f ms (median of %d modules measured in both modes or timed by their servers)", hop, hopN)
 	}
 	switch {
 	case overBudget:
@@ -514,15 +531,20 @@ func (c *costModel) report(d *Decision, views []cmView, plan Placement, b Budget
 }
 
 // hopEstimate is the median fixed hop over the modules measured in both
-// modes, or the prior; se2 is its squared standard error (0 for the prior)
-// and n how many modules it came from.
+// modes or whose servers report their time, or the prior; se2 is its
+// squared standard error (0 for the prior) and n how many modules it came
+// from. It stands for the hop of a module measured in-process only.
 func (c *costModel) hopEstimate(bwBytesPerMs, noise float64) (hop, se2 float64, n int) {
 	var hs []float64
 	var v float64
 	for _, st := range c.mods {
-		if st.mod.ok() && st.rem.ok() {
+		switch {
+		case st.mod.ok() && st.rem.ok():
 			hs = append(hs, st.rem.mean()-st.mod.mean()-st.payload.v/bwBytesPerMs)
 			v += st.mod.se2(noise) + st.rem.se2(noise)
+		case st.srv.ok() && st.rem.ok():
+			hs = append(hs, st.rem.mean()-st.srv.mean()-st.payload.v/bwBytesPerMs)
+			v += st.srv.se2(noise) + st.rem.se2(noise)
 		}
 	}
 	if len(hs) == 0 {
@@ -661,7 +683,11 @@ func (c *costModel) reason(views []cmView, name string, to Mode, plan Placement,
 	}
 	if to == ModeModule {
 		est := ""
-		if !v.st.mod.ok() {
+		switch {
+		case v.st.mod.ok():
+		case v.st.srv.ok():
+			est = " [module latency estimated: the time its server reported the action ran]"
+		default:
 			src := "the prior hop_ms"
 			if hopN > 0 {
 				src = fmt.Sprintf("%d measured modules", hopN)

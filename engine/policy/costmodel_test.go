@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,70 @@ func BenchmarkCostModelTick30(b *testing.B) {
 	for b.Loop() {
 		obs.At = obs.At.Add(time.Second)
 		p.Tick(obs)
+	}
+}
+
+// TestCostModelUsesServerTime: a module's own server says how long the
+// work took, so the model knows each module's hop, however far its server
+// is, before moving anything; only one module fits in-process, and the one
+// whose hop is larger goes, where a hop shared by all would not tell them
+// apart.
+func TestCostModelUsesServerTime(t *testing.T) {
+	ms := func(x float64) time.Duration { return time.Duration(x * float64(time.Millisecond)) }
+	cases := []struct {
+		name       string
+		far, near  policy.CallStats
+		wantMove   string // "" for no move
+		wantReason string
+	}{
+		{
+			name:       "the far server's module goes in-process",
+			far:        policy.CallStats{Count: 100, Mean: ms(10), Stddev: ms(0.5), Server: ms(2)},
+			near:       policy.CallStats{Count: 100, Mean: ms(11), Stddev: ms(0.5), Server: ms(8)},
+			wantMove:   "far",
+			wantReason: "the time its server reported",
+		},
+		{
+			name:       "the near server's module goes when its hop is the larger",
+			far:        policy.CallStats{Count: 100, Mean: ms(10), Stddev: ms(0.5), Server: ms(9)},
+			near:       policy.CallStats{Count: 100, Mean: ms(11), Stddev: ms(0.5), Server: ms(4)},
+			wantMove:   "near",
+			wantReason: "saves 7.00",
+		},
+		{
+			name:     "no hop worth a move",
+			far:      policy.CallStats{Count: 100, Mean: ms(10), Stddev: ms(0.5), Server: ms(9.99)},
+			near:     policy.CallStats{Count: 100, Mean: ms(11), Stddev: ms(0.5), Server: ms(10.99)},
+			wantMove: "",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := policy.New(policy.NameCostModel, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 0.8 × 1000 − 100 = 700 MB: one of the two 500 MB modules fits.
+			obs := policy.Observation{At: t0(), Window: time.Second, NodeMemMB: 1000, BaseMemMB: 100,
+				Apps: []policy.AppObs{{Name: "app", Requests: 100, Mean: ms(25)}},
+				Modules: []policy.ModuleObs{
+					{Name: "far", Mode: policy.ModeRemote, MemMB: 500, Remote: tc.far},
+					{Name: "near", Mode: policy.ModeRemote, MemMB: 500, Remote: tc.near},
+				}}
+			d := p.Tick(obs)
+			checkDecision(t, obs, d)
+			if tc.wantMove == "" {
+				if len(d.Moves) != 0 {
+					t.Fatalf("moves %v, want none: %s", d.Moves, d.Status)
+				}
+				return
+			}
+			if len(d.Moves) != 1 || d.Moves[0].Module != tc.wantMove || d.Moves[0].To != policy.ModeModule {
+				t.Fatalf("moves %v, want %s in-process: %s", d.Moves, tc.wantMove, d.Status)
+			}
+			if !strings.Contains(d.Moves[0].Reason, tc.wantReason) {
+				t.Fatalf("reason %q does not say %q", d.Moves[0].Reason, tc.wantReason)
+			}
+		})
 	}
 }

@@ -212,7 +212,7 @@ func (r *Runtime) Run(ctx context.Context) {
 					}
 					continue
 				}
-				r.requests.add(time.Since(start), 0)
+				r.requests.add(time.Since(start), 0, 0)
 			}
 		})
 	}
@@ -243,14 +243,14 @@ func (r *Runtime) call(ctx context.Context, s Step, data any) (any, error) {
 		res, err := m.fns[s.Action](ctx, args)
 		m.mu.RUnlock()
 		if err == nil {
-			m.local.add(time.Since(start), 0)
+			m.local.add(time.Since(start), 0, 0)
 		}
 		return res, err
 	}
 	m.mu.RUnlock()
-	res, n, err := r.client.CallSized(ctx, m.srv.URL, s.Action, args)
+	res, mt, err := r.client.CallMeasured(ctx, m.srv.URL, s.Action, args)
 	if err == nil {
-		m.remote.add(time.Since(start), n)
+		m.remote.add(time.Since(start), mt.Bytes, mt.Server)
 	}
 	return res, err
 }
@@ -270,7 +270,8 @@ func (r *Runtime) Measure(ctx context.Context, d time.Duration) Window {
 // take collects the counters into a window that started at start.
 func (r *Runtime) take(start time.Time) Window {
 	w := Window{Start: start, End: time.Now(), Errors: r.errors.Swap(0)}
-	w.Requests, w.MeanMs, w.SdMs, _ = r.requests.take()
+	req := r.requests.take()
+	w.Requests, w.MeanMs, w.SdMs = req.n, req.mean, req.sd
 	for _, name := range r.names {
 		m := r.mods[name]
 		m.mu.RLock()
