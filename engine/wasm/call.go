@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero/sys"
@@ -20,20 +19,8 @@ var errClosed = errors.New("the module is closed")
 type caller struct {
 	m      *Module
 	name   string
+	full   string // module.action, for errors
 	params []actions.Param
-}
-
-// argBuffers pools the buffers arguments are encoded into.
-var argBuffers = sync.Pool{New: func() any {
-	b := &argBuffer{}
-	b.enc = json.NewEncoder(&b.buf)
-	b.enc.SetEscapeHTML(false)
-	return b
-}}
-
-type argBuffer struct {
-	buf bytes.Buffer
-	enc *json.Encoder
 }
 
 // call runs the action on an instance of the pool: the arguments (with
@@ -42,18 +29,13 @@ type argBuffer struct {
 // context's when sooner — interrupts a module that does not return.
 func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 	m := c.m
-	full := actions.FullName(m.opts.Name, c.name)
+	full := c.full
 	args = c.withDefaults(args)
 	ab := argBuffers.Get().(*argBuffer)
-	defer func() {
-		if ab.buf.Cap() <= 1<<20 {
-			ab.buf.Reset()
-			argBuffers.Put(ab)
-		}
-	}()
+	defer ab.release()
 	if args == nil {
-		ab.buf.WriteString("{}")
-	} else if err := ab.enc.Encode(args); err != nil {
+		ab.b = append(ab.b[:0], "{}"...)
+	} else if err := ab.encode(args); err != nil {
 		return nil, fmt.Errorf("%s: encoding the arguments: %w", full, err)
 	}
 	// The module's timeout bounds every call; a caller's earlier deadline
@@ -76,7 +58,7 @@ func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", full, err)
 	}
-	status, stopped, err := m.invoke(ctx, in, deadline, c.name, bytes.TrimSuffix(ab.buf.Bytes(), []byte{'\n'}))
+	status, stopped, err := m.invoke(ctx, in, deadline, c.name, ab.b)
 	if stopped != nil && err == nil {
 		// The call ended as the watchdog stopped it: the answer
 		// stands, the instance (its interrupt global set) goes.

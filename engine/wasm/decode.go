@@ -2,37 +2,69 @@ package wasm
 
 import (
 	"encoding/json"
-	"strings"
+	"sync"
 	"unicode/utf8"
 )
+
+// maxDepth is encoding/json's limit on nesting: deeper documents are
+// invalid there, so they go to encoding/json here for its error.
+const maxDepth = 10000
 
 // decodeJSON decodes exactly one JSON value, its numbers as json.Number:
 // a number keeps its literal through jsorc, as it does when the module
 // answers remotely (package protocol decodes the same way). It gives what
-// decodeJSONStd (encoding/json) gives, with fewer allocations: a module's
-// answer is decoded on every in-process call, and encoding/json's decoder
-// copies the input, scans it twice and allocates every string apart. Here
-// the input is checked once (json.Valid), copied once into a string, and
-// every string without escapes is a slice of that copy. Invalid input
-// goes to encoding/json for its error.
+// decodeJSONStd (encoding/json) gives, with less work: a module's answer
+// is decoded on every in-process call, and encoding/json's decoder copies
+// the input, scans it twice and allocates every string apart. Here the
+// input is copied once into a string and read in one pass that checks the
+// grammar as it builds the value; every string without escapes is a
+// slice of that copy. Anything the pass does not accept — invalid input,
+// too deep, a string it leaves to encoding/json — goes to encoding/json,
+// whose value or error is then the answer.
 func decodeJSON(b []byte) (any, error) {
-	if !json.Valid(b) {
+	d := decoders.Get().(*decoder)
+	d.s, d.pos, d.depth = string(b), 0, 0
+	v, ok := d.document()
+	d.s = ""
+	clear(d.stack)
+	clear(d.keys)
+	d.stack, d.keys = d.stack[:0], d.keys[:0]
+	if cap(d.stack) <= 4096 && cap(d.keys) <= 4096 {
+		decoders.Put(d)
+	}
+	if !ok {
 		return decodeJSONStd(b)
 	}
-	d := validJSON{s: string(b), stack: make([]any, 0, 64)}
-	return d.value()
+	return v, nil
 }
 
-// validJSON reads a document json.Valid accepted.
-type validJSON struct {
-	s   string
-	pos int
-	// stack holds the elements of the arrays being read, so each array
-	// is allocated once, at its length.
+// decoders pools decodeJSON's state, its stack above all.
+var decoders = sync.Pool{New: func() any { return &decoder{stack: make([]any, 0, 64), keys: make([]string, 0, 16)} }}
+
+// decoder reads one document in one pass. Its methods return ok false
+// at the first thing they do not accept, and decodeJSON hands the
+// document to encoding/json.
+type decoder struct {
+	s     string
+	pos   int
+	depth int
+	// stack holds the elements of the arrays and the values of the
+	// objects being read, keys their keys, so each array and map is
+	// allocated once, at its length.
 	stack []any
+	keys  []string
 }
 
-func (d *validJSON) space() {
+func (d *decoder) document() (any, bool) {
+	v, ok := d.value()
+	if !ok {
+		return nil, false
+	}
+	d.space()
+	return v, d.pos == len(d.s) // anything after the value is an error
+}
+
+func (d *decoder) space() {
 	for d.pos < len(d.s) {
 		switch d.s[d.pos] {
 		case ' ', '\t', '\n', '\r':
@@ -43,103 +75,265 @@ func (d *validJSON) space() {
 	}
 }
 
-func (d *validJSON) value() (any, error) {
+func (d *decoder) value() (any, bool) {
 	d.space()
+	if d.pos >= len(d.s) {
+		return nil, false
+	}
 	switch c := d.s[d.pos]; c {
 	case '{':
 		return d.object()
 	case '[':
 		return d.array()
 	case '"':
-		return d.str()
+		s, ok := d.str()
+		if !ok {
+			return nil, false
+		}
+		return s, true
 	case 't':
-		d.pos += len("true")
-		return true, nil
+		return true, d.literal("true")
 	case 'f':
-		d.pos += len("false")
-		return false, nil
+		return false, d.literal("false")
 	case 'n':
-		d.pos += len("null")
-		return nil, nil
+		return nil, d.literal("null")
 	default:
-		start := d.pos
-		for d.pos < len(d.s) && strings.IndexByte("+-0123456789.eE", d.s[d.pos]) >= 0 {
-			d.pos++
-		}
-		return json.Number(d.s[start:d.pos]), nil
+		return d.number()
 	}
 }
 
-func (d *validJSON) object() (any, error) {
-	m := map[string]any{}
+func (d *decoder) literal(lit string) bool {
+	if len(d.s)-d.pos < len(lit) || d.s[d.pos:d.pos+len(lit)] != lit {
+		return false
+	}
+	d.pos += len(lit)
+	return true
+}
+
+// number reads -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, JSON's
+// number, as its literal.
+func (d *decoder) number() (any, bool) {
+	n := numberLen(d.s[d.pos:])
+	if n == 0 {
+		return nil, false
+	}
+	start := d.pos
+	d.pos += n
+	return json.Number(d.s[start:d.pos]), true
+}
+
+// numberLen is the length of the JSON number s starts with, 0 if none.
+func numberLen(s string) int {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i = digits(s, i+1)
+	default:
+		return 0
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return 0
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return 0
+		}
+		i = j
+	}
+	return i
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// enter counts a level of nesting; past encoding/json's limit the
+// document is not accepted.
+func (d *decoder) enter() bool {
+	d.depth++
+	return d.depth <= maxDepth
+}
+
+func (d *decoder) object() (any, bool) {
+	if !d.enter() {
+		return nil, false
+	}
 	d.pos++ // {
+	mark, kmark := len(d.stack), len(d.keys)
+	d.space()
+	if d.pos < len(d.s) && d.s[d.pos] == '}' {
+		d.pos++
+		d.depth--
+		return map[string]any{}, true
+	}
 	for {
 		d.space()
-		if d.s[d.pos] == '}' {
-			d.pos++
-			return m, nil
+		if d.pos >= len(d.s) || d.s[d.pos] != '"' {
+			return nil, false
 		}
-		if d.s[d.pos] == ',' {
-			d.pos++
-			d.space()
-		}
-		k, err := d.str()
-		if err != nil {
-			return nil, err
+		k, ok := d.str()
+		if !ok {
+			return nil, false
 		}
 		d.space()
-		d.pos++ // :
-		v, err := d.value()
-		if err != nil {
-			return nil, err
+		if d.pos >= len(d.s) || d.s[d.pos] != ':' {
+			return nil, false
 		}
-		m[k] = v // the last of a repeated key wins, as in encoding/json
+		d.pos++
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.keys = append(d.keys, k)
+		d.stack = append(d.stack, v)
+		d.space()
+		if d.pos >= len(d.s) {
+			return nil, false
+		}
+		switch d.s[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			d.depth--
+			keys, vals := d.keys[kmark:], d.stack[mark:]
+			m := make(map[string]any, len(keys))
+			for i, k := range keys {
+				m[k] = vals[i] // the last of a repeated key wins, as in encoding/json
+			}
+			clear(keys)
+			clear(vals)
+			d.keys, d.stack = d.keys[:kmark], d.stack[:mark]
+			return m, true
+		default:
+			return nil, false
+		}
 	}
 }
 
-func (d *validJSON) array() (any, error) {
-	mark := len(d.stack)
+func (d *decoder) array() (any, bool) {
+	if !d.enter() {
+		return nil, false
+	}
 	d.pos++ // [
+	mark := len(d.stack)
+	d.space()
+	if d.pos < len(d.s) && d.s[d.pos] == ']' {
+		d.pos++
+		d.depth--
+		return []any{}, true
+	}
 	for {
+		v, ok := d.value()
+		if !ok {
+			return nil, false
+		}
+		d.stack = append(d.stack, v)
 		d.space()
-		if d.s[d.pos] == ']' {
+		if d.pos >= len(d.s) {
+			return nil, false
+		}
+		switch d.s[d.pos] {
+		case ',':
 			d.pos++
+		case ']':
+			d.pos++
+			d.depth--
 			a := make([]any, len(d.stack)-mark)
 			copy(a, d.stack[mark:])
 			clear(d.stack[mark:])
 			d.stack = d.stack[:mark]
-			return a, nil
+			return a, true
+		default:
+			return nil, false
 		}
-		if d.s[d.pos] == ',' {
-			d.pos++
-		}
-		v, err := d.value()
-		if err != nil {
-			return nil, err
-		}
-		d.stack = append(d.stack, v)
 	}
 }
 
 // str reads a string: a slice of the document when it has no escapes
-// and is valid UTF-8, else what encoding/json makes of it (escapes,
-// replacement characters).
-func (d *validJSON) str() (string, error) {
+// and is valid UTF-8. A string with escapes (checked here) or invalid
+// UTF-8 is what encoding/json makes of it (escapes decoded, replacement
+// characters); one with a control character is not accepted.
+func (d *decoder) str() (string, bool) {
 	start := d.pos + 1
-	end := start
-	escaped := false
-	for ; d.s[end] != '"'; end++ {
-		if d.s[end] == '\\' {
-			escaped = true
-			end++
+	ascii, escaped := true, false
+	i := start
+	for {
+		if i >= len(d.s) {
+			return "", false
 		}
+		c := d.s[i]
+		if c == '"' {
+			break
+		}
+		switch {
+		case c < 0x20:
+			return "", false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == '\\':
+			escaped = true
+			n := escapeLen(d.s[i:])
+			if n == 0 {
+				return "", false
+			}
+			i += n
+			continue
+		}
+		i++
 	}
-	d.pos = end + 1
-	raw := d.s[start:end]
-	if !escaped && utf8.ValidString(raw) {
-		return raw, nil
+	d.pos = i + 1
+	raw := d.s[start:i]
+	if !escaped && (ascii || utf8.ValidString(raw)) {
+		return raw, true
 	}
 	var v string
-	err := json.Unmarshal([]byte(d.s[start-1:end+1]), &v)
-	return v, err
+	if err := json.Unmarshal([]byte(d.s[start-1:i+1]), &v); err != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// escapeLen is the length of the JSON escape s starts with (s[0] is a
+// backslash), 0 if it is not one.
+func escapeLen(s string) int {
+	if len(s) < 2 {
+		return 0
+	}
+	switch s[1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		if len(s) < 6 {
+			return 0
+		}
+		for _, c := range []byte(s[2:6]) {
+			if !isHex(c) {
+				return 0
+			}
+		}
+		return 6
+	}
+	return 0
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }

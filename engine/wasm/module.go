@@ -338,7 +338,7 @@ func (m *Module) actionsOf(s Spec) []actions.Action {
 	out := make([]actions.Action, 0, len(s.Actions))
 	for _, a := range s.Actions {
 		params, _ := specParams(a) // checked by parseSpec
-		c := &caller{m: m, name: a.Name, params: params}
+		c := &caller{m: m, name: a.Name, full: actions.FullName(m.opts.Name, a.Name), params: params}
 		out = append(out, actions.Action{Name: a.Name, Params: params, Fn: c.call, Doc: a.Doc})
 	}
 	return out
