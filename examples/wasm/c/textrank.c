@@ -27,23 +27,24 @@ static int is_word(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-/* tokenize splits text into runs of word bytes, ASCII lower-cased. */
+/* tokenize splits text into runs of word bytes, ASCII lower-cased: the text
+   is lower-cased once into the arena and every token points into it. */
 static tok *tokenize(const char *text, size_t len, size_t *count) {
   size_t cap = 16, n = 0;
   tok *out = arena_alloc(cap * sizeof(tok));
+  char *low = arena_alloc(len + 1);
+  for (size_t k = 0; k < len; k++) {
+    char c = text[k];
+    low[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+  }
   size_t i = 0;
   while (i < len) {
-    while (i < len && !is_word((unsigned char)text[i])) i++;
+    while (i < len && !is_word((unsigned char)low[i])) i++;
     if (i >= len) break;
     size_t start = i;
-    while (i < len && is_word((unsigned char)text[i])) i++;
-    char *w = arena_alloc(i - start);
-    for (size_t k = start; k < i; k++) {
-      char c = text[k];
-      w[k - start] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
+    while (i < len && is_word((unsigned char)low[i])) i++;
     if (n == cap) { tok *no = arena_alloc(2 * cap * sizeof(tok)); memcpy(no, out, n * sizeof(tok)); out = no; cap *= 2; }
-    out[n].s = w; out[n].n = i - start; n++;
+    out[n].s = low + start; out[n].n = i - start; n++;
   }
   *count = n;
   return out;

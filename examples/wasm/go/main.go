@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
+	"strings"
 
 	"jsorc.example/textrank/abi"
 )
@@ -80,8 +81,10 @@ func isWord(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// tokenize splits text into runs of word bytes, ASCII lower-cased.
+// tokenize splits text into runs of word bytes, ASCII lower-cased: the
+// text is lower-cased once and every token is a slice of it.
 func tokenize(text string) []string {
+	text = lower(text)
 	out := []string{}
 	start := -1
 	for i := 0; i <= len(text); i++ {
@@ -92,14 +95,20 @@ func tokenize(text string) []string {
 			continue
 		}
 		if start >= 0 {
-			out = append(out, lower(text[start:i]))
+			out = append(out, text[start:i])
 			start = -1
 		}
 	}
 	return out
 }
 
+// lower is s with ASCII letters lower-cased, s itself when it has none
+// in upper case.
 func lower(s string) string {
+	i := strings.IndexFunc(s, func(r rune) bool { return r >= 'A' && r <= 'Z' })
+	if i < 0 {
+		return s
+	}
 	b := []byte(s)
 	for i, c := range b {
 		if c >= 'A' && c <= 'Z' {

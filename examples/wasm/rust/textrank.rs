@@ -31,8 +31,10 @@ pub fn dispatch(action: &str, args: &Value) -> Result<String, abi::Error> {
     match action {
         "tokenize" => {
             let text = args.get("text").and_then(Value::as_str).ok_or_else(|| abi::Error::arg("text", "want a string"))?;
-            let mut out = String::from("[");
-            for (i, t) in tokenize(text).iter().enumerate() {
+            let low = text.to_ascii_lowercase();
+            let mut out = String::with_capacity(2 * text.len() + 2);
+            out.push('[');
+            for (i, t) in tokenize(&low).iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
@@ -53,8 +55,10 @@ fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c >= 0x80
 }
 
-/// tokenize splits text into runs of word bytes, ASCII lower-cased.
-fn tokenize(text: &str) -> Vec<String> {
+/// tokenize splits text into runs of word bytes, each a slice of text (the
+/// callers lower-case the whole text first: one copy, not one per token).
+/// Every non-word byte is ASCII, so a run is whole UTF-8 characters.
+fn tokenize(text: &str) -> Vec<&str> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -69,9 +73,7 @@ fn tokenize(text: &str) -> Vec<String> {
         while i < b.len() && is_word(b[i]) {
             i += 1;
         }
-        let w: Vec<u8> = b[start..i].iter().map(|c| c.to_ascii_lowercase()).collect();
-        // Runs of whole UTF-8 characters stay valid UTF-8.
-        out.push(String::from_utf8(w).unwrap_or_default());
+        out.push(&text[start..i]);
     }
     out
 }
@@ -98,8 +100,9 @@ fn rank_action(args: &Value) -> Result<String, abi::Error> {
     let k = if k > 1e9 { 1_000_000_000 } else { k as usize };
 
     // The query's distinct terms, in the order they first appear.
-    let mut terms: Vec<String> = Vec::new();
-    for t in tokenize(query) {
+    let query = query.to_ascii_lowercase();
+    let mut terms: Vec<&str> = Vec::new();
+    for t in tokenize(&query) {
         if !terms.contains(&t) {
             terms.push(t);
         }
@@ -114,7 +117,8 @@ fn rank_action(args: &Value) -> Result<String, abi::Error> {
     let mut lens = vec![0usize; n];
     let mut total = 0usize;
     for (i, d) in docs.iter().enumerate() {
-        let toks = tokenize(d);
+        let low = d.to_ascii_lowercase();
+        let toks = tokenize(&low);
         lens[i] = toks.len();
         total += toks.len();
         for tok in &toks {
