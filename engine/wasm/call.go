@@ -39,14 +39,15 @@ func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 		return nil, fmt.Errorf("%s: encoding the arguments: %w", full, err)
 	}
 	// The module's timeout bounds every call; a caller's earlier deadline
-	// bounds it more.
+	// bounds it more. The watchdog stops a call once its context is done
+	// (Err), so the caller's deadline is not asked for here: the engine's
+	// call context arms a timer when asked for its deadline, a cost every
+	// call would pay, while its Err reads the clock it keeps anyway.
 	now := time.Now()
 	deadline := now.Add(m.opts.Timeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
 	if !m.instrumented && m.load.Checks == checksWazero {
 		// wazero's checks stop a call when its context is done.
+		deadline = callerDeadline(ctx, deadline)
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
@@ -73,6 +74,14 @@ func (c *caller) call(ctx context.Context, args map[string]any) (any, error) {
 	res, err := c.outcome(full, status, in.out)
 	m.put(in)
 	return res, err
+}
+
+// callerDeadline is the sooner of deadline and ctx's deadline.
+func callerDeadline(ctx context.Context, deadline time.Time) time.Time {
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		return d
+	}
+	return deadline
 }
 
 // withDefaults returns args with every missing parameter that has a
@@ -232,7 +241,9 @@ func (m *Module) take(ctx context.Context, deadline time.Time) (*instance, error
 		return in, nil
 	}
 	m.mu.Unlock()
-	in, err := m.instantiate(context.WithoutCancel(ctx), deadline)
+	// A new instance's initializer runs without ctx's cancellation (the
+	// instance serves later calls too), bounded by the caller's deadline.
+	in, err := m.instantiate(context.WithoutCancel(ctx), callerDeadline(ctx, deadline))
 	if err != nil {
 		m.tokens <- struct{}{}
 		return nil, err

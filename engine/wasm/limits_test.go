@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,6 +65,45 @@ func TestCancel(t *testing.T) {
 	}
 	if _, err := call(t, m, "work", map[string]any{"n": 10}); err != nil {
 		t.Errorf("after the cancel: %v", err)
+	}
+}
+
+// deadlineCounter is a context that counts the calls of its Deadline.
+type deadlineCounter struct {
+	context.Context
+	asked atomic.Int32
+}
+
+func (c *deadlineCounter) Deadline() (time.Time, bool) {
+	c.asked.Add(1)
+	return c.Context.Deadline()
+}
+
+// TestCallerDeadline: a caller's deadline sooner than the module's
+// timeout interrupts the call, seen through the context's Err: a call on
+// a warm instance never asks the context for its deadline (the engine's
+// call context arms a timer when asked).
+func TestCallerDeadline(t *testing.T) {
+	m := load(t, wasmexamples.Probe, wasm.Options{Instances: 1, Timeout: time.Minute})
+	if _, err := call(t, m, "echo", map[string]any{"value": 1}); err != nil { // warm
+		t.Fatal(err)
+	}
+	parent, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	ctx := &deadlineCounter{Context: parent}
+	if _, err := m.Actions()[index(t, m, "echo")].Fn(ctx, map[string]any{"value": 1}); err != nil {
+		t.Fatal(err)
+	}
+	if n := ctx.asked.Load(); n != 0 {
+		t.Errorf("a call on a warm instance asked for the deadline %d times", n)
+	}
+	start := time.Now()
+	_, err := m.Actions()[index(t, m, "loop")].Fn(ctx, map[string]any{})
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "interrupted at its deadline") {
+		t.Fatalf("a loop past the caller's deadline: %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the loop ran %s past a 150 ms deadline (the module's timeout is a minute)", d)
 	}
 }
 
