@@ -59,9 +59,22 @@ static int do_tokenize(const jv *args, jw *out) {
   if (!text || text->type != JV_STR) return jsorc_fail(out, JSORC_ARG_ERROR, "text", "want a string");
   size_t n;
   tok *t = tokenize(text->str, text->len, &n);
-  jw_lit(out, "[");
-  for (size_t i = 0; i < n; i++) { if (i) jw_lit(out, ","); jw_str(out, t[i].s, t[i].n); }
-  jw_lit(out, "]");
+  /* A token is word bytes only (no quote, backslash or control byte): it
+     is written as it is, into room reserved once. */
+  size_t room = 2;
+  for (size_t i = 0; i < n; i++) room += t[i].n + 3;
+  jw_grow(out, room);
+  char *w = out->buf + out->len;
+  *w++ = '[';
+  for (size_t i = 0; i < n; i++) {
+    if (i) *w++ = ',';
+    *w++ = '"';
+    memcpy(w, t[i].s, t[i].n);
+    w += t[i].n;
+    *w++ = '"';
+  }
+  *w++ = ']';
+  out->len = (size_t)(w - out->buf);
   return JSORC_OK;
 }
 

@@ -34,11 +34,15 @@ pub fn dispatch(action: &str, args: &Value) -> Result<String, abi::Error> {
             let low = text.to_ascii_lowercase();
             let mut out = String::with_capacity(2 * text.len() + 2);
             out.push('[');
+            // A token is word bytes only (no quote, backslash or control
+            // character): it is written as it is.
             for (i, t) in tokenize(&low).iter().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                json::write_str(&mut out, t);
+                out.push('"');
+                out.push_str(t);
+                out.push('"');
             }
             out.push(']');
             Ok(out)
