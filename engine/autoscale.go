@@ -48,11 +48,13 @@ type autoscaler struct {
 }
 
 // scaleCandidate is a module the autoscaler looks at this tick; pinned
-// says a scaling by hand set its replicas.
+// says a scaling by hand set its replicas, memNote where its memory per
+// replica comes from when nothing measured it.
 type scaleCandidate struct {
-	m      *module
-	load   policy.ReplicaLoad
-	pinned bool
+	m       *module
+	load    policy.ReplicaLoad
+	pinned  bool
+	memNote string
 }
 
 // autoscale runs one tick of the autoscaler with the active policy's
@@ -65,11 +67,12 @@ func (e *Engine) autoscale(ctx context.Context, t policyTick, params map[string]
 		a.unloaded = map[string]time.Duration{}
 	}
 	budget := e.scaleBudget(params)
+	why := e.replicaMemWhy(t.podsNote)
 	var cands []scaleCandidate
 	var usedMB float64
 	seen := map[string]bool{}
 	for name, m := range e.routes.all() {
-		c, mem, ok := e.scaleCandidate(name, m, t)
+		c, mem, ok := e.scaleCandidate(name, m, t, why)
 		usedMB += mem
 		if !ok {
 			continue
@@ -102,6 +105,9 @@ func (e *Engine) autoscale(ctx context.Context, t policyTick, params map[string]
 		for _, c := range cands {
 			if c.load.Module == d.Module {
 				m = c.m
+				if d.To > d.From && c.memNote != "" {
+					d.Reason += "; " + c.memNote // what the addition was weighed at
+				}
 			}
 		}
 		mv := PolicyMove{At: t.now.UTC(), Module: d.Module, From: string(ModeRemote), To: string(ModeRemote),
@@ -139,10 +145,11 @@ func (e *Engine) scaleBudget(params map[string]any) policy.Budget {
 
 // scaleCandidate reads one module for the autoscaler: the memory it uses
 // now (in-process, or its replicas), and, when it is a remote module whose
-// config gives a range of replicas, its load over the tick.
-func (e *Engine) scaleCandidate(name string, m *module, t policyTick) (c scaleCandidate, memMB float64, ok bool) {
+// config gives a range of replicas, its load over the tick. why says why
+// replicas have no measured memory (see replicaMem).
+func (e *Engine) scaleCandidate(name string, m *module, t policyTick, why string) (c scaleCandidate, memMB float64, ok bool) {
 	m.mu.Lock()
-	cfg, desired, serving, pinned := m.cfg.ActionConfig, m.desired, m.serving, m.pinned
+	cfg, desired, serving, pinned, rstate := m.cfg.ActionConfig, m.desired, m.serving, m.pinned, m.rstate
 	running := m.server != nil && !m.rstate.External && m.rstate.Phase == backend.PhaseReady
 	replicas, ready, ranged := m.replicasLocked(), m.rstate.ReadyReplicas(), m.autoscaledLocked()
 	m.mu.Unlock()
@@ -150,10 +157,7 @@ func (e *Engine) scaleCandidate(name string, m *module, t policyTick) (c scaleCa
 		return c, 0, false // costs nothing now (most modules of a large set)
 	}
 	mem, _ := e.memRequirement(m, cfg)
-	perReplica := mem
-	if s, ok := t.servers[name]; ok && s.MemBytes > 0 {
-		perReplica = float64(s.MemBytes) / (1 << 20) // replica 0's resident memory
-	}
+	perReplica, memNote := replicaMem(measuredMB(t, name), rstate, mem, why)
 	switch {
 	case serving == ModeModule:
 		memMB = mem
@@ -177,7 +181,7 @@ func (e *Engine) scaleCandidate(name string, m *module, t policyTick) (c scaleCa
 	// shows only when it ends, so the calls in flight now bound it below.
 	outstanding := max(rem.Sum.Seconds()/window.Seconds(), float64(b.inFlight(true)))
 	r := cfg.Replicas
-	c = scaleCandidate{m: m, pinned: pinned, load: policy.ReplicaLoad{
+	c = scaleCandidate{m: m, pinned: pinned, memNote: memNote, load: policy.ReplicaLoad{
 		Module: name, Replicas: replicas, Ready: ready, Min: r.Min, Max: r.Max,
 		Outstanding: outstanding, Latency: rem.Mean(), MemPerReplicaMB: perReplica,
 	}}

@@ -45,11 +45,14 @@ type policyRunner struct {
 }
 
 // policyTick is one window of measurements handed to the policy: the
-// calls' and the action servers' (replica 0's process of each module).
+// calls' and the action servers' (replica 0's process of each module),
+// and why the pods a backend runs have no figures (podsNote; "" when
+// measured or when it runs none).
 type policyTick struct {
-	now     time.Time
-	deltas  map[string]track.Snapshot
-	servers map[string]measure.ProcStats
+	now      time.Time
+	deltas   map[string]track.Snapshot
+	servers  map[string]measure.ProcStats
+	podsNote string
 }
 
 func newPolicyRunner() *policyRunner {
@@ -203,9 +206,9 @@ func (e *Engine) policyLoop(ctx context.Context) error {
 
 // offerTick hands a window to the policy loop, dropping it if the loop is
 // still busy with the previous one.
-func (e *Engine) offerTick(now time.Time, deltas map[string]track.Snapshot, servers map[string]measure.ProcStats) {
+func (e *Engine) offerTick(now time.Time, deltas map[string]track.Snapshot, servers map[string]measure.ProcStats, podsNote string) {
 	select {
-	case e.pol.ticks <- policyTick{now: now, deltas: deltas, servers: servers}:
+	case e.pol.ticks <- policyTick{now: now, deltas: deltas, servers: servers, podsNote: podsNote}:
 	default:
 	}
 }
@@ -254,9 +257,10 @@ func (e *Engine) runPolicy(ctx context.Context, t policyTick) {
 // its placement, memory and per-mode calls, and every app's requests.
 func (e *Engine) observe(t policyTick) policy.Observation {
 	obs := policy.Observation{At: t.now, Window: SampleInterval, NodeMemMB: e.nodeMemMB()}
+	why := e.replicaMemWhy(t.podsNote)
 	for name, m := range e.routes.all() {
 		m.mu.Lock()
-		desired, serving, since, cfg, replicas := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig, m.replicasLocked()
+		desired, serving, since, cfg, replicas, rstate := m.desired, m.serving, m.servingSince, m.cfg.ActionConfig, m.replicasLocked(), m.rstate
 		m.mu.Unlock()
 		mem, _ := e.memRequirement(m, cfg)
 		if desired == ModeNone {
@@ -265,12 +269,15 @@ func (e *Engine) observe(t policyTick) policy.Observation {
 		mo := policy.ModuleObs{Name: name, Mode: policy.Mode(serving), Since: since, MemMB: mem}
 		if r := cfg.Replicas; r != nil && r.Max > r.Min {
 			// Remote mode as the autoscaler would run it: its replicas'
-			// latency and, where the engine measures their memory (its own
-			// machine's processes), their memory against the budget.
+			// latency and their memory against the budget: measured (its
+			// own machine's processes, or the pods' metrics); on a
+			// backend running pods that nothing measures, what the pod
+			// asks for, else local_mem_requirement.
 			mo.MinReplicas, mo.MaxReplicas, mo.Replicas = r.Min, r.Max, replicas
 			mo.RemoteUnloaded = e.pol.scaler.unloaded[name]
-			if s, ok := t.servers[name]; ok && s.MemBytes > 0 {
-				mo.ReplicaMemMB = float64(s.MemBytes) / (1 << 20)
+			measured := measuredMB(t, name)
+			if mb, note := replicaMem(measured, rstate, mem, why); measured > 0 || note != "" {
+				mo.ReplicaMemMB = mb
 			}
 		}
 		if desired != serving {

@@ -132,7 +132,7 @@ func (e *Engine) sample(ctx context.Context, now time.Time) {
 		}
 	}
 	e.hist.add(smp, moduleSamples(now, deltas, servers, source))
-	e.offerTick(now, deltas, servers)
+	e.offerTick(now, deltas, servers, pu.note)
 	st.services = e.watchServices(st.services)
 	st.mu.Lock()
 	defer st.mu.Unlock()

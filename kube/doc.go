@@ -11,7 +11,8 @@
 //     nothing on the server: the resourceVersion stays the same.
 //   - [Client.Start] runs one shared informer per tracked resource
 //     ([DefaultResources]), filtered by the managed-by label and the namespace.
-//     Readiness ([Client.DeploymentReady]), drift ([Client.Diff]) and the
+//     Readiness ([Client.DeploymentReady]), the memory a Deployment's pods
+//     ask for ([Client.DeploymentMemory]), drift ([Client.Diff]) and the
 //     owner's objects ([Client.Objects]) are read from that cache, so a
 //     keep-alive tick in steady state makes no API request at all.
 //     [Client.Watch] delivers an [Event] for every change the informers see,

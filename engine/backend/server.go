@@ -58,6 +58,13 @@ type State struct {
 	// balances calls among them itself (Kubernetes: the Service) and
 	// Replicas is nil; 0 otherwise.
 	Ready int
+	// ReplicaMemBytes is the memory one replica asks of its node, where
+	// the backend's objects say it (the kube backend: the pod's memory
+	// request, else its limit), for when nothing measures the replicas;
+	// 0 when they ask for none. ReplicaMemFrom says which: "request",
+	// "limit", or "request and limit" (containers differ).
+	ReplicaMemBytes int64
+	ReplicaMemFrom  string
 }
 
 // Replica is one replica of a module's action server.

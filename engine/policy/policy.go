@@ -152,8 +152,10 @@ type ModuleObs struct {
 	MinReplicas int `json:"min_replicas,omitempty"`
 	MaxReplicas int `json:"max_replicas,omitempty"`
 	Replicas    int `json:"replicas,omitempty"`
-	// ReplicaMemMB is what one remote replica costs of the budget (0: it
-	// costs nothing, running elsewhere, as JSORC counted remote servers).
+	// ReplicaMemMB is what one remote replica costs of the budget: its
+	// measured memory, or on a cluster that measures none what its pod
+	// asks for (else local_mem_requirement); 0: it costs nothing, running
+	// elsewhere unmeasured, as JSORC counted remote servers.
 	ReplicaMemMB float64 `json:"replica_mem_mb,omitempty"`
 	// RemoteUnloaded is the remote latency per call without queueing (the
 	// autoscaler's learnt figure); 0 when unknown.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -229,4 +230,86 @@ func TestKubeAutoscale(t *testing.T) {
 	if ups == 0 || downs == 0 {
 		t.Errorf("decisions: %d scale-ups, %d scale-downs with reasons; want both", ups, downs)
 	}
+}
+
+// TestKubeAutoscaleCountsPodMemory: with no metrics source (the control
+// plane serves no metrics API and no Prometheus is kept alive), the
+// autoscaler weighs a replica at the memory its pod asks for, read from
+// the Deployment on the cluster. The module's local_mem_requirement is far
+// beyond the machine, so weighed at that, no replica would fit; its pod
+// asks for 64 MiB, so replicas are added, and the reason says where the
+// figure comes from.
+func TestKubeAutoscaleCountsPodMemory(t *testing.T) {
+	t.Parallel()
+	c := needKube(t)
+	ns := c.namespace("jsorc-podmem")
+	e := c.engine(kubeEngine{meta: testMeta(ns), dial: serveBehind(t, "slow", "synth", map[string]any{"wait_ms": 20, "slots": 1}, ns)})
+	ctx := ctxT(t)
+	svc := kube.ActionServerName("slow")
+	src := fmt.Appendf(nil, `
+slow:
+  builtin: synth
+  params: {wait_ms: 20, slots: 1}
+  local_mem_requirement: 100000000
+  replicas: {min: 1, max: 3}
+  kube:
+    manifests:
+      - apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: slow-server}
+        spec:
+          selector: {matchLabels: {app: slow}}
+          template:
+            metadata: {labels: {app: slow}}
+            spec:
+              containers:
+                - name: server
+                  image: example.com/slow:1
+                  resources: {requests: {memory: 64Mi}, limits: {memory: 1Gi}}
+      - apiVersion: v1
+        kind: Service
+        metadata: {name: %s}
+        spec:
+          selector: {app: slow}
+          ports: [{port: 8000}]
+`, svc)
+	if _, err := e.ConfigureActions(ctx, "slow", "test", src); err != nil {
+		t.Fatal(err)
+	}
+	load(t, e, "slow", "remote")
+	waitRemote(t, e, "slow", 30*time.Second)
+
+	var wg sync.WaitGroup
+	lctx, stop := context.WithCancel(ctx)
+	defer func() {
+		stop()
+		wg.Wait()
+	}()
+	call := func() {
+		for lctx.Err() == nil {
+			_, _ = e.Call(lctx, "slow.infer", nil)
+		}
+	}
+	wg.Go(call)
+	time.Sleep(3 * engine.SampleInterval) // three ticks measure the unloaded latency
+	for range 5 {
+		wg.Go(call)
+	}
+	// The Deployment changes first; the decision is recorded once the
+	// tick's scalings are done.
+	var reasons []string
+	eventually(t, 30*time.Second, "the autoscaler raises the Deployment's replicas within the budget", func() bool {
+		reasons = reasons[:0]
+		for _, d := range e.PolicyGet().Decisions {
+			if d.Kind == types.MoveScale && d.Module == "slow" && d.ReplicasTo > d.ReplicasFrom && d.Error == "" {
+				reasons = append(reasons, d.Reason)
+			}
+		}
+		return len(reasons) > 0 && c.deploymentReplicas(ns, "slow-server") > 1
+	})
+	const want = "memory per replica from the pod's request (64 MB), no metrics source"
+	if len(reasons) == 0 || !strings.Contains(reasons[0], want) {
+		t.Fatalf("scale-up reasons %q; want the first to say %q", reasons, want)
+	}
+	t.Logf("reason: %s", reasons[0])
 }

@@ -210,6 +210,7 @@ type server struct {
 	spec    map[string][]string
 	note    string // why the spec came from the config
 	retry   time.Duration
+	mem     k8s.PodMemory // what each pod of the Deployment asks for
 }
 
 // Launch prepares the action server of a module: its manifests (the
@@ -334,6 +335,11 @@ func (s *server) observe(ctx context.Context) time.Duration {
 	ready, want, exists := kc.DeploymentReady(s.owner, s.plan.deployment)
 	if exists {
 		s.seen = true
+		if pm, err := kc.DeploymentMemory(s.owner, s.plan.deployment); err == nil {
+			s.mem = pm
+		} else {
+			s.kb.log.Info("kube action server: its pods' memory cannot be read", "module", s.owner, "err", err)
+		}
 	}
 	if s.seen {
 		// Only once the cache has shown the objects: right after an apply
@@ -403,9 +409,10 @@ func (s *server) probe(ctx context.Context) (map[string][]string, error) {
 
 // emit hands a state to the engine when it differs from the last one.
 func (s *server) emit(st backend.State) {
+	st.ReplicaMemBytes, st.ReplicaMemFrom = s.mem.Bytes, s.mem.From
 	l := s.last
 	if l.Phase == st.Phase && l.URL == st.URL && l.Restarts == st.Restarts && l.LastError == st.LastError && (l.Spec == nil) == (st.Spec == nil) &&
-		l.Desired == st.Desired && l.Ready == st.Ready {
+		l.Desired == st.Desired && l.Ready == st.Ready && l.ReplicaMemBytes == st.ReplicaMemBytes && l.ReplicaMemFrom == st.ReplicaMemFrom {
 		return
 	}
 	st.Since = l.Since
