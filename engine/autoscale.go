@@ -246,7 +246,7 @@ func (m *module) autoScale(ctx context.Context, from, to int) error {
 	m.mu.Lock()
 	m.auto = true
 	m.mu.Unlock()
-	if err := m.persistPin(); err != nil {
+	if err := m.persistReplicas(); err != nil {
 		m.e.log.Warn("storing the autoscaler's replicas (a restart starts the module at the config's minimum)", "module", m.name, "err", err)
 	}
 	return nil

@@ -50,7 +50,7 @@ func (e *Engine) Scale(ctx context.Context, name string, n int) (string, error) 
 	if ranged {
 		msg += fmt.Sprintf(", pinned: the autoscaler leaves them until `actions scale %s auto`", name)
 	}
-	if err := m.persistPin(); err != nil {
+	if err := m.persistReplicas(); err != nil {
 		return msg + " (not stored: a restart starts with the config's minimum)", err
 	}
 	e.publish(causeOf(ctx), EventScale, name, msg)
@@ -74,7 +74,7 @@ func (e *Engine) ScaleAuto(ctx context.Context, name string) (string, error) {
 	if !ranged {
 		return "", errorf(ErrInvalid, "module %q: its config gives no replicas range to scale in (give it `replicas: {min: 1, max: N}` with N > 1)", name)
 	}
-	if err := m.persistPin(); err != nil {
+	if err := m.persistReplicas(); err != nil {
 		return "", err
 	}
 	msg := fmt.Sprintf("module %s: replicas scaled automatically again (now %d; the autoscaler decides at its next tick)", name, n)
@@ -85,10 +85,10 @@ func (e *Engine) ScaleAuto(ctx context.Context, name string) (string, error) {
 	return msg, nil
 }
 
-// persistPin stores the module's desired mode again with its pin (or
+// persistReplicas stores the module's desired mode again with its pin (or
 // without, once handed back), or the count the autoscaler chose, so that a
 // restart keeps an operator's count or the autoscaler's.
-func (m *module) persistPin() error {
+func (m *module) persistReplicas() error {
 	m.mu.Lock()
 	mode, retire := m.desired, m.retire
 	m.mu.Unlock()
