@@ -26,6 +26,7 @@ func decodeJSON(b []byte) (any, error) {
 	d.s, d.pos, d.depth = string(b), 0, 0
 	v, ok := d.document()
 	d.s = ""
+	d.strs, d.nums = headers{}, headers{} // the answer keeps them, not the pool
 	clear(d.stack)
 	clear(d.keys)
 	d.stack, d.keys = d.stack[:0], d.keys[:0]
@@ -53,6 +54,15 @@ type decoder struct {
 	// allocated once, at its length.
 	stack []any
 	keys  []string
+	// strs and nums hold the headers of the strings and numbers the
+	// document's values box (box.go).
+	strs, nums headers
+}
+
+// room is how many headers to allocate at once: a string or number takes
+// at least two bytes of the document, most of them more than eight.
+func (d *decoder) room() int {
+	return min(max((len(d.s)-d.pos)/8, 4), 1024)
 }
 
 func (d *decoder) document() (any, bool) {
@@ -90,7 +100,7 @@ func (d *decoder) value() (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		return s, true
+		return boxString(&d.strs, s, d.room()), true
 	case 't':
 		return true, d.literal("true")
 	case 'f':
@@ -119,7 +129,7 @@ func (d *decoder) number() (any, bool) {
 	}
 	start := d.pos
 	d.pos += n
-	return json.Number(d.s[start:d.pos]), true
+	return boxNumber(&d.nums, d.s[start:d.pos], d.room()), true
 }
 
 // numberLen is the length of the JSON number s starts with, 0 if none.
