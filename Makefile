@@ -28,7 +28,7 @@ run: build
 WASM_OUT := examples/wasm/build
 RUSTC    ?= /usr/bin/rustc
 CLANG    ?= clang
-WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -O2 -Wall -Wextra -Werror
+WASM_CFLAGS := --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -Wall -Wextra -Werror
 WASM_EXAMPLES := $(WASM_OUT)/textrank-go.wasm $(WASM_OUT)/textrank-c.wasm \
 	$(WASM_OUT)/textrank-rust.wasm $(WASM_OUT)/probe-c.wasm $(WASM_OUT)/textrank-go-big.wasm
 

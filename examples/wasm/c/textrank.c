@@ -4,7 +4,7 @@
  * tests compare their answers). Built by `make examples` with Debian's
  * clang and wasi-libc:
  *
- *   clang --target=wasm32-wasi -mexec-model=reactor -O2 -o textrank-c.wasm textrank.c
+ *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -o textrank-c.wasm textrank.c
  */
 #include "jsorc.h"
 
@@ -27,22 +27,23 @@ static int is_word(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
 }
 
-/* tokenize splits text into runs of word bytes, ASCII lower-cased: the text
-   is lower-cased once into the arena and every token points into it. */
+/* tokenize splits text into runs of word bytes, ASCII lower-cased, in one
+   pass: each token is lower-cased into the arena as it is found, and the
+   tokens point into that copy. */
 static tok *tokenize(const char *text, size_t len, size_t *count) {
   size_t cap = 16, n = 0;
   tok *out = arena_alloc(cap * sizeof(tok));
   char *low = arena_alloc(len + 1);
-  for (size_t k = 0; k < len; k++) {
-    char c = text[k];
-    low[k] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-  }
   size_t i = 0;
   while (i < len) {
-    while (i < len && !is_word((unsigned char)low[i])) i++;
-    if (i >= len) break;
+    unsigned char c = (unsigned char)text[i];
+    if (!is_word(c)) { i++; continue; }
     size_t start = i;
-    while (i < len && is_word((unsigned char)low[i])) i++;
+    do {
+      low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+      if (++i == len) break;
+      c = (unsigned char)text[i];
+    } while (is_word(c));
     if (n == cap) { tok *no = arena_alloc(2 * cap * sizeof(tok)); memcpy(no, out, n * sizeof(tok)); out = no; cap *= 2; }
     out[n].s = low + start; out[n].n = i - start; n++;
   }
