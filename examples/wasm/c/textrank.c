@@ -21,29 +21,38 @@ const char *jsorc_module_spec(void) {
 
 typedef struct { const char *s; size_t n; } tok;
 
-/* is_word: ASCII letters and digits, and every byte of a multi-byte UTF-8
-   character. */
-static int is_word(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+/* word_low maps a byte to itself lower-cased when it belongs to a word
+   (ASCII letters and digits, and every byte of a multi-byte UTF-8
+   character), to 0 otherwise: one look-up a byte instead of four tests.
+   It is filled at the first call. */
+static unsigned char word_low[256];
+
+static void fill_word_low(void) {
+  for (int c = 0; c < 256; c++) {
+    int word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c >= 0x80;
+    word_low[c] = word ? (unsigned char)((c >= 'A' && c <= 'Z') ? c + 32 : c) : 0;
+  }
 }
 
 /* tokenize splits text into runs of word bytes, ASCII lower-cased, in one
    pass: each token is lower-cased into the arena as it is found, and the
    tokens point into that copy. */
 static tok *tokenize(const char *text, size_t len, size_t *count) {
+  if (!word_low['a']) fill_word_low();
   size_t cap = 16, n = 0;
   tok *out = arena_alloc(cap * sizeof(tok));
   char *low = arena_alloc(len + 1);
+  const unsigned char *t = (const unsigned char *)text;
   size_t i = 0;
   while (i < len) {
-    unsigned char c = (unsigned char)text[i];
-    if (!is_word(c)) { i++; continue; }
+    unsigned char l = word_low[t[i]];
+    if (!l) { i++; continue; }
     size_t start = i;
     do {
-      low[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+      low[i] = (char)l;
       if (++i == len) break;
-      c = (unsigned char)text[i];
-    } while (is_word(c));
+      l = word_low[t[i]];
+    } while (l);
     if (n == cap) { tok *no = arena_alloc(2 * cap * sizeof(tok)); memcpy(no, out, n * sizeof(tok)); out = no; cap *= 2; }
     out[n].s = low + start; out[n].n = i - start; n++;
   }
