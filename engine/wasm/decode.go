@@ -251,8 +251,17 @@ func (d *decoder) array() (any, bool) {
 		return []any{}, true
 	}
 	for {
-		v, ok := d.value()
-		if !ok {
+		var v any
+		var ok bool
+		if d.pos < len(d.s) && d.s[d.pos] == '"' {
+			// An array of strings, the common answer, skips value's
+			// dispatch.
+			var s string
+			if s, ok = d.str(); !ok {
+				return nil, false
+			}
+			v = boxString(&d.strs, s, d.room())
+		} else if v, ok = d.value(); !ok {
 			return nil, false
 		}
 		d.stack = append(d.stack, v)
@@ -283,8 +292,21 @@ func (d *decoder) array() (any, bool) {
 // characters); one with a control character is not accepted.
 func (d *decoder) str() (string, bool) {
 	start := d.pos + 1
-	ascii, escaped := true, false
+	// Most strings are printable ASCII to their end: that run is read
+	// with the fewest tests a byte, and the loop below takes over at the
+	// first other byte.
 	i := start
+	for i < len(d.s) {
+		if c := d.s[i]; c-0x20 >= 0x60 || c == '"' || c == '\\' {
+			break
+		}
+		i++
+	}
+	if i < len(d.s) && d.s[i] == '"' {
+		d.pos = i + 1
+		return d.s[start:i], true
+	}
+	ascii, escaped := true, false
 	for {
 		if i >= len(d.s) {
 			return "", false
