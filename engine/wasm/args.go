@@ -178,10 +178,6 @@ func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
-		if i+8 <= len(s) && plain8(s[i:i+8]) {
-			i += 8
-			continue
-		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -226,22 +222,4 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
-}
-
-// plain8 says whether all eight bytes of s (len(s) == 8) are printable
-// ASCII other than '"' and '\\': bytes appendString copies as they are.
-// It tests the eight at once in a word: a text argument is mostly such
-// bytes, and a byte at a time costs a few tests each.
-func plain8(s string) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-	if x&highs != 0 {
-		return false // a byte of a multi-byte character
-	}
-	// With every byte below 0x80, (v - ones*n) & ^v & highs is non-zero
-	// exactly when some byte of v is below n; a byte equal to c is a
-	// zero byte of x ^ ones*c.
-	below := func(v, n uint64) bool { return (v-ones*n)&^v&highs != 0 }
-	return !below(x, 0x20) && !below(x^(ones*'"'), 1) && !below(x^(ones*'\\'), 1)
 }

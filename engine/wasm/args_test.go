@@ -129,19 +129,3 @@ func BenchmarkEncodeArgs(b *testing.B) {
 		}
 	})
 }
-
-// TestPlain8 puts every byte value at every place of an otherwise plain
-// word: plain8 must say plain exactly when appendString would copy that
-// byte as it is.
-func TestPlain8(t *testing.T) {
-	for pos := range 8 {
-		for c := range 256 {
-			w := []byte("abcdefgh")
-			w[pos] = byte(c)
-			want := c >= 0x20 && c < 0x80 && c != '"' && c != '\\'
-			if got := plain8(string(w)); got != want {
-				t.Errorf("plain8(%q) = %v, want %v", w, got, want)
-			}
-		}
-	}
-}
