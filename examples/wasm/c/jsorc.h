@@ -2,7 +2,7 @@
  * jsorc.h — the guest side of jsorc's WebAssembly action ABI, version 1
  * (docs/wasm-abi.md), for C modules built with
  *
- *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -o mod.wasm mod.c
+ *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -ftls-model=local-exec -O2 -o mod.wasm mod.c
  *
  * and a small JSON reader and writer. Include it in exactly one file that
  * defines:
@@ -18,6 +18,9 @@
  * -mbulk-memory lets clang turn memcpy and memset into WebAssembly's
  * memory.copy and memory.fill, which the runtime runs as native copies
  * rather than a byte loop in the module; jsorc's runtime accepts them.
+ * With bulk memory on, clang 14 compiles libc's errno as thread-local and
+ * stops ("only -ftls-model=local-exec is supported") unless told
+ * -ftls-model=local-exec; a module without threads keeps one errno.
  */
 #ifndef JSORC_H
 #define JSORC_H

@@ -4,7 +4,7 @@
  * a loop that never ends, a trap, memory growth, CPU work, and what WASI
  * offers (clocks, randomness, env, args, files).
  *
- *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -o probe-c.wasm probe.c
+ *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -ftls-model=local-exec -O2 -o probe-c.wasm probe.c
  */
 #include <errno.h>
 #include <time.h>

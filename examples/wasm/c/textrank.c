@@ -4,7 +4,7 @@
  * tests compare their answers). Built by `make examples` with Debian's
  * clang and wasi-libc:
  *
- *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -O2 -o textrank-c.wasm textrank.c
+ *   clang --target=wasm32-wasi -mexec-model=reactor -mbulk-memory -ftls-model=local-exec -O2 -o textrank-c.wasm textrank.c
  */
 #include "jsorc.h"
 
