@@ -174,6 +174,24 @@ func TestAutoscaleUnderLoad(t *testing.T) {
 	})
 	c.stop()
 
+	// The status shows one replica as soon as the replica is gone; the
+	// autoscaler then publishes its event and records its decision:
+	// wait for both, briefly.
+	lastByPolicy := func() string {
+		evMu.Lock()
+		defer evMu.Unlock()
+		for i := len(scaleEvents) - 1; i >= 0; i-- {
+			if scaleEvents[i].Cause == types.CausePolicy {
+				return scaleEvents[i].Message
+			}
+		}
+		return ""
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if strings.HasPrefix(lastByPolicy(), "scaled slow from 2 to 1 replicas: ") && scaledDownTo1(e) {
+			break
+		}
+	}
 	if n := c.failed.Load(); n != 0 {
 		t.Errorf("%d of %d calls failed; first: %v", n, c.calls.Load(), c.first.Load())
 	}
@@ -220,4 +238,15 @@ func TestAutoscaleUnderLoad(t *testing.T) {
 			byPolicy, last, byHand, fmt.Sprint(scaleEvents))
 	}
 	t.Logf("%d calls, 0 failed; %d scale-ups, %d scale-downs", c.calls.Load(), ups, downs)
+}
+
+// scaledDownTo1 says whether the engine has recorded the autoscaler's
+// decision to take module slow from 2 replicas to 1.
+func scaledDownTo1(e *engine.Engine) bool {
+	for _, d := range e.PolicyGet().Decisions {
+		if d.Kind == types.MoveScale && d.Module == "slow" && d.ReplicasFrom == 2 && d.ReplicasTo == 1 {
+			return true
+		}
+	}
+	return false
 }
