@@ -337,11 +337,13 @@ func (m *module) swap(b *binding, fallback string) {
 	if old != nil {
 		m.draining = append(m.draining, old)
 	}
-	m.notifyLocked()
-	m.mu.Unlock()
+	// The switch's event goes out before the waiters wake: whoever waited
+	// for the change finds the event that says how it happened.
 	if from != to {
 		m.e.publish(cause, EventSwitch, m.name, msg)
 	}
+	m.notifyLocked()
+	m.mu.Unlock()
 	m.setFallback(fallback)
 	if old == nil {
 		return
